@@ -1,0 +1,1 @@
+"""powergames.agents: who plays — fixed policies, classic learners and SB3 learners."""

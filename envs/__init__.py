@@ -1,0 +1,1 @@
+"""powergames.envs: the games and their PettingZoo environments."""

@@ -1,0 +1,1 @@
+"""powergames.training: runs, evaluators, logging, plots and the command line."""

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``powergames`` CLI: one module each (``add_arguments`` + ``run``)."""
