@@ -1,0 +1,797 @@
+"""Alignment metrics of MATH.md §3: welfare, utility covariance, the coordination–alignment
+inequalities and ``α``, the maxmin threat point, surplus, and the Nash bargaining solution.
+
+Every function takes a game — a :class:`NormalFormGame`, or a unit-sum game (:class:`UnitSumGame` or
+``SymmetricUnitSumGame``) whose hidden state ``X`` is integrated out under its prior
+(``u_i(a) = E_x[s_i(x, a)]``: no player observes ``X``) — or a raw payoff array of shape
+``(n_players, k_0, …, k_{n-1})``. :func:`alpha` also works in count form for symmetric unit-sum
+games, and :func:`alpha_per_state` gives ``α`` for each value of ``X``.
+
+A profile is either an independent mixed profile (a list of ``(k_i,)`` arrays) or a joint
+(correlated) distribution (one array of shape ``(k_0, …, k_{n-1})``).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import linprog, minimize
+
+from powergames.envs.games._validation import SUM_TOL
+from powergames.envs.games.normal_form import NormalFormGame
+from powergames.envs.games.unit_sum import UnitSumGame
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Largest number of pure profiles ``Π_i k_i`` a symmetric game may have to be expanded densely.
+MAX_DENSE_PROFILES = 2_000_000
+
+#: Target suboptimality of the n-player Nash bargaining solver, in ``Σ_i log s_i`` (certified by the
+#: duality gap, see :func:`nash_bargaining`).
+BARGAINING_TOL = 1e-9
+
+
+# ---------------------------------------------------------------------------- game coercion
+
+
+def _symmetric_class() -> type | None:
+    try:
+        from powergames.envs.games.symmetric import SymmetricUnitSumGame
+    except ImportError:
+        return None
+    return SymmetricUnitSumGame
+
+
+def _is_symmetric(game: Any) -> bool:
+    cls = _symmetric_class()
+    return cls is not None and isinstance(game, cls)
+
+
+def as_normal_form(game: Any) -> NormalFormGame:
+    """The normal-form game the metrics are computed on.
+
+    Args:
+        game: a ``NormalFormGame`` (returned as is); a ``UnitSumGame`` or ``SymmetricUnitSumGame``
+            (the prior-averaged game ``u_i(a) = Σ_x prior(x) s_i(x, a)``); or a payoff array of shape
+            ``(n_players, k_0, …, k_{n-1})``.
+
+    Raises:
+        TypeError: anything else (e.g. a Bayesian game, whose utilities depend on private types).
+        ValueError: a payoff array of the wrong shape or with non-finite entries; a symmetric game
+            too large to expand (more than :data:`MAX_DENSE_PROFILES` pure profiles).
+    """
+    if isinstance(game, NormalFormGame):
+        return game
+    if isinstance(game, UnitSumGame):
+        return game.as_normal_form()
+    if _is_symmetric(game):
+        size = int(game.n_actions) ** int(game.n_players)
+        if size > MAX_DENSE_PROFILES:
+            raise ValueError(
+                f"this symmetric game has {game.n_actions}**{game.n_players} = {size} pure profiles, "
+                f"more than {MAX_DENSE_PROFILES}; only alpha/alpha_per_state work in count form"
+            )
+        return game.to_dense().as_normal_form()
+    if isinstance(game, np.ndarray | list | tuple):
+        return NormalFormGame(game)
+    raise TypeError(
+        "game must be a NormalFormGame, UnitSumGame, SymmetricUnitSumGame or a payoff array "
+        f"(n_players, k_0, ..., k_{{n-1}}); got {type(game).__name__}"
+    )
+
+
+def _tol(g: NormalFormGame) -> float:
+    """Absolute tolerance for equality flags, relative to the payoff scale."""
+    return SUM_TOL * max(1.0, float(np.abs(g.payoffs).max()))
+
+
+def _joint_weights(g: NormalFormGame, profile: Any) -> FloatArray:
+    """The distribution over pure profiles, shape ``(k_0, …, k_{n-1})``, of a validated profile."""
+    if isinstance(profile, np.ndarray):
+        return g.validate_joint(profile, "profile")
+    sigmas = g.validate_profile(profile)
+    w = sigmas[0]
+    for s in sigmas[1:]:
+        w = np.multiply.outer(w, s)
+    return np.asarray(w, dtype=np.float64)
+
+
+def pure_profile(n_actions: tuple[int, ...], actions: tuple[int, ...]) -> list[FloatArray]:
+    """The mixed profile that plays ``actions`` with certainty (one-hot rows)."""
+    out = []
+    for k, a in zip(n_actions, actions):
+        e = np.zeros(k)
+        e[a] = 1.0
+        out.append(e)
+    return out
+
+
+# ---------------------------------------------------------------------------- welfare, covariance
+
+
+def welfare(game: Any, profile: Any) -> float:
+    """Expected welfare ``E_σ[Σ_i u_i(a)]`` (MATH.md §3, the local "sum of utility" metric ``M``).
+
+    Args:
+        game: see :func:`as_normal_form`.
+        profile: an independent profile (list of ``(k_i,)`` arrays) or a joint distribution.
+    """
+    g = as_normal_form(game)
+    return float(g.expected_payoffs(profile).sum())
+
+
+def max_welfare(game: Any) -> float:
+    """``max_a Σ_i u_i(a)`` over pure profiles (also the maximum over mixed/correlated ones)."""
+    return float(as_normal_form(game).welfare.max())
+
+
+def max_welfare_profile(game: Any) -> list[FloatArray]:
+    """A pure profile attaining ``max_a Σ_i u_i(a)`` (the first in C order), as one-hot arrays."""
+    g = as_normal_form(game)
+    a = np.unravel_index(int(np.argmax(g.welfare)), g.n_actions)
+    return pure_profile(g.n_actions, tuple(int(x) for x in a))
+
+
+def coordination_gap(game: Any, profile: Any) -> float:
+    """``max_a Σ_i u_i(a) − E_σ[Σ_i u_i]`` ≥ 0: the slack in the coordination inequality."""
+    g = as_normal_form(game)
+    return float(g.welfare.max()) - welfare(g, profile)
+
+
+def utility_covariance(game: Any, profile: Any) -> FloatArray:
+    """The ``(n, n)`` matrix ``Cov(u_i, u_j)`` with ``a ∼ profile`` (MATH.md §3).
+
+    ``Cov(u_i, u_j) = Σ_a P(a) (u_i(a) − E u_i)(u_j(a) − E u_j)``, computed as one matrix product of
+    the centred payoffs (memory ``n × Π_i k_i``, the size of the payoff tensor). For a deterministic
+    profile every centred payoff at the played profile is exactly 0, so the matrix is exactly 0.
+
+    Args:
+        game: see :func:`as_normal_form`.
+        profile: an independent profile (list of ``(k_i,)`` arrays) or a joint distribution.
+
+    Returns:
+        A symmetric positive semi-definite ``(n, n)`` array.
+    """
+    g = as_normal_form(game)
+    w = _joint_weights(g, profile).reshape(-1)
+    u = g.payoffs.reshape(g.n_players, -1)
+    support = w > 0
+    u, w = u[:, support], w[support]
+    mean = u @ w
+    centred = u - mean[:, None]
+    cov = (centred * w) @ centred.T
+    return (cov + cov.T) / 2
+
+
+# ---------------------------------------------------------------------------- C–A inequalities, α
+
+
+def player_maxima(game: Any) -> FloatArray:
+    """``max_a u_i(a)`` for each player, shape ``(n,)``."""
+    g = as_normal_form(game)
+    return g.payoffs.reshape(g.n_players, -1).max(axis=1)
+
+
+def alpha(game: Any) -> float:
+    """The C–A alignment metric ``α = max_a Σ_i u_i(a) − Σ_i max_a u_i(a) ≤ 0`` (MATH.md §3).
+
+    For a symmetric unit-sum game in count form (any number of players) this is computed without
+    expanding the game: welfare is 1 at every profile, and by symmetry every player's best share is
+    the largest entry of the prior-averaged count table, so ``α = 1 − n · max_{a, c} Σ_x prior(x)
+    table[x, a, c]``. Unit-sum games are averaged over ``X`` first (the players do not observe it);
+    see :func:`alpha_per_state` for the values at each ``x``.
+
+    Args:
+        game: a game accepted by :func:`as_normal_form`.
+    """
+    if _is_symmetric(game):
+        averaged = np.tensordot(np.asarray(game.prior), np.asarray(game.table), axes=1)
+        return float(1.0 - game.n_players * averaged.max())
+    g = as_normal_form(game)
+    return float(g.welfare.max() - player_maxima(g).sum())
+
+
+def alpha_per_state(game: Any) -> FloatArray:
+    """``α`` of the game played at each hidden state ``x``, shape ``(n_states,)``.
+
+    ``α_x = 1 − Σ_i max_a s_i(x, a)`` for a unit-sum game (``1 − n · max_{a, c} table[x, a, c]`` in
+    count form). Since a maximum of an average is at most the average of the maxima,
+    ``alpha(game) ≥ Σ_x prior(x) α_x``. A normal-form game has one state.
+    """
+    if _is_symmetric(game):
+        table = np.asarray(game.table)
+        return 1.0 - game.n_players * table.reshape(table.shape[0], -1).max(axis=1)
+    if isinstance(game, UnitSumGame):
+        return np.array([alpha(game.state_game(x)) for x in range(game.n_states)])
+    return np.array([alpha(game)])
+
+
+def pareto_efficient_payoffs(game: Any) -> FloatArray:
+    """The Pareto-efficient payoff vectors among pure profiles, shape ``(m, n)`` (distinct rows).
+
+    A payoff vector is Pareto-efficient when no pure profile gives every player at least as much
+    and someone strictly more (exact comparison of the stored payoffs).
+    """
+    g = as_normal_form(game)
+    pts = np.unique(g.payoffs.reshape(g.n_players, -1).T, axis=0)
+    keep = np.ones(len(pts), dtype=bool)
+    for start in range(0, len(pts), 512):
+        block = pts[start : start + 512]
+        ge = np.all(pts[None, :, :] >= block[:, None, :], axis=2)
+        gt = np.any(pts[None, :, :] > block[:, None, :], axis=2)
+        keep[start : start + 512] = ~np.any(ge & gt, axis=1)
+    return pts[keep]
+
+
+@dataclass(frozen=True)
+class CAReport:
+    """The coordination–alignment inequalities ``Σ_i u_i(σ) ≤ max_a Σ_i u_i(a) ≤ Σ_i max_a u_i(a)``.
+
+    Attributes:
+        welfare: ``E_σ[Σ_i u_i]`` at the profile (``nan`` when no profile was given).
+        max_welfare: ``max_a Σ_i u_i(a)``.
+        sum_of_maxima: ``Σ_i max_a u_i(a)``.
+        coordination_gap: ``max_welfare − welfare`` (``nan`` without a profile).
+        alpha: ``max_welfare − sum_of_maxima`` (≤ 0).
+        chain_holds: both inequalities hold (within the tolerance).
+        coordination_tight: the profile attains the maximum welfare.
+        constant_welfare: ``Σ_i u_i(a)`` is the same for every ``a`` — the equality case of the
+            coordination inequality for every profile.
+        alignment_tight: a pure profile attains every player's maximum at once. This is equivalent
+            to ``Σ_i max_a u_i(a) = max_a Σ_i u_i(a)`` and to "there is a unique Pareto-efficient
+            payoff profile and it is optimal for every player" (MATH.md §3); both are computed.
+        unique_pareto_optimal_for_all: the number of distinct Pareto-efficient pure payoff vectors
+            is one and it equals the vector of maxima (computed from the Pareto set).
+        n_pareto_payoffs: that number of distinct Pareto-efficient payoff vectors.
+        common_payoff: every player has the same utility (a special case of alignment_tight).
+        tol: the absolute tolerance of the flags (``1e-9 · max(1, max |u|)``).
+    """
+
+    welfare: float
+    max_welfare: float
+    sum_of_maxima: float
+    coordination_gap: float
+    alpha: float
+    chain_holds: bool
+    coordination_tight: bool
+    constant_welfare: bool
+    alignment_tight: bool
+    unique_pareto_optimal_for_all: bool
+    n_pareto_payoffs: int
+    common_payoff: bool
+    tol: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain Python values (for JSON)."""
+        return asdict(self)
+
+
+def ca_report(game: Any, profile: Any = None) -> CAReport:
+    """The coordination–alignment inequalities, the coordination gap, ``α`` and the equality flags.
+
+    Args:
+        game: see :func:`as_normal_form`.
+        profile: an independent or joint profile for the first term; ``None`` reports only the
+            global terms (``welfare`` and ``coordination_gap`` are then ``nan``).
+    """
+    g = as_normal_form(game)
+    tol = _tol(g)
+    maxima = player_maxima(g)
+    w_max = float(g.welfare.max())
+    s_max = float(maxima.sum())
+    w = welfare(g, profile) if profile is not None else math.nan
+    flat = g.payoffs.reshape(g.n_players, -1)
+    alignment_tight = bool(np.any(np.all(flat >= maxima[:, None] - tol, axis=0)))
+    pareto = pareto_efficient_payoffs(g)
+    unique = len(pareto) == 1 and bool(np.all(np.abs(pareto[0] - maxima) <= tol))
+    chain = (profile is None or w <= w_max + tol) and w_max <= s_max + tol
+    return CAReport(
+        welfare=w,
+        max_welfare=w_max,
+        sum_of_maxima=s_max,
+        coordination_gap=w_max - w,
+        alpha=w_max - s_max,
+        chain_holds=bool(chain),
+        coordination_tight=bool(profile is not None and abs(w_max - w) <= tol),
+        constant_welfare=bool(g.constant_sum_value(tol=tol) is not None),
+        alignment_tight=alignment_tight,
+        unique_pareto_optimal_for_all=unique,
+        n_pareto_payoffs=len(pareto),
+        common_payoff=bool(np.all(np.abs(g.payoffs - g.payoffs[0]) <= tol)),
+        tol=tol,
+    )
+
+
+# ---------------------------------------------------------------------------- maxmin, surplus
+
+
+def _maxmin_lp(u_i: FloatArray, player: int) -> tuple[FloatArray, float]:
+    """Player ``player``'s maxmin mixed strategy and value for payoff tensor ``u_i`` (HiGHS LP).
+
+    ``max_{σ, v} v`` s.t. ``v ≤ Σ_{a_i} σ(a_i) u_i(a_i, a_{−i})`` for every pure ``a_{−i}``
+    (against independent mixed opponents the minimum of this multilinear function is attained at
+    a pure ``a_{−i}``, so this is also the value against mixed or correlated opponents).
+    """
+    m = np.moveaxis(u_i, player, 0).reshape(u_i.shape[player], -1)  # (k_i, Π_{j≠i} k_j)
+    k = m.shape[0]
+    scale = max(1.0, float(np.abs(m).max()))
+    m = m / scale
+    a_ub = np.hstack([-m.T, np.ones((m.shape[1], 1))])
+    res = linprog(
+        c=np.r_[np.zeros(k), -1.0],
+        A_ub=a_ub,
+        b_ub=np.zeros(m.shape[1]),
+        A_eq=np.r_[np.ones(k), 0.0][None],
+        b_eq=[1.0],
+        bounds=[(0.0, None)] * k + [(None, None)],
+        method="highs",
+    )
+    if res.status != 0:  # pragma: no cover - a bounded feasible LP
+        raise RuntimeError(f"maxmin LP failed for player {player}: {res.message}")
+    sigma = np.clip(res.x[:k], 0.0, None)
+    sigma /= sigma.sum()
+    value = float((sigma @ m).min()) * scale
+    return sigma, value
+
+
+@functools.lru_cache(maxsize=64)
+def _maxmin(g: NormalFormGame) -> tuple[tuple[FloatArray, ...], FloatArray]:
+    sigmas, values = [], []
+    for i in range(g.n_players):
+        s, v = _maxmin_lp(g.payoffs[i], i)
+        s.setflags(write=False)
+        sigmas.append(s)
+        values.append(v)
+    vals = np.array(values)
+    vals.setflags(write=False)
+    return tuple(sigmas), vals
+
+
+def maxmin_profile(game: Any) -> list[FloatArray]:
+    """The maxmin profile ``a⁰``: each player's maxmin mixed strategy (MATH.md §3), by HiGHS LP.
+
+    Player ``i``'s strategy maximises ``min_{a_{−i}} E[u_i]``. When a player has several maxmin
+    strategies, ``a⁰`` uses the one HiGHS returns; :func:`security_levels` does not depend on it.
+
+    Returns:
+        A profile: one ``(k_i,)`` array per player.
+    """
+    sigmas, _ = _maxmin(as_normal_form(game))
+    return [s.copy() for s in sigmas]
+
+
+def security_levels(game: Any) -> FloatArray:
+    """Each player's maxmin value ``v_i = max_{σ_i} min_{a_{−i}} u_i(σ_i, a_{−i})``, shape ``(n,)``."""
+    _, values = _maxmin(as_normal_form(game))
+    return values.copy()
+
+
+def threat_point(game: Any) -> FloatArray:
+    """``u(a⁰)``: the expected payoffs when every player plays its maxmin strategy, shape ``(n,)``.
+
+    ``u_i(a⁰) ≥ v_i`` (player ``i``'s maxmin strategy guarantees ``v_i`` against anything), with
+    equality in two-player zero-sum games.
+    """
+    g = as_normal_form(game)
+    return g.expected_payoffs(maxmin_profile(g))
+
+
+def _disagreement(g: NormalFormGame, threat: str) -> FloatArray:
+    if threat == "profile":
+        return threat_point(g)
+    if threat == "value":
+        return security_levels(g)
+    raise ValueError(f"threat must be 'profile' (u(a0)) or 'value' (maxmin values), got {threat!r}")
+
+
+def surplus(game: Any, profile: Any, threat: str = "profile") -> FloatArray:
+    """Surplus ``s_i(σ) = E_σ[u_i] − u_i(a⁰)`` (MATH.md §3), shape ``(n,)``.
+
+    Args:
+        game: see :func:`as_normal_form`.
+        profile: an independent or joint profile.
+        threat: ``"profile"`` (MATH.md: relative to ``u_i(a⁰)``, the payoff at the maxmin profile) or
+            ``"value"`` (relative to the security level ``v_i``). A player best-responding to
+            ``a⁰_{−i}`` has ``s_i ≥ 0``; a player best-responding to *any* opponents has a
+            non-negative surplus relative to ``v_i`` (its maxmin strategy guarantees ``v_i``).
+    """
+    g = as_normal_form(game)
+    return g.expected_payoffs(profile) - _disagreement(g, threat)
+
+
+def surplus_bound(game: Any, threat: str = "profile") -> float:
+    """``max_a Σ_i u_i(a) − Σ_i d_i`` with ``d = u(a⁰)`` (or ``v``): an upper bound on ``Σ_i s_i``.
+
+    It follows from the coordination inequality and is at most ``Σ_i max_a u_i(a) − Σ_i d_i``.
+    """
+    g = as_normal_form(game)
+    return float(g.welfare.max() - _disagreement(g, threat).sum())
+
+
+# ---------------------------------------------------------------------------- localizers
+
+
+def _nash_profile(g: NormalFormGame) -> list[FloatArray]:
+    try:
+        from powergames.envs.games import equilibria
+    except ImportError as exc:
+        raise ValueError(
+            f"the 'nash' localizer needs powergames.envs.games.equilibria ({exc})"
+        ) from None
+    if g.n_players == 2 and g.is_constant_sum:
+        prof = equilibria.solve_zero_sum(g)
+    else:
+        prof = equilibria.solve_nash(g)
+    return [np.asarray(p, dtype=np.float64).reshape(-1) for p in prof]
+
+
+#: Localizing functions (MATH.md §3): game -> a "natural" profile for localized global metrics.
+LOCALIZERS: dict[str, Callable[[NormalFormGame], Any]] = {
+    "max_welfare": max_welfare_profile,
+    "maxmin": maxmin_profile,
+    "nash": _nash_profile,
+}
+
+
+def localize(game: Any, localizer: str) -> list[FloatArray]:
+    """The profile a localizing function picks: ``"max_welfare"``, ``"maxmin"`` or ``"nash"``.
+
+    ``"nash"`` uses :func:`powergames.envs.games.equilibria.solve_zero_sum` for two-player
+    constant-sum games and ``solve_nash`` otherwise.
+    """
+    if localizer not in LOCALIZERS:
+        raise ValueError(f"unknown localizer {localizer!r}; choose one of {', '.join(LOCALIZERS)}")
+    return LOCALIZERS[localizer](as_normal_form(game))
+
+
+def localized_welfare(game: Any, localizer: str = "max_welfare") -> float:
+    """A localized global metric: the welfare ``Σ_i u_i`` at the profile ``localizer`` picks."""
+    g = as_normal_form(game)
+    return welfare(g, localize(g, localizer))
+
+
+# ---------------------------------------------------------------------------- Nash bargaining
+
+
+@dataclass(frozen=True)
+class BargainingSolution:
+    """The Nash bargaining solution over the feasible set ``conv{u(a)}`` with threat point ``d``.
+
+    Attributes:
+        payoffs: the solution's payoff vector ``x``, shape ``(n,)``.
+        surplus: ``x − d``, shape ``(n,)``.
+        product: ``Π_i (x_i − d_i)``.
+        threat_point: ``d``.
+        distribution: a correlated profile achieving ``x``: a joint distribution of shape
+            ``(k_0, …, k_{n-1})``.
+        positive_surplus_possible: whether some feasible payoff gives every player a positive
+            surplus. When not, the bargaining problem is degenerate: ``payoffs`` is then the threat
+            point itself and ``product`` is 0.
+        exact: the two-player closed form was used.
+        gap: a certified bound on the suboptimality in ``Σ_i log s_i`` (the duality gap
+            ``max_a Σ_i (u_i(a) − d_i)/s_i − n``); 0 up to rounding for the exact solver.
+        message: a one-line explanation.
+    """
+
+    payoffs: FloatArray
+    surplus: FloatArray
+    product: float
+    threat_point: FloatArray
+    distribution: FloatArray = field(repr=False)
+    positive_surplus_possible: bool
+    exact: bool
+    gap: float
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain Python values (for JSON); the distribution is left out."""
+        return {
+            "payoffs": self.payoffs.tolist(),
+            "surplus": self.surplus.tolist(),
+            "product": self.product,
+            "threat_point": self.threat_point.tolist(),
+            "positive_surplus_possible": self.positive_surplus_possible,
+            "exact": self.exact,
+            "gap": self.gap,
+            "message": self.message,
+        }
+
+
+def _segment_best(p: FloatArray, q: FloatArray) -> tuple[float, float]:
+    """Maximise ``(p_1 + t δ_1)(p_2 + t δ_2)`` over ``t ∈ [0, 1]`` with both factors ``≥ 0``.
+
+    Returns ``(t, value)``, value ``-inf`` if no such ``t``.
+    """
+    d = q - p
+    lo, hi = 0.0, 1.0
+    for j in range(2):
+        if d[j] > 0:
+            lo = max(lo, -p[j] / d[j])
+        elif d[j] < 0:
+            hi = min(hi, -p[j] / d[j])
+        elif p[j] < 0:
+            return 0.0, -math.inf
+    if lo > hi:
+        return 0.0, -math.inf
+    a2 = d[0] * d[1]
+    a1 = p[0] * d[1] + p[1] * d[0]
+    candidates = [lo, hi]
+    if a2 < 0:
+        candidates.append(min(hi, max(lo, -a1 / (2 * a2))))
+    best_t, best = lo, -math.inf
+    for t in candidates:
+        val = (p[0] + t * d[0]) * (p[1] + t * d[1])
+        if val > best:
+            best_t, best = t, val
+    return best_t, best
+
+
+def _bargain_two(pts: FloatArray) -> tuple[FloatArray, float]:
+    """Exact two-player solution over ``conv(pts)`` (surplus coordinates). Returns weights and value."""
+    # Pareto-efficient points, sorted by s_1 ascending (s_2 descending)
+    order = np.lexsort((-pts[:, 1], -pts[:, 0]))  # s_1 desc, then s_2 desc
+    chain: list[int] = []
+    best2 = -math.inf
+    for idx in order:
+        if pts[idx, 1] > best2:
+            chain.append(int(idx))
+            best2 = pts[idx, 1]
+    chain.reverse()
+    # upper concave hull of the Pareto points: the Pareto frontier of the convex hull
+    hull: list[int] = []
+    for idx in chain:
+        while len(hull) >= 2:
+            o, a, b = pts[hull[-2]], pts[hull[-1]], pts[idx]
+            cross = (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+            if cross >= 0:
+                hull.pop()
+            else:
+                break
+        hull.append(idx)
+    weights = np.zeros(len(pts))
+    best_val, best_w = -math.inf, None
+    for idx in hull:
+        p = pts[idx]
+        if p[0] >= 0 and p[1] >= 0 and p[0] * p[1] > best_val:
+            best_val = p[0] * p[1]
+            best_w = {idx: 1.0}
+    for a, b in itertools.pairwise(hull):
+        t, val = _segment_best(pts[a], pts[b])
+        if val > best_val:
+            best_val, best_w = val, {a: 1.0 - t, b: t}
+    assert best_w is not None  # the threat point is feasible, so some s >= 0 exists
+    for idx, w in best_w.items():
+        weights[idx] = w
+    return weights, best_val
+
+
+def _bargain_n(pts: FloatArray, start: FloatArray) -> FloatArray:
+    """Maximise ``Σ_i log((pts.T q)_i)`` over the simplex from a strictly feasible ``start``."""
+    m, n = pts.shape
+    floor = 1e-300
+
+    def neg_obj(q: FloatArray) -> float:
+        s = np.maximum(pts.T @ q, floor)
+        return -float(np.log(s).sum())
+
+    def neg_grad(q: FloatArray) -> FloatArray:
+        s = np.maximum(pts.T @ q, floor)
+        return -(pts @ (1.0 / s))
+
+    q = start
+    for _ in range(5):
+        res = minimize(
+            neg_obj,
+            q,
+            jac=neg_grad,
+            method="SLSQP",
+            bounds=[(0.0, 1.0)] * m,
+            constraints=[
+                {"type": "eq", "fun": lambda x: x.sum() - 1.0, "jac": lambda x: np.ones(m)}
+            ],
+            options={"ftol": 1e-15, "maxiter": 1000},
+        )
+        q_new = np.clip(res.x, 0.0, None)
+        q_new /= q_new.sum()
+        if np.all(pts.T @ q_new > 0) and neg_obj(q_new) <= neg_obj(q):
+            q = q_new
+        s = pts.T @ q
+        if float((pts @ (1.0 / s)).max()) - n <= BARGAINING_TOL:
+            break
+    return q
+
+
+def nash_bargaining(game: Any, threat: str = "profile") -> BargainingSolution:
+    """The Nash bargaining solution: maximise ``Π_i s_i`` over correlated payoffs with ``s ≥ 0``.
+
+    The feasible set is the convex hull of the pure payoff vectors ``u(a)`` (mixed and correlated
+    outcomes); the threat point ``d`` is ``u(a⁰)`` (``threat="profile"``, MATH.md §3) or the
+    security levels (``threat="value"``). Maximising ``Σ_i log s_i`` is a concave program in the
+    distribution ``q`` over pure profiles. Dominated payoff vectors are dropped first and each
+    player's surplus is divided by its largest feasible value, so the solution is invariant under
+    positive affine changes of any ``u_i`` (the threat point moves with them).
+
+    - Two players: exact. The optimum lies on the Pareto frontier of the hull, a concave chain of
+      segments; on each segment the product is a quadratic in the mixing weight, maximised in
+      closed form.
+    - ``n`` players: SLSQP on the simplex from a strictly feasible start found by LP (HiGHS), with
+      the result certified by the duality gap ``g = max_a Σ_i (u_i(a) − d_i)/s_i − n`` (concavity
+      of ``Σ log`` gives ``max Σ log s − Σ log s(q) ≤ g``); the target is
+      ``g ≤`` :data:`BARGAINING_TOL`, and ``gap`` reports the value reached.
+
+    When no feasible payoff gives every player a positive surplus, ``positive_surplus_possible``
+    is false and the threat point is returned (with ``product = 0``).
+    """
+    g = as_normal_form(game)
+    n = g.n_players
+    d = _disagreement(g, threat)
+    flat = g.payoffs.reshape(n, -1).T  # (K, n)
+    tol = _tol(g)
+    # one representative pure profile per distinct payoff vector, dominated vectors removed
+    pts, rep = np.unique(flat, axis=0, return_index=True)
+    dominated = np.zeros(len(pts), dtype=bool)
+    for start in range(0, len(pts), 512):
+        block = pts[start : start + 512]
+        ge = np.all(pts[None, :, :] >= block[:, None, :], axis=2)
+        gt = np.any(pts[None, :, :] > block[:, None, :], axis=2)
+        dominated[start : start + 512] = np.any(ge & gt, axis=1)
+    pts, rep = pts[~dominated], rep[~dominated]
+    s_pts = pts - d
+    span = s_pts.max(axis=0)
+    positive = bool(np.all(span > tol))
+    best_t = -math.inf
+    q0 = None
+    if positive:
+        # LP: maximise t with (s_pts.T q)_i / span_i >= t, q in the simplex
+        scaled = s_pts / span
+        m = len(pts)
+        res = linprog(
+            c=np.r_[np.zeros(m), -1.0],
+            A_ub=np.hstack([-scaled.T, np.ones((n, 1))]),
+            b_ub=np.zeros(n),
+            A_eq=np.r_[np.ones(m), 0.0][None],
+            b_eq=[1.0],
+            bounds=[(0.0, None)] * m + [(None, None)],
+            method="highs",
+        )
+        best_t = float(-res.fun)
+        q0 = np.clip(res.x[:m], 0.0, None)
+        q0 /= q0.sum()
+        positive = best_t > SUM_TOL
+    joint = np.zeros(g.n_actions)
+    if not positive:
+        at_threat = g.expected_payoffs(maxmin_profile(g))
+        return BargainingSolution(
+            payoffs=at_threat,
+            surplus=at_threat - d,
+            product=max(0.0, float(np.prod(at_threat - d))),
+            threat_point=d,
+            distribution=_product(maxmin_profile(g)),
+            positive_surplus_possible=False,
+            exact=n <= 2,
+            gap=0.0,
+            message="no feasible payoff gives every player a positive surplus over the threat "
+            "point; the maxmin profile is returned",
+        )
+    scaled = s_pts / span
+    if n == 1:
+        q = np.zeros(len(pts))
+        q[int(np.argmax(scaled[:, 0]))] = 1.0
+        exact = True
+    elif n == 2:
+        q, _ = _bargain_two(scaled)
+        exact = True
+    else:
+        assert q0 is not None
+        q = _bargain_n(scaled, q0)
+        exact = False
+    s_scaled = scaled.T @ q
+    gap = float((scaled @ (1.0 / s_scaled)).max()) - n
+    payoffs = pts.T @ q
+    surplus_vec = payoffs - d
+    np.put(joint, rep, q)
+    return BargainingSolution(
+        payoffs=payoffs,
+        surplus=surplus_vec,
+        product=float(np.prod(surplus_vec)),
+        threat_point=d,
+        distribution=joint,
+        positive_surplus_possible=True,
+        exact=exact,
+        gap=max(gap, 0.0),
+        message=(
+            "exact (two-player Pareto frontier, closed form per segment)"
+            if exact
+            else f"SLSQP on the simplex; certified suboptimality in sum(log s) <= {max(gap, 0.0):.2e}"
+        ),
+    )
+
+
+def _product(profile: list[FloatArray]) -> FloatArray:
+    w = profile[0]
+    for s in profile[1:]:
+        w = np.multiply.outer(w, s)
+    return np.asarray(w, dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------- full report
+
+
+def alignment_report(
+    game: Any, profile: Any = None, localizers: tuple[str, ...] | None = None
+) -> dict[str, Any]:
+    """Every metric of MATH.md §3 for one game, as plain Python values (what the CLI prints).
+
+    Args:
+        game: see :func:`as_normal_form` (a symmetric unit-sum game is expanded densely; its
+            count-form ``α`` is reported too).
+        profile: an optional profile to evaluate beside the localized ones.
+        localizers: which localizers to evaluate (default: all; ``"nash"`` is skipped with a note
+            when the equilibrium solver is unavailable or fails).
+
+    Returns:
+        A dict with keys ``game``, ``inequalities`` (:class:`CAReport` without a profile),
+        ``alpha_per_state``, ``profiles`` (per evaluated profile: welfare, coordination gap,
+        expected payoffs, surplus, Σ surplus, covariance), ``threat`` (maxmin strategies, security
+        levels, ``u(a⁰)``, the surplus bound) and ``bargaining``.
+    """
+    g = as_normal_form(game)
+    report: dict[str, Any] = {
+        "game": {
+            "n_players": g.n_players,
+            "n_actions": list(g.n_actions),
+            "constant_sum": g.is_constant_sum,
+            "common_payoff": g.is_common_payoff,
+        },
+        "inequalities": ca_report(g).as_dict(),
+    }
+    report["inequalities"].pop("welfare")
+    report["inequalities"].pop("coordination_gap")
+    report["inequalities"].pop("coordination_tight")
+    report["alpha_per_state"] = alpha_per_state(game).tolist()
+    if _is_symmetric(game):
+        report["alpha_count_form"] = alpha(game)
+    named: dict[str, Any] = {}
+    notes: list[str] = []
+    uniform = [np.full(k, 1.0 / k) for k in g.n_actions]
+    named["uniform"] = uniform
+    for name in localizers if localizers is not None else tuple(LOCALIZERS):
+        try:
+            named[name] = localize(g, name)
+        except (ValueError, ImportError, RuntimeError, NotImplementedError) as exc:
+            notes.append(f"{name}: {exc}")
+    if profile is not None:
+        named["given"] = profile
+    d = threat_point(g)
+    profiles = {}
+    for name, prof in named.items():
+        payoffs = g.expected_payoffs(prof)
+        cov = utility_covariance(g, prof)
+        profiles[name] = {
+            "welfare": float(payoffs.sum()),
+            "coordination_gap": float(g.welfare.max() - payoffs.sum()),
+            "payoffs": payoffs.tolist(),
+            "surplus": (payoffs - d).tolist(),
+            "surplus_sum": float((payoffs - d).sum()),
+            "covariance": cov.tolist(),
+            "strategies": (
+                [np.asarray(p).tolist() for p in prof] if not isinstance(prof, np.ndarray) else None
+            ),
+        }
+    report["profiles"] = profiles
+    report["threat"] = {
+        "maxmin_strategies": [s.tolist() for s in maxmin_profile(g)],
+        "security_levels": security_levels(g).tolist(),
+        "threat_point": d.tolist(),
+        "surplus_bound": surplus_bound(g),
+    }
+    report["bargaining"] = nash_bargaining(g).as_dict()
+    report["notes"] = notes
+    return report
