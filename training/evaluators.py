@@ -1,0 +1,589 @@
+"""Evaluators: pure ``evaluate(...) -> dict[str, float]`` functions and their callback wrappers.
+
+Each evaluator reads the agents' *exact* strategies and the game's arrays (never the training
+rewards), so its numbers are the true values at the current profile:
+
+* :func:`evaluate_shares` — each coalition's exact expected share per hidden state
+  ``r_j(x, π)`` (MATH.md §1), its prior mean and its minimum over states, the Theorem 1 / Theorem 2
+  bounds where they apply, and a Monte Carlo estimate with a confidence interval beside the exact
+  value;
+* :func:`evaluate_power` — POWER per player and per type, achieved values, ``ΣPOWER``, ``ΣPOWER − c``
+  in constant-sum games, and NashConv (MATH.md §2);
+* :func:`evaluate_alignment` — welfare, coordination gap, ``α``, utility covariance and surplus
+  (MATH.md §3).
+
+Metric names are ``<group>/<name>`` (``share/c0/min_x``, ``power/sum``, ``power_avg/nash_conv``,
+``align/alpha``): they are the ``metrics.csv`` columns and, prefixed ``eval/``, the TensorBoard tags.
+
+:class:`EvalCallback` runs a list of evaluators with Stable-Baselines3's callback template
+(``on_step() → _on_step() -> bool``, ``logger.record("eval/…")``, ``logger.dump(step)``); the native
+training loop fires the same callback.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.stats import norm
+from stable_baselines3.common.callbacks import BaseCallback
+
+from powergames.envs.games._validation import SUM_TOL, check_rng
+from powergames.envs.games.normal_form import NormalFormGame
+from powergames.envs.games.unit_sum import UnitSumGame
+
+FloatArray = npt.NDArray[np.float64]
+
+# ------------------------------------------------------------------------------------ game kinds
+
+
+def _symmetric_class() -> type | None:
+    try:
+        from powergames.envs.games.symmetric import SymmetricUnitSumGame
+    except ImportError:  # pragma: no cover - module not present in a partial tree
+        return None
+    return SymmetricUnitSumGame
+
+
+def is_bayesian(game: Any) -> bool:
+    """Whether ``game`` is a Bayesian game (has per-player types and reward arrays)."""
+    return hasattr(game, "rewards") and hasattr(game, "n_types")
+
+
+def is_unit_sum(game: Any) -> bool:
+    """A unit-sum game with a hidden state (dense or count form)."""
+    cls = _symmetric_class()
+    return isinstance(game, UnitSumGame) or (cls is not None and isinstance(game, cls))
+
+
+def is_symmetric_game(game: Any) -> bool:
+    """Whether the unit-sum game is symmetric (a checked fact for dense games)."""
+    cls = _symmetric_class()
+    if cls is not None and isinstance(game, cls):
+        return True
+    if isinstance(game, UnitSumGame) and cls is not None:
+        from powergames.envs.games.symmetric import is_symmetric
+
+        n_actions = set(game.n_actions)
+        return len(n_actions) == 1 and bool(is_symmetric(game))
+    return False
+
+
+def is_majority_game(game: Any) -> bool:
+    """Whether ``game`` equals Theorem 1's majority game of the same size (array comparison)."""
+    cls = _symmetric_class()
+    if cls is None or not isinstance(game, cls):
+        return False
+    from powergames.envs.games.symmetric import majority_game
+
+    try:
+        ref = majority_game(game.n_players, game.n_actions)
+    except ValueError:
+        return False
+    return bool(
+        np.allclose(ref.table, game.table[:1], atol=SUM_TOL)
+        and np.allclose(game.table, game.table[:1], atol=SUM_TOL)
+    )
+
+
+def n_players_of(game: Any) -> int:
+    """The number of players."""
+    return int(game.n_players)
+
+
+def actions_of(game: Any) -> tuple[int, ...]:
+    """Per-player action counts."""
+    k = game.n_actions
+    if isinstance(k, int | np.integer):
+        return (int(k),) * n_players_of(game)
+    return tuple(int(x) for x in k)
+
+
+def prior_of(game: Any) -> FloatArray:
+    """The prior over hidden states (a single state for games without one)."""
+    prior = getattr(game, "prior", None)
+    if prior is None or is_bayesian(game):
+        return np.ones(1)
+    return np.asarray(prior, dtype=np.float64)
+
+
+# ------------------------------------------------------------------------------------------ shares
+
+
+def pure_values_batch(game: Any, xs: npt.ArrayLike, actions: npt.ArrayLike) -> FloatArray:
+    """Every player's payoff at sampled states and pure profiles.
+
+    Args:
+        game: a ``UnitSumGame``, ``SymmetricUnitSumGame`` or ``NormalFormGame``.
+        xs: states, shape ``(B,)`` (ignored for a normal-form game).
+        actions: pure profiles, shape ``(B, n)``.
+
+    Returns:
+        Shape ``(B, n)``: ``s_i(x_b, a_b)`` (or ``u_i(a_b)``).
+    """
+    xs = np.asarray(xs, dtype=np.int64)
+    actions = np.asarray(actions, dtype=np.int64)
+    if hasattr(game, "pure_shares_batch"):
+        return np.asarray(game.pure_shares_batch(xs, actions), dtype=np.float64)
+    if isinstance(game, UnitSumGame):
+        return game.shares[(xs, slice(None), *actions.T)]
+    if isinstance(game, NormalFormGame):
+        return game.payoffs[(slice(None), *actions.T)].T
+    raise TypeError(f"cannot sample payoffs of {type(game).__name__}")
+
+
+def theorem_bounds(game: Any, coalitions: Sequence[Sequence[int]]) -> dict[str, float]:
+    """The guarantees of MATH.md §1 for this partition, keyed like the share metrics.
+
+    * Theorem 2 (symmetric unit-sum game): a coalition ``c_1`` with at least a ``(k−1)/k`` fraction
+      of the players (others pooled as ``c_2``) gets ``≥ (k−1)/k`` by coalition copying, where
+      ``k = ⌊n / |c_2|⌋ > 1``; then ``c_2`` (if it is one coalition) gets ``≤ 1/k``.
+      Keys ``share/c<j>/thm2_bound`` (lower) and ``share/c<j>/thm2_cap`` (upper).
+    * Theorem 1 (majority game with ``k`` actions): a coalition with more than half of the players
+      gets ``≥ 1 − 1/k`` by "draw one action uniformly, everyone plays it". Key
+      ``share/c<j>/thm1_bound``.
+
+    These hold when the coalition plays the theorem's policy; they are reported as reference lines.
+    """
+    out: dict[str, float] = {}
+    if not is_symmetric_game(game) or len(coalitions) < 2:
+        return out
+    n = n_players_of(game)
+    sizes = [len(c) for c in coalitions]
+    big = int(np.argmax(sizes))
+    rest = n - sizes[big]
+    if rest > 0:
+        k = n // rest
+        if k > 1:
+            out[f"share/c{big}/thm2_bound"] = (k - 1) / k
+            if len(coalitions) == 2:
+                out[f"share/c{1 - big}/thm2_cap"] = 1.0 / k
+    if is_majority_game(game):
+        k_actions = actions_of(game)[0]
+        for j, size in enumerate(sizes):
+            if 2 * size > n:
+                out[f"share/c{j}/thm1_bound"] = 1.0 - 1.0 / k_actions
+    return out
+
+
+def evaluate_shares(
+    game: Any,
+    coalitions: Sequence[Sequence[int]],
+    policies: Sequence[npt.ArrayLike],
+    *,
+    rng: np.random.Generator | int | None = None,
+    samples: int = 0,
+    confidence: float = 0.95,
+) -> dict[str, float]:
+    """Exact (and sampled) coalition shares ``r_j(x, π)`` (MATH.md §1).
+
+    Args:
+        game: a unit-sum game (``UnitSumGame`` or ``SymmetricUnitSumGame``; a ``NormalFormGame``
+            counts as one state).
+        coalitions: a partition of the players, each a list of player indices in increasing order.
+        policies: one joint policy per coalition, shape ``(k,)*len(coalition)``.
+        rng: generator for the Monte Carlo estimate (required when ``samples > 0``).
+        samples: number of sampled plays (state from the prior, joint actions from the policies) for
+            the empirical share; 0 skips it.
+        confidence: level of the empirical share's normal-approximation interval.
+
+    Returns:
+        ``share/c<j>/x<x>`` (exact, per state), ``share/c<j>/mean`` (prior mean), ``share/c<j>/min_x``,
+        ``share/c<j>/fair`` (``|c_j|/n``), the theorem bounds of :func:`theorem_bounds`, and with
+        samples ``share/c<j>/empirical``, ``…/ci_low``, ``…/ci_high``.
+    """
+    from powergames.envs.games.coalitions import coalition_values
+
+    joint = [np.asarray(p, dtype=np.float64) for p in policies]
+    values = np.asarray(coalition_values(game, [list(c) for c in coalitions], joint))
+    values = values.reshape(-1, len(coalitions))
+    prior = prior_of(game) if values.shape[0] > 1 else np.ones(1)
+    n = n_players_of(game)
+    out: dict[str, float] = {}
+    for j, members in enumerate(coalitions):
+        for x in range(values.shape[0]):
+            out[f"share/c{j}/x{x}"] = float(values[x, j])
+        out[f"share/c{j}/mean"] = float(prior @ values[:, j])
+        out[f"share/c{j}/min_x"] = float(values[:, j].min())
+        out[f"share/c{j}/fair"] = len(members) / n
+    out.update(theorem_bounds(game, coalitions))
+    if samples > 0:
+        out.update(empirical_shares(game, coalitions, joint, check_rng(rng), samples, confidence))
+    return out
+
+
+def empirical_shares(
+    game: Any,
+    coalitions: Sequence[Sequence[int]],
+    policies: Sequence[FloatArray],
+    rng: np.random.Generator,
+    samples: int,
+    confidence: float = 0.95,
+) -> dict[str, float]:
+    """Monte Carlo coalition shares with a normal-approximation confidence interval.
+
+    Draws ``samples`` plays: ``x ∼ prior`` and each coalition's joint action from its policy, then
+    sums the members' ``s_i(x, a)``.
+    """
+    n = n_players_of(game)
+    prior = prior_of(game)
+    xs = rng.choice(prior.size, size=samples, p=prior) if prior.size > 1 else np.zeros(samples, int)
+    actions = np.zeros((samples, n), dtype=np.int64)
+    for members, p in zip(coalitions, policies):
+        flat = p.reshape(-1)
+        idx = rng.choice(flat.size, size=samples, p=flat / flat.sum())
+        cols = np.unravel_index(idx, p.shape) if p.ndim > 1 else (idx,)
+        for m, col in zip(members, cols):
+            actions[:, m] = col
+    payoffs = pure_values_batch(game, xs, actions)
+    z = float(norm.ppf(0.5 + confidence / 2))
+    out = {}
+    for j, members in enumerate(coalitions):
+        r = payoffs[:, list(members)].sum(axis=1)
+        mean = float(r.mean())
+        half = z * float(r.std(ddof=1)) / math.sqrt(samples) if samples > 1 else math.inf
+        out[f"share/c{j}/empirical"] = mean
+        out[f"share/c{j}/ci_low"] = mean - half
+        out[f"share/c{j}/ci_high"] = mean + half
+    return out
+
+
+# ------------------------------------------------------------------------------------------- POWER
+
+
+def power_game(game: Any) -> Any:
+    """The game POWER is computed on: Bayesian and normal-form games as they are; a unit-sum game
+    with its unobserved state integrated out under the prior (a constant-sum-1 normal-form game)."""
+    if is_bayesian(game) or isinstance(game, NormalFormGame):
+        return game
+    if is_unit_sum(game):
+        from powergames.envs.games.alignment import as_normal_form
+
+        return as_normal_form(game)
+    raise TypeError(f"POWER is not defined for {type(game).__name__}")
+
+
+def constant_sum_value(game: Any, tol: float = SUM_TOL) -> float | None:
+    """``c`` if ``Σ_i r_i(t_i, a) = c`` for every type profile of positive probability and every ``a``."""
+    if isinstance(game, NormalFormGame):
+        return game.constant_sum_value(tol)
+    if not is_bayesian(game):
+        return None
+    n = n_players_of(game)
+    types = tuple(int(t) for t in game.n_types)
+    prior = np.asarray(game.prior, dtype=np.float64).reshape(types)
+    total = 0.0
+    for i, r in enumerate(game.rewards):
+        r = np.asarray(r, dtype=np.float64)
+        shape = [1] * n
+        shape[i] = types[i]
+        total = total + r.reshape(*shape, *r.shape[1:])
+    total = np.broadcast_to(total, types + tuple(np.asarray(game.rewards[0]).shape[1:]))
+    support = total[prior > 0]
+    c = float(support.flat[0])
+    scale = max(1.0, float(np.abs(support).max()))
+    return c if np.all(np.abs(support - c) <= tol * scale) else None
+
+
+def _normalise_profile(game: Any, profile: Sequence[npt.ArrayLike]) -> list[FloatArray]:
+    arrays = [np.asarray(s, dtype=np.float64) for s in profile]
+    if is_bayesian(game):
+        return [a.reshape(int(t), -1) for a, t in zip(arrays, game.n_types)]
+    return [a.reshape(-1) for a in arrays]
+
+
+def evaluate_power(
+    game: Any, profile: Sequence[npt.ArrayLike], prefix: str = "power"
+) -> dict[str, float]:
+    """POWER, achieved values, ``ΣPOWER − c`` and NashConv at a profile (MATH.md §2).
+
+    Args:
+        game: a ``BayesianGame``, ``NormalFormGame`` or unit-sum game (see :func:`power_game`).
+        profile: one strategy per player, ``(T_i, k_i)`` or ``(k_i,)``.
+        prefix: metric group name (``power`` for the current profile, ``power_avg`` for the average).
+
+    Returns:
+        ``<prefix>/p<i>`` (POWER), ``<prefix>/p<i>/t<t>`` (``max_a f_i(t, a, σ_{−i})`` per type, when
+        ``T_i > 1``), ``<prefix>/achieved/p<i>``, ``<prefix>/sum``, ``<prefix>/nash_conv`` and for a
+        constant-sum game ``<prefix>/c`` and ``<prefix>/sum_minus_c``.
+    """
+    from powergames.envs.games.power import achieved_value, interim_utility, nash_conv, power
+
+    g = power_game(game)
+    prof = _normalise_profile(g, profile)
+    pw = np.asarray(power(g, prof), dtype=np.float64)
+    ach = np.asarray(achieved_value(g, prof), dtype=np.float64)
+    out: dict[str, float] = {}
+    for i in range(n_players_of(g)):
+        out[f"{prefix}/p{i}"] = float(pw[i])
+        if is_bayesian(g) and int(g.n_types[i]) > 1:
+            f = np.asarray(interim_utility(g, i, prof), dtype=np.float64)
+            for t, v in enumerate(f.max(axis=1)):
+                out[f"{prefix}/p{i}/t{t}"] = float(v)
+        out[f"{prefix}/achieved/p{i}"] = float(ach[i])
+    out[f"{prefix}/sum"] = float(pw.sum())
+    c = constant_sum_value(g)
+    if c is not None:
+        out[f"{prefix}/c"] = c
+        out[f"{prefix}/sum_minus_c"] = float(pw.sum()) - c
+    out[f"{prefix}/nash_conv"] = float(nash_conv(g, prof))
+    return out
+
+
+# --------------------------------------------------------------------------------------- alignment
+
+
+def evaluate_alignment(game: Any, profile: Sequence[npt.ArrayLike]) -> dict[str, float]:
+    """Welfare, coordination gap, ``α``, utility covariance and surplus at a profile (MATH.md §3).
+
+    Args:
+        game: a normal-form or unit-sum game (the state integrated out under the prior).
+        profile: one ``(k_i,)`` strategy per player (a leading single-type axis is dropped).
+
+    Returns:
+        ``align/welfare``, ``align/coordination_gap``, ``align/alpha``, ``align/cov/p<i>_p<j>``
+        (``i ≤ j``) and ``align/surplus/p<i>`` (relative to the maxmin profile's payoffs).
+    """
+    from powergames.envs.games.alignment import (
+        alpha,
+        as_normal_form,
+        coordination_gap,
+        surplus,
+        utility_covariance,
+        welfare,
+    )
+
+    if is_bayesian(game):
+        raise TypeError("the alignment metrics are defined for normal-form and unit-sum games")
+    g = as_normal_form(game)
+    prof = [np.asarray(s, dtype=np.float64).reshape(-1) for s in profile]
+    out = {
+        "align/welfare": float(welfare(g, prof)),
+        "align/coordination_gap": float(coordination_gap(g, prof)),
+        "align/alpha": float(alpha(game if is_symmetric_game(game) else g)),
+    }
+    cov = np.asarray(utility_covariance(g, prof))
+    n = g.n_players
+    for i in range(n):
+        for j in range(i, n):
+            out[f"align/cov/p{i}_p{j}"] = float(cov[i, j])
+    s = np.asarray(surplus(g, prof))
+    for i in range(n):
+        out[f"align/surplus/p{i}"] = float(s[i])
+    out["align/surplus/sum"] = float(s.sum())
+    return out
+
+
+# --------------------------------------------------------------------------------------- contexts
+
+
+@dataclass
+class EvalContext:
+    """What an evaluation sees: the game and the agents' exact strategies at this moment.
+
+    Attributes:
+        game: the environment's game.
+        coalitions: the partition of the players into agents (one list of seats per agent).
+        joint_policies: per agent, the joint distribution ``(k,)*len(seats)``.
+        profile: per player, the current strategy ``(T_i, k_i)`` (``None`` if some agent is a
+            correlated coalition of several players, where a per-player profile does not exist).
+        average_profile: per player, the time-averaged strategy (current where not tracked).
+        rng: generator for Monte Carlo estimates.
+    """
+
+    game: Any
+    coalitions: list[list[int]]
+    joint_policies: list[FloatArray] | None
+    profile: list[FloatArray] | None
+    average_profile: list[FloatArray] | None
+    rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+
+
+class Evaluator:
+    """Base class: an evaluator has a ``name`` and ``evaluate(context) -> dict``."""
+
+    name = "evaluator"
+
+    def applies(self, game: Any, coalitions: Sequence[Sequence[int]]) -> str | None:
+        """``None`` if the evaluator applies, else the reason it does not."""
+        return None
+
+    def evaluate(self, ctx: EvalContext) -> dict[str, float]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class SharesEvaluator(Evaluator):
+    """Coalition shares (exact per state, min over states, bounds, empirical with a CI)."""
+
+    name = "shares"
+
+    def __init__(self, samples: int = 2000, confidence: float = 0.95) -> None:
+        self.samples = samples
+        self.confidence = confidence
+
+    def applies(self, game: Any, coalitions: Sequence[Sequence[int]]) -> str | None:
+        if is_bayesian(game):
+            return "shares are defined for unit-sum games"
+        if isinstance(game, NormalFormGame) and game.constant_sum_value() is None:
+            return "shares need a unit-sum (or constant-sum) game"
+        return None
+
+    def evaluate(self, ctx: EvalContext) -> dict[str, float]:
+        if ctx.joint_policies is None:
+            raise ValueError("the shares evaluator needs every agent's exact joint strategy")
+        return evaluate_shares(
+            ctx.game,
+            ctx.coalitions,
+            ctx.joint_policies,
+            rng=ctx.rng,
+            samples=self.samples,
+            confidence=self.confidence,
+        )
+
+
+class PowerEvaluator(Evaluator):
+    """POWER, achieved values, ΣPOWER − c and NashConv for the current and average profiles."""
+
+    name = "power"
+
+    def applies(self, game: Any, coalitions: Sequence[Sequence[int]]) -> str | None:
+        if any(len(c) > 1 for c in coalitions):
+            return "POWER is per player: it needs one agent per seat"
+        return None
+
+    def evaluate(self, ctx: EvalContext) -> dict[str, float]:
+        if ctx.profile is None:
+            raise ValueError("the power evaluator needs a per-player profile")
+        out = evaluate_power(ctx.game, ctx.profile, prefix="power")
+        avg = ctx.average_profile if ctx.average_profile is not None else ctx.profile
+        out.update(evaluate_power(ctx.game, avg, prefix="power_avg"))
+        return out
+
+
+class AlignmentEvaluator(Evaluator):
+    """Welfare, coordination gap, α, covariance and surplus at the current profile."""
+
+    name = "alignment"
+
+    def applies(self, game: Any, coalitions: Sequence[Sequence[int]]) -> str | None:
+        if is_bayesian(game):
+            return "the alignment metrics are defined for normal-form and unit-sum games"
+        if any(len(c) > 1 for c in coalitions):
+            return "the alignment metrics need one agent per seat"
+        return None
+
+    def evaluate(self, ctx: EvalContext) -> dict[str, float]:
+        if ctx.profile is None:
+            raise ValueError("the alignment evaluator needs a per-player profile")
+        return evaluate_alignment(ctx.game, ctx.profile)
+
+
+#: Evaluator names (as in configs) → classes.
+EVALUATOR_CLASSES: dict[str, type[Evaluator]] = {
+    "shares": SharesEvaluator,
+    "power": PowerEvaluator,
+    "alignment": AlignmentEvaluator,
+}
+
+
+def run_evaluators(evaluators: Sequence[Evaluator], ctx: EvalContext) -> dict[str, float]:
+    """Merge the dictionaries of several evaluators (keys must not collide)."""
+    out: dict[str, float] = {}
+    for ev in evaluators:
+        res = ev.evaluate(ctx)
+        clash = set(res) & set(out)
+        assert not clash, f"evaluator {ev.name} repeats keys {sorted(clash)}"
+        out.update(res)
+    return out
+
+
+# ---------------------------------------------------------------------------------------- callback
+
+
+class EvalCallback(BaseCallback):
+    """Run evaluators every ``eval_every`` steps, with SB3's callback template.
+
+    ``on_step()`` (SB3's template) calls :meth:`_on_step`, which evaluates when the step counter
+    reaches the next multiple of ``eval_every``; the results are recorded as ``eval/<metric>`` on
+    ``logger`` and dumped at that step. In ``"rollout"`` mode (SB3 on-policy learners) evaluation
+    happens at rollout starts and at the end of training instead — i.e. after the policy update —
+    so that evaluations (and the checkpoints taken with them) sit at rollout boundaries.
+
+    Args:
+        evaluators: the evaluators to run.
+        context: returns the :class:`EvalContext` at a given step (strategies read at call time).
+        eval_every: the evaluation period in environment steps.
+        logger: the run's logger (``record``/``dump``), e.g. :class:`powergames.training.runner.RunLogger`.
+        mode: ``"step"`` or ``"rollout"``.
+        after_eval: called as ``after_eval(step, metrics)`` after each evaluation (checkpointing).
+        first_step: evaluations at or before this step are skipped (they exist already: resume).
+    """
+
+    def __init__(
+        self,
+        evaluators: Sequence[Evaluator],
+        context: Callable[[int], EvalContext],
+        eval_every: int,
+        logger: Any,
+        *,
+        mode: str = "step",
+        after_eval: Callable[[int, Mapping[str, float]], None] | None = None,
+        first_step: int = -1,
+        verbose: int = 0,
+    ) -> None:
+        super().__init__(verbose)
+        if mode not in ("step", "rollout"):
+            raise ValueError(f"mode must be 'step' or 'rollout', got {mode!r}")
+        self.evaluators = list(evaluators)
+        self.context = context
+        self.eval_every = int(eval_every)
+        self.run_logger = logger
+        self.mode = mode
+        self.after_eval = after_eval
+        self.last_eval_step = int(first_step)
+        self.history: list[tuple[int, dict[str, float]]] = []
+
+    # SB3 sets ``self.logger = model.logger`` in ``init_callback``; keep the run's logger instead.
+    def init_callback(self, model: Any) -> None:
+        super().init_callback(model)
+        self.logger = self.run_logger
+
+    def evaluate(self, step: int) -> dict[str, float]:
+        """Evaluate now, record ``eval/<metric>`` and dump at ``step``."""
+        metrics = run_evaluators(self.evaluators, self.context(step))
+        for key, value in metrics.items():
+            self.run_logger.record(f"eval/{key}", value)
+        self.run_logger.dump(step)
+        self.last_eval_step = step
+        self.history.append((step, metrics))
+        if self.after_eval is not None:
+            self.after_eval(step, metrics)
+        return metrics
+
+    def _due(self) -> bool:
+        step = self.num_timesteps
+        return step > self.last_eval_step and step % self.eval_every == 0
+
+    def _on_training_start(self) -> None:
+        self.num_timesteps = self.model.num_timesteps
+        if self.mode == "step" and self._due():
+            self.evaluate(self.num_timesteps)
+
+    def _on_step(self) -> bool:
+        if self.mode == "step" and self._due():
+            self.evaluate(self.num_timesteps)
+        return True
+
+    def _on_rollout_start(self) -> None:
+        self.num_timesteps = self.model.num_timesteps
+        if self.mode == "rollout" and self._due():
+            self.evaluate(self.num_timesteps)
+
+    def _on_training_end(self) -> None:
+        self.num_timesteps = self.model.num_timesteps
+        if self.mode == "rollout" and self._due():
+            self.evaluate(self.num_timesteps)

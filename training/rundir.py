@@ -1,0 +1,382 @@
+"""The run directory: atomic files, ``metrics.csv``, TensorBoard events, checkpoints, summary.
+
+Layout of ``runs/<name>/`` (one experiment)::
+
+    config.yaml        the resolved configuration (overrides applied; the run's identity)
+    metrics.csv        one row per evaluation: ``step`` then every metric, full float precision
+    tb/                TensorBoard events (``eval/<metric>`` scalars against steps)
+    plots/*.png        one figure per metric group against steps
+    summary.json       final metrics (= the last metrics.csv row), wall time, status
+    checkpoints/       ``step_<N>/`` state at evaluation boundaries and ``latest.json``
+
+Every file is written atomically (temporary file in the same directory, ``fsync``, ``os.replace``),
+so a process killed at any instant leaves either the old or the new version. A checkpoint is a
+directory renamed into place, then published by rewriting ``latest.json``: a resumed run restarts
+from the newest *published* checkpoint and first truncates ``metrics.csv`` to the rows up to that
+step, so no row is lost or duplicated (the rows after it are recomputed identically).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+#: File names inside a run directory.
+CONFIG = "config.yaml"
+METRICS = "metrics.csv"
+SUMMARY = "summary.json"
+TB_DIR = "tb"
+PLOTS_DIR = "plots"
+CHECKPOINTS_DIR = "checkpoints"
+LATEST = "latest.json"
+
+
+# ------------------------------------------------------------------------------ atomic writes
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temp file in the same directory + ``os.replace``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _json_default(obj: Any) -> Any:
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if hasattr(obj, "item"):
+        return obj.item()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def _clean_json(value: Any) -> Any:
+    """Replace non-finite floats with ``None`` (JSON has no NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): _clean_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_json(v) for v in value]
+    return value
+
+
+def atomic_write_json(path: str | Path, data: Any) -> None:
+    """Write ``data`` as indented JSON atomically (NaN/inf become ``null``)."""
+    text = json.dumps(_clean_json(data), indent=2, default=_json_default, allow_nan=False)
+    atomic_write_text(path, text + "\n")
+
+
+# ---------------------------------------------------------------------------------- metrics.csv
+def format_value(value: Any) -> str:
+    """A CSV cell: floats with ``repr`` (round-trips exactly), empty for missing/NaN."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int):
+        return str(value)
+    v = float(value)
+    return "" if math.isnan(v) else repr(v)
+
+
+def parse_value(text: str) -> float:
+    """Inverse of :func:`format_value` (empty → NaN)."""
+    return float(text) if text != "" else math.nan
+
+
+class MetricsTable:
+    """The rows of ``metrics.csv`` in memory, rewritten atomically on every append.
+
+    Columns are ``step`` followed by metric names in first-seen order; a row lacking a column
+    leaves the cell empty.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.columns: list[str] = ["step"]
+        self.rows: list[dict[str, float]] = []
+
+    @classmethod
+    def load(cls, path: str | Path) -> MetricsTable:
+        """Read an existing ``metrics.csv`` (an absent file gives an empty table)."""
+        table = cls(path)
+        if not table.path.exists():
+            return table
+        with open(table.path, newline="") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if header is None:
+                return table
+            if not header or header[0] != "step":
+                raise ValueError(f"{table.path}: the first column must be 'step', got {header[:1]}")
+            table.columns = header
+            for line in reader:
+                if len(line) != len(header):
+                    raise ValueError(
+                        f"{table.path}: a row has {len(line)} cells, expected {len(header)}"
+                    )
+                row = {c: parse_value(v) for c, v in zip(header, line)}
+                row["step"] = int(row["step"])
+                table.rows.append(row)
+        return table
+
+    @property
+    def steps(self) -> list[int]:
+        """The ``step`` of every row."""
+        return [int(r["step"]) for r in self.rows]
+
+    def append(self, step: int, metrics: Mapping[str, float]) -> None:
+        """Add a row (steps must increase) and rewrite the file atomically."""
+        if self.rows and step <= self.rows[-1]["step"]:
+            raise ValueError(f"metrics row for step {step} after step {self.rows[-1]['step']}")
+        row: dict[str, float] = {"step": int(step)}
+        for key, value in metrics.items():
+            if key == "step":
+                continue
+            if key not in self.columns:
+                self.columns.append(key)
+            row[key] = float(value)
+        self.rows.append(row)
+        self.write()
+
+    def truncate(self, max_step: int) -> int:
+        """Drop rows with ``step > max_step``; returns how many were dropped (file rewritten)."""
+        keep = [r for r in self.rows if r["step"] <= max_step]
+        dropped = len(self.rows) - len(keep)
+        self.rows = keep
+        if dropped:
+            self.write()
+        return dropped
+
+    def write(self) -> None:
+        """Rewrite ``metrics.csv`` atomically."""
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(self.columns)
+        for row in self.rows:
+            writer.writerow([format_value(row.get(c)) for c in self.columns])
+        atomic_write_text(self.path, buf.getvalue())
+
+    def column(self, name: str) -> list[float]:
+        """One column's values (NaN where a row lacks it)."""
+        return [float(r.get(name, math.nan)) for r in self.rows]
+
+    def last(self) -> dict[str, float]:
+        """The last row (empty dict without rows)."""
+        return dict(self.rows[-1]) if self.rows else {}
+
+
+def read_metrics(path: str | Path) -> tuple[list[str], dict[str, list[float]]]:
+    """``metrics.csv`` as (columns, column name → values)."""
+    table = MetricsTable.load(path)
+    return table.columns, {c: table.column(c) for c in table.columns}
+
+
+# ---------------------------------------------------------------------------------- TensorBoard
+class TensorBoardWriter:
+    """Scalars to TensorBoard under ``eval/<metric>``.
+
+    Args:
+        log_dir: the event directory.
+        purge_step: on resume, the first step after the checkpoint: events a killed process wrote at
+            or after it are discarded by TensorBoard, so each step appears once.
+    """
+
+    def __init__(self, log_dir: str | Path, purge_step: int | None = None) -> None:
+        from torch.utils.tensorboard import SummaryWriter
+
+        self._writer = SummaryWriter(log_dir=str(log_dir), purge_step=purge_step)
+
+    def write(self, step: int, metrics: Mapping[str, float]) -> None:
+        """Add one scalar per metric at ``step`` and flush."""
+        for key, value in metrics.items():
+            if value is not None and math.isfinite(float(value)):
+                self._writer.add_scalar(f"eval/{key}", float(value), global_step=int(step))
+        self._writer.flush()
+
+    def close(self) -> None:
+        """Flush and close the event file."""
+        self._writer.close()
+
+
+def read_tensorboard(log_dir: str | Path) -> dict[str, list[tuple[int, float]]]:
+    """The scalars in an event directory: tag → [(step, value)] (TensorBoard's purge applied)."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(log_dir), size_guidance={"scalars": 0})
+    acc.Reload()
+    return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
+
+
+# ---------------------------------------------------------------------------------- checkpoints
+class Checkpoints:
+    """Checkpoint directories ``checkpoints/step_<N>/`` published through ``latest.json``.
+
+    Args:
+        root: the ``checkpoints`` directory.
+        keep: how many published checkpoints to keep (older ones are deleted).
+    """
+
+    def __init__(self, root: str | Path, keep: int = 2) -> None:
+        self.root = Path(root)
+        self.keep = keep
+
+    def staging(self, step: int) -> Path:
+        """A fresh temporary directory to write checkpoint ``step`` into."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".tmp-step_{step:012d}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        return tmp
+
+    def publish(self, step: int, staging: Path, meta: Mapping[str, Any] | None = None) -> Path:
+        """Rename ``staging`` into place and point ``latest.json`` at it (then prune old ones)."""
+        final = self.root / f"step_{step:012d}"
+        if final.exists():
+            shutil.rmtree(final)
+        _fsync_dir(staging)
+        os.replace(staging, final)
+        _fsync_dir(self.root)
+        atomic_write_json(
+            self.root / LATEST, {"step": int(step), "dir": final.name, **dict(meta or {})}
+        )
+        self._prune(final.name)
+        return final
+
+    def latest(self) -> tuple[int, Path, dict[str, Any]] | None:
+        """(step, directory, metadata) of the newest published checkpoint, or ``None``."""
+        pointer = self.root / LATEST
+        if not pointer.exists():
+            return None
+        meta = json.loads(pointer.read_text())
+        path = self.root / meta["dir"]
+        if not path.is_dir():
+            raise ValueError(f"{pointer} names {meta['dir']}, which does not exist")
+        return int(meta["step"]), path, meta
+
+    def _prune(self, newest: str) -> None:
+        done = sorted(p for p in self.root.glob("step_*") if p.is_dir())
+        for old in done[: max(0, len(done) - self.keep)]:
+            if old.name != newest:
+                shutil.rmtree(old, ignore_errors=True)
+        for tmp in self.root.glob(".tmp-step_*"):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# -------------------------------------------------------------------------------- run directory
+class RunDir:
+    """Paths of one run directory."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def config(self) -> Path:
+        """``config.yaml``."""
+        return self.path / CONFIG
+
+    @property
+    def metrics(self) -> Path:
+        """``metrics.csv``."""
+        return self.path / METRICS
+
+    @property
+    def summary(self) -> Path:
+        """``summary.json``."""
+        return self.path / SUMMARY
+
+    @property
+    def tb(self) -> Path:
+        """The TensorBoard event directory."""
+        return self.path / TB_DIR
+
+    @property
+    def plots(self) -> Path:
+        """The PNG directory."""
+        return self.path / PLOTS_DIR
+
+    @property
+    def checkpoints(self) -> Checkpoints:
+        """The checkpoint store."""
+        return Checkpoints(self.path / CHECKPOINTS_DIR)
+
+    def exists(self) -> bool:
+        """Whether anything of a run is here already."""
+        return self.config.exists() or self.metrics.exists()
+
+    def clear(self) -> None:
+        """Delete the run's files (for ``--overwrite``)."""
+        for name in (CONFIG, METRICS, SUMMARY):
+            with contextlib.suppress(FileNotFoundError):
+                (self.path / name).unlink()
+        for name in (TB_DIR, PLOTS_DIR, CHECKPOINTS_DIR):
+            shutil.rmtree(self.path / name, ignore_errors=True)
+
+
+def find_runs(path: str | Path) -> list[Path]:
+    """The experiment run directories at or under ``path`` (those holding a ``config.yaml``
+    and a ``metrics.csv``), sorted; ``path`` itself if it is one."""
+    path = Path(path)
+    if (path / METRICS).exists():
+        return [path]
+    return sorted(p.parent for p in path.rglob(METRICS))
+
+
+def format_table(rows: Sequence[Sequence[Any]], header: Sequence[str] | None = None) -> str:
+    """Plain aligned text: first column left-aligned, the others right-aligned."""
+    all_rows = [list(map(_cell, r)) for r in ([header] if header else []) + list(rows)]
+    if not all_rows:
+        return ""
+    widths = [max(len(r[i]) for r in all_rows if i < len(r)) for i in range(len(all_rows[0]))]
+    lines = []
+    for n, r in enumerate(all_rows):
+        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:])]
+        lines.append("  ".join(cells).rstrip())
+        if header and n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "-"
+        return f"{value:.4f}"
+    return str(value)
+
+
+def iter_columns(columns: Iterable[str], prefix: str) -> list[str]:
+    """The columns starting with ``prefix``."""
+    return [c for c in columns if c.startswith(prefix)]
