@@ -157,7 +157,9 @@ def theorem_bounds(game: Any, coalitions: Sequence[Sequence[int]]) -> dict[str, 
     big = int(np.argmax(sizes))
     rest = n - sizes[big]
     if rest > 0:
-        k = n // rest
+        from powergames.envs.games.coalitions import max_guarantee_k
+
+        k = max_guarantee_k(sizes[big], n)
         if k > 1:
             out[f"share/c{big}/thm2_bound"] = (k - 1) / k
             if len(coalitions) == 2:
@@ -185,7 +187,8 @@ def evaluate_shares(
         game: a unit-sum game (``UnitSumGame`` or ``SymmetricUnitSumGame``; a ``NormalFormGame``
             counts as one state).
         coalitions: a partition of the players, each a list of player indices in increasing order.
-        policies: one joint policy per coalition, shape ``(k,)*len(coalition)``.
+        policies: one joint policy per coalition, shape ``(k,)*len(coalition)``, or a structured
+            ``CoalitionPolicy`` (exact marginals and sampler) for large coalitions.
         rng: generator for the Monte Carlo estimate (required when ``samples > 0``).
         samples: number of sampled plays (state from the prior, joint actions from the policies) for
             the empirical share; 0 skips it.
@@ -198,7 +201,7 @@ def evaluate_shares(
     """
     from powergames.envs.games.coalitions import coalition_values
 
-    joint = [np.asarray(p, dtype=np.float64) for p in policies]
+    joint = [p if hasattr(p, "sample") else np.asarray(p, dtype=np.float64) for p in policies]
     values = np.asarray(coalition_values(game, [list(c) for c in coalitions], joint))
     values = values.reshape(-1, len(coalitions))
     prior = prior_of(game) if values.shape[0] > 1 else np.ones(1)
@@ -219,7 +222,7 @@ def evaluate_shares(
 def empirical_shares(
     game: Any,
     coalitions: Sequence[Sequence[int]],
-    policies: Sequence[FloatArray],
+    policies: Sequence[Any],
     rng: np.random.Generator,
     samples: int,
     confidence: float = 0.95,
@@ -234,6 +237,11 @@ def empirical_shares(
     xs = rng.choice(prior.size, size=samples, p=prior) if prior.size > 1 else np.zeros(samples, int)
     actions = np.zeros((samples, n), dtype=np.int64)
     for members, p in zip(coalitions, policies):
+        if hasattr(p, "sample"):  # a structured CoalitionPolicy: exact sampler
+            drawn = np.asarray(p.sample(samples, rng), dtype=np.int64).reshape(samples, -1)
+            actions[:, list(members)] = drawn
+            continue
+        p = np.asarray(p, dtype=np.float64)
         flat = p.reshape(-1)
         idx = rng.choice(flat.size, size=samples, p=flat / flat.sum())
         cols = np.unravel_index(idx, p.shape) if p.ndim > 1 else (idx,)
@@ -267,26 +275,10 @@ def power_game(game: Any) -> Any:
     raise TypeError(f"POWER is not defined for {type(game).__name__}")
 
 
-def constant_sum_value(game: Any, tol: float = SUM_TOL) -> float | None:
-    """``c`` if ``Σ_i r_i(t_i, a) = c`` for every type profile of positive probability and every ``a``."""
-    if isinstance(game, NormalFormGame):
-        return game.constant_sum_value(tol)
-    if not is_bayesian(game):
-        return None
-    n = n_players_of(game)
-    types = tuple(int(t) for t in game.n_types)
-    prior = np.asarray(game.prior, dtype=np.float64).reshape(types)
-    total = 0.0
-    for i, r in enumerate(game.rewards):
-        r = np.asarray(r, dtype=np.float64)
-        shape = [1] * n
-        shape[i] = types[i]
-        total = total + r.reshape(*shape, *r.shape[1:])
-    total = np.broadcast_to(total, types + tuple(np.asarray(game.rewards[0]).shape[1:]))
-    support = total[prior > 0]
-    c = float(support.flat[0])
-    scale = max(1.0, float(np.abs(support).max()))
-    return c if np.all(np.abs(support - c) <= tol * scale) else None
+def constant_sum_value(game: Any) -> float | None:
+    """``c`` if the game is constant-sum (``Σ_i r_i(t_i, a) = c`` on the prior's support), else ``None``."""
+    fn = getattr(game, "constant_sum_value", None)
+    return fn() if fn is not None else None
 
 
 def _normalise_profile(game: Any, profile: Sequence[npt.ArrayLike]) -> list[FloatArray]:

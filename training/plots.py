@@ -1,0 +1,349 @@
+"""Plots of a run's metrics against training steps (matplotlib, Agg backend, no pyplot state).
+
+* :func:`plot_run` — one PNG per metric group of a run directory (``plots/shares.png``,
+  ``plots/power.png``, ``plots/alignment.png``, and ``plots/other.png`` for anything else), so
+  every ``metrics.csv`` column is drawn;
+* :func:`plot_overview` — a suite's headline figure, panels described in its config;
+* :func:`plot_aggregate` — a sweep's metrics, mean across seeds with a confidence band;
+* :func:`plot_final_vs_parameter` — final values against a swept parameter.
+
+Every figure is rendered to memory and written atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from powergames.training.rundir import RunDir, atomic_write_bytes, read_metrics
+
+Series = Mapping[str, Sequence[float]]
+
+_COLORS = [
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+]  # fmt: skip
+
+
+def _figure(n_panels: int, width: float = 4.6, height: float = 3.4) -> Any:
+    from matplotlib.figure import Figure
+
+    cols = min(n_panels, 3)
+    rows = math.ceil(n_panels / cols)
+    fig = Figure(figsize=(width * cols, height * rows), layout="constrained")
+    axes = [fig.add_subplot(rows, cols, i + 1) for i in range(n_panels)]
+    return fig, axes
+
+
+def save_figure(fig: Any, path: str | Path, dpi: int = 110) -> Path:
+    """Render ``fig`` as PNG and write it atomically."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    atomic_write_bytes(path, buf.getvalue())
+    return Path(path)
+
+
+def _finite(values: Sequence[float]) -> bool:
+    return any(math.isfinite(v) for v in values)
+
+
+def _hline(ax: Any, y: float, label: str, color: str = "k", style: str = "--") -> None:
+    if math.isfinite(y):
+        ax.axhline(y, color=color, linestyle=style, linewidth=1.1, label=label, alpha=0.8)
+
+
+def _const(values: Sequence[float]) -> float:
+    finite = [v for v in values if math.isfinite(v)]
+    return finite[-1] if finite else math.nan
+
+
+def _finish(ax: Any, title: str, ylabel: str = "") -> None:
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("training steps")
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(fontsize=7, loc="best")
+
+
+def _by_pattern(columns: Sequence[str], pattern: str) -> list[tuple[str, re.Match[str]]]:
+    rx = re.compile(pattern)
+    return [(c, m) for c in columns if (m := rx.fullmatch(c))]
+
+
+# ----------------------------------------------------------------------------------- run plots
+
+
+def plot_shares(
+    steps: Sequence[float], data: Series, columns: Sequence[str], path: Path
+) -> set[str]:
+    """One panel per coalition: exact share per state, mean, min over states, the empirical share
+    with its confidence band, the fair share ``|c|/n`` and the theorem bounds."""
+    coalitions = sorted({int(m.group(1)) for _, m in _by_pattern(columns, r"share/c(\d+)/.*")})
+    if not coalitions:
+        return set()
+    used: set[str] = set()
+    fig, axes = _figure(len(coalitions))
+    for ax, j in zip(axes, coalitions):
+        p = f"share/c{j}/"
+        for c, m in _by_pattern(columns, re.escape(p) + r"x(\d+)"):
+            ax.plot(steps, data[c], linewidth=0.8, alpha=0.6, label=f"x = {m.group(1)}")
+            used.add(c)
+        for name, style, label in (("mean", "-", "mean over x"), ("min_x", "-.", "min over x")):
+            if p + name in data:
+                ax.plot(steps, data[p + name], style, color="k", linewidth=1.8, label=label)
+                used.add(p + name)
+        if p + "empirical" in data:
+            ax.plot(
+                steps, data[p + "empirical"], ".", color="#555", markersize=3, label="empirical"
+            )
+            if p + "ci_low" in data and p + "ci_high" in data:
+                ax.fill_between(
+                    steps, data[p + "ci_low"], data[p + "ci_high"], color="#999", alpha=0.25,
+                    linewidth=0, label="95% CI",
+                )  # fmt: skip
+            used.update({p + "empirical", p + "ci_low", p + "ci_high"})
+        refs = (
+            ("fair", "fair share |c|/n", "#2ca02c", ":"),
+            ("thm2_bound", "Thm 2 bound (k−1)/k", "#d62728", "--"),
+            ("thm2_cap", "Thm 2 cap 1/k", "#d62728", "--"),
+            ("thm1_bound", "Thm 1 bound 1 − 1/k", "#9467bd", "--"),
+        )
+        for name, label, color, style in refs:
+            if p + name in data:
+                _hline(ax, _const(data[p + name]), label, color, style)
+                used.add(p + name)
+        _finish(ax, f"coalition c{j}: expected share", "share")
+    save_figure(fig, path)
+    return used
+
+
+def plot_power(
+    steps: Sequence[float], data: Series, columns: Sequence[str], path: Path
+) -> set[str]:
+    """POWER and achieved value per player, ΣPOWER against ``c``, NashConv, POWER per type;
+    current profile solid, time-averaged profile dashed."""
+    prefixes = [p for p in ("power", "power_avg") if f"{p}/sum" in data]
+    if not prefixes:
+        return set()
+    used: set[str] = set()
+    per_type = [c for c in columns if re.fullmatch(r"power(_avg)?/p\d+/t\d+", c)]
+    n_panels = 3 + (1 if per_type else 0)
+    fig, axes = _figure(n_panels)
+    style = {"power": "-", "power_avg": "--"}
+    tag = {"power": "current", "power_avg": "average"}
+    for pref in prefixes:
+        for i, (c, m) in enumerate(_by_pattern(columns, re.escape(pref) + r"/p(\d+)")):
+            color = _COLORS[i % len(_COLORS)]
+            axes[0].plot(steps, data[c], style[pref], color=color,
+                         label=f"POWER p{m.group(1)} ({tag[pref]})")  # fmt: skip
+            used.add(c)
+            a = f"{pref}/achieved/p{m.group(1)}"
+            if a in data:
+                axes[0].plot(steps, data[a], style[pref], color=color, alpha=0.45, linewidth=0.9,
+                             label=f"achieved p{m.group(1)} ({tag[pref]})")  # fmt: skip
+                used.add(a)
+        axes[1].plot(
+            steps, data[f"{pref}/sum"], style[pref], color="k", label=f"ΣPOWER ({tag[pref]})"
+        )
+        used.add(f"{pref}/sum")
+        if f"{pref}/c" in data:
+            used.update({f"{pref}/c", f"{pref}/sum_minus_c"})
+        if f"{pref}/nash_conv" in data:
+            axes[2].plot(steps, data[f"{pref}/nash_conv"], style[pref], color="#d62728",
+                         label=f"NashConv ({tag[pref]})")  # fmt: skip
+            used.add(f"{pref}/nash_conv")
+        for c in per_type:
+            if c.startswith(pref + "/"):
+                axes[3].plot(steps, data[c], style[pref], linewidth=1, label=c)
+                used.add(c)
+    for pref in prefixes:
+        if f"{pref}/c" in data:
+            _hline(axes[1], _const(data[f"{pref}/c"]), "c (constant sum)", "#2ca02c", ":")
+            break
+    _finish(axes[0], "POWER and achieved value per player", "value")
+    _finish(axes[1], "ΣPOWER (≥ c, = c iff Bayesian Nash)", "Σ POWER")
+    _finish(axes[2], "NashConv", "NashConv")
+    if per_type:
+        _finish(axes[3], "POWER per type: max_a f_i(t, a)", "value")
+    save_figure(fig, path)
+    return used
+
+
+def plot_alignment(
+    steps: Sequence[float], data: Series, columns: Sequence[str], path: Path
+) -> set[str]:
+    """Welfare and coordination gap; α; utility covariances; surplus per player."""
+    if "align/welfare" not in data:
+        return set()
+    used: set[str] = set()
+    fig, axes = _figure(4)
+    for name, label in (
+        ("align/welfare", "welfare E[Σu]"),
+        ("align/coordination_gap", "coordination gap"),
+    ):
+        if name in data:
+            axes[0].plot(steps, data[name], label=label)
+            used.add(name)
+    if "align/alpha" in data:
+        axes[1].plot(steps, data["align/alpha"], color="#9467bd", label="α")
+        used.add("align/alpha")
+    for c, m in _by_pattern(columns, r"align/cov/p(\d+)_p(\d+)"):
+        axes[2].plot(steps, data[c], label=f"Cov(u{m.group(1)}, u{m.group(2)})")
+        used.add(c)
+    for c, m in _by_pattern(columns, r"align/surplus/(p\d+|sum)"):
+        axes[3].plot(steps, data[c], label=f"surplus {m.group(1)}")
+        used.add(c)
+    _finish(axes[0], "welfare and coordination gap", "value")
+    _finish(axes[1], "α = max Σu − Σ max u", "α")
+    _finish(axes[2], "utility covariance", "covariance")
+    _finish(axes[3], "surplus over the maxmin profile", "surplus")
+    save_figure(fig, path)
+    return used
+
+
+def plot_other(steps: Sequence[float], data: Series, columns: Sequence[str], path: Path) -> None:
+    """Every remaining column, one panel each."""
+    fig, axes = _figure(len(columns), width=3.8, height=2.8)
+    for ax, c in zip(axes, columns):
+        ax.plot(steps, data[c])
+        _finish(ax, c)
+    save_figure(fig, path)
+
+
+def plot_metrics(
+    columns: Sequence[str], data: Series, out_dir: str | Path, title: str = ""
+) -> list[Path]:
+    """All the group figures for one metrics table; returns the PNG paths written."""
+    out_dir = Path(out_dir)
+    steps = data["step"]
+    if not steps:
+        return []
+    metric_cols = [c for c in columns if c != "step" and _finite(data[c])]
+    used: set[str] = set()
+    written = []
+    for name, fn in (("shares", plot_shares), ("power", plot_power), ("alignment", plot_alignment)):
+        got = fn(steps, data, metric_cols, out_dir / f"{name}.png")
+        if got:
+            written.append(out_dir / f"{name}.png")
+            used |= got
+    rest = [c for c in metric_cols if c not in used]
+    if rest:
+        plot_other(steps, data, rest, out_dir / "other.png")
+        written.append(out_dir / "other.png")
+    return written
+
+
+def plot_run(run_dir: str | Path) -> list[Path]:
+    """Draw every metric of a run directory into ``<run>/plots/``."""
+    rd = RunDir(run_dir)
+    columns, data = read_metrics(rd.metrics)
+    return plot_metrics(columns, data, rd.plots)
+
+
+# ------------------------------------------------------------------------------------ overview
+
+
+def plot_overview(
+    overview: Any,
+    runs: Mapping[str, tuple[Sequence[float], Series]],
+    path: str | Path,
+    bands: Mapping[str, Mapping[str, tuple[Sequence[float], Sequence[float]]]] | None = None,
+) -> Path:
+    """A suite's headline figure.
+
+    Args:
+        overview: a :class:`powergames.training.config.Overview`.
+        runs: experiment name → (steps, column → values), in suite order.
+        path: the PNG to write.
+        bands: optional experiment → column → (low, high) confidence band (sweeps).
+    """
+    names = list(runs)
+    fig, axes = _figure(len(overview.panels), width=5.6, height=4.0)
+    for ax, panel in zip(axes, overview.panels):
+        n_curves = 0
+        for line in panel.lines:
+            if line.y is not None:
+                _hline(ax, line.y, line.label or f"y = {line.y:g}", "#444", line.style or "--")
+                continue
+            exp = line.experiment or names[0]
+            steps, data = runs[exp]
+            if line.metric not in data:
+                continue
+            color = _COLORS[n_curves % len(_COLORS)]
+            n_curves += 1
+            ax.plot(steps, data[line.metric], color=color, linewidth=1.8,
+                    label=line.label or f"{exp}: {line.metric}")  # fmt: skip
+            band = (bands or {}).get(exp, {}).get(line.metric)
+            if band is not None:
+                ax.fill_between(steps, band[0], band[1], color=color, alpha=0.2, linewidth=0)
+        _finish(ax, panel.title, panel.ylabel)
+    if overview.title:
+        fig.suptitle(overview.title, fontsize=11)
+    return save_figure(fig, path)
+
+
+# -------------------------------------------------------------------------------------- sweeps
+
+
+def plot_aggregate(
+    steps: Sequence[float],
+    mean: Series,
+    low: Series,
+    high: Series,
+    out_dir: str | Path,
+    n_seeds: int,
+) -> list[Path]:
+    """Mean across seeds with a confidence band, one panel per metric, one PNG per group."""
+    out_dir = Path(out_dir)
+    groups: dict[str, list[str]] = {}
+    for c in mean:
+        if c != "step" and _finite(mean[c]):
+            groups.setdefault(c.split("/")[0], []).append(c)
+    written = []
+    for group, cols in groups.items():
+        fig, axes = _figure(len(cols), width=3.8, height=2.8)
+        for ax, c in zip(axes, cols):
+            ax.plot(steps, mean[c], color="#1f77b4", label=f"mean of {n_seeds} seeds")
+            ax.fill_between(steps, low[c], high[c], color="#1f77b4", alpha=0.25, linewidth=0,
+                            label="95% CI")  # fmt: skip
+            _finish(ax, c)
+        written.append(save_figure(fig, out_dir / f"{group.replace('/', '_')}.png"))
+    return written
+
+
+def plot_final_vs_parameter(
+    parameter: str,
+    values: Sequence[float],
+    metrics: Mapping[str, tuple[Sequence[float], Sequence[float], Sequence[float]]],
+    path: str | Path,
+    title: str = "",
+) -> Path:
+    """Final metric values (mean and CI across seeds) against a swept parameter, one panel each.
+
+    Args:
+        parameter: the swept key (x-axis label).
+        values: the parameter values (sorted).
+        metrics: label → (mean, low, high) aligned with ``values``.
+        path: the PNG to write.
+    """
+    fig, axes = _figure(len(metrics), width=4.4, height=3.4)
+    x = np.asarray(values, dtype=float)
+    for ax, (label, (m, lo, hi)) in zip(axes, metrics.items()):
+        ax.plot(x, m, "o-", color="#1f77b4", label="mean over seeds")
+        ax.fill_between(x, lo, hi, color="#1f77b4", alpha=0.25, linewidth=0, label="95% CI")
+        ax.set_title(label, fontsize=10)
+        ax.set_xlabel(parameter)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return save_figure(fig, path)
