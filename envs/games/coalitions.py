@@ -417,14 +417,17 @@ class ProductPolicy(CoalitionPolicy):
     """Independent blocks: members are split into consecutive blocks, each playing its own policy.
 
     Args:
-        parts: the blocks' policies, in member order (the first ``parts[0].n_members`` members play
-            ``parts[0]``, and so on).
+        parts: the blocks' policies (or dense joint arrays), in member order: the first
+            ``parts[0].n_members`` members play ``parts[0]``, and so on.
     """
 
     def __init__(self, parts: Sequence[CoalitionPolicy]) -> None:
-        parts = list(parts)
-        if not parts or not all(isinstance(p, CoalitionPolicy) for p in parts):
-            raise TypeError("parts must be a non-empty sequence of CoalitionPolicy objects")
+        if isinstance(parts, np.ndarray) or not isinstance(parts, Sequence) or not parts:
+            raise TypeError("parts must be a non-empty sequence of policies or joint arrays")
+        parts = [
+            p if isinstance(p, CoalitionPolicy) else JointPolicy(p, name=f"parts[{t}]")
+            for t, p in enumerate(parts)
+        ]
         ks = {p.n_actions for p in parts}
         if len(ks) != 1 or -1 in ks:
             raise ValueError(f"all parts need the same number of actions, got {sorted(ks)}")

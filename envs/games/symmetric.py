@@ -213,7 +213,7 @@ class SymmetricUnitSumGame:
             m = tuple(int(v) for v in self.full_counts[r])
             raise ValueError(
                 f"shares must sum to 1 over players (tolerance {SUM_TOL:g}); at x={x} with action "
-                f"counts m={m} they sum to {totals[x, r]!r}"
+                f"counts m={m} they sum to {float(totals[x, r]):.12g}"
             )
 
     # ------------------------------------------------------------------ count enumerations
