@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linprog, minimize
+from scipy.optimize import linprog, nnls
 
 from powergames.envs.games._validation import SUM_TOL
 from powergames.envs.games.normal_form import NormalFormGame
@@ -572,43 +572,79 @@ def _bargain_two(pts: FloatArray) -> tuple[FloatArray, float]:
     return weights, best_val
 
 
-def _bargain_n(pts: FloatArray, start: FloatArray) -> FloatArray:
-    """Maximise ``Σ_i log((pts.T q)_i)`` over the simplex from a strictly feasible ``start``."""
+def _bargain_n(pts: FloatArray) -> FloatArray:
+    """Maximise ``Σ_i log (pts.T q)_i`` over the simplex by a barrier method on the dual.
+
+    The dual of the problem is ``max Σ_i log λ_i`` s.t. ``pts λ ≤ n``, ``λ ≥ 0`` (``n`` variables, one
+    constraint per point; at the optimum ``s_i = 1 / λ_i``). It is solved by Newton's method on
+    ``Σ_i log λ_i + μ Σ_j log(n − (pts λ)_j)`` for ``μ`` decreasing to ``1e-14``; the KKT conditions of
+    each barrier problem give a primal point ``q_j ∝ μ / (n − (pts λ)_j)`` with ``s = pts.T q > 0``.
+    Requires that some ``q`` gives every coordinate a positive value.
+    """
     m, n = pts.shape
-    floor = 1e-300
+    row = pts.sum(axis=1)
+    lam = np.full(n, n / (2.0 * row.max()) if row.max() > 0 else 1.0)
 
-    def neg_obj(q: FloatArray) -> float:
-        s = np.maximum(pts.T @ q, floor)
-        return -float(np.log(s).sum())
+    def phi(x: FloatArray, mu: float) -> float:
+        slack = n - pts @ x
+        if np.any(x <= 0) or np.any(slack <= 0):
+            return -math.inf
+        return float(np.log(x).sum() + mu * np.log(slack).sum())
 
-    def neg_grad(q: FloatArray) -> FloatArray:
-        s = np.maximum(pts.T @ q, floor)
-        return -(pts @ (1.0 / s))
-
-    q = start
-    for _ in range(5):
-        res = minimize(
-            neg_obj,
-            q,
-            jac=neg_grad,
-            method="SLSQP",
-            bounds=[(0.0, 1.0)] * m,
-            constraints=[
-                {"type": "eq", "fun": lambda x: x.sum() - 1.0, "jac": lambda x: np.ones(m)}
-            ],
-            options={"ftol": 1e-15, "maxiter": 1000},
-        )
-        q_new = np.clip(res.x, 0.0, None)
-        q_new /= q_new.sum()
-        if np.all(pts.T @ q_new > 0) and neg_obj(q_new) <= neg_obj(q):
-            q = q_new
+    def gap_of(q: FloatArray) -> float:
         s = pts.T @ q
-        if float((pts @ (1.0 / s)).max()) - n <= BARGAINING_TOL:
+        return math.inf if np.any(s <= 0) else float((pts @ (1.0 / s)).max()) - n
+
+    best_q, best_gap = None, math.inf
+    mu = 1.0
+    while mu >= 1e-14:
+        for _ in range(100):
+            slack = n - pts @ lam
+            grad = 1.0 / lam - mu * (pts.T @ (1.0 / slack))
+            weighted = pts * (1.0 / slack)[:, None]
+            hess = -np.diag(1.0 / lam**2) - mu * (weighted.T @ weighted)
+            try:
+                step = np.linalg.solve(hess, -grad)
+            except np.linalg.LinAlgError:
+                break
+            if not np.all(np.isfinite(step)):
+                break
+            decrement = float(grad @ step)
+            if decrement < 1e-14:
+                break
+            t, f0 = 1.0, phi(lam, mu)
+            while t > 1e-12 and phi(lam + t * step, mu) < f0 + 0.25 * t * decrement:
+                t *= 0.5
+            if t <= 1e-12:
+                break
+            lam = lam + t * step
+        # primal point from the barrier's KKT conditions (loses digits as mu -> 0)
+        w = mu / (n - pts @ lam)
+        candidates = [w / w.sum()]
+        # polish: at the optimum s = 1/lam, carried by the points whose dual constraint is active
+        slack = n - pts @ lam
+        active = np.flatnonzero(slack <= max(1e3 * mu, 1e-9) * n)
+        if 0 < len(active):
+            rho = 10.0 * float(np.abs(pts).max() + 1.0 / lam.min())
+            a = np.vstack([pts[active].T, np.full((1, len(active)), rho)])
+            b = np.r_[1.0 / lam, rho]
+            qa, _ = nnls(a, b)
+            if qa.sum() > 0:
+                q = np.zeros(m)
+                q[active] = qa / qa.sum()
+                candidates.append(q)
+        for q in candidates:
+            gq = gap_of(q)
+            if gq < best_gap:
+                best_q, best_gap = q, gq
+        if best_gap <= BARGAINING_TOL / 10:
             break
-    return q
+        mu *= 0.1
+    assert best_q is not None
+    return best_q
 
 
-def nash_bargaining(game: Any, threat: str = "profile") -> BargainingSolution:
+def nash_bargaining(game: Any, threat: str = "profile", method: str = "auto") -> BargainingSolution:
     """The Nash bargaining solution: maximise ``Π_i s_i`` over correlated payoffs with ``s ≥ 0``.
 
     The feasible set is the convex hull of the pure payoff vectors ``u(a)`` (mixed and correlated
@@ -621,16 +657,27 @@ def nash_bargaining(game: Any, threat: str = "profile") -> BargainingSolution:
     - Two players: exact. The optimum lies on the Pareto frontier of the hull, a concave chain of
       segments; on each segment the product is a quadratic in the mixing weight, maximised in
       closed form.
-    - ``n`` players: SLSQP on the simplex from a strictly feasible start found by LP (HiGHS), with
-      the result certified by the duality gap ``g = max_a Σ_i (u_i(a) − d_i)/s_i − n`` (concavity
+    - ``n`` players: a barrier (interior-point) method on the ``n``-variable dual problem (see
+      ``_bargain_n``), with the result certified by the duality gap ``g = max_a Σ_i (u_i(a) − d_i)/s_i − n`` (concavity
       of ``Σ log`` gives ``max Σ log s − Σ log s(q) ≤ g``); the target is
       ``g ≤`` :data:`BARGAINING_TOL`, and ``gap`` reports the value reached.
 
-    When no feasible payoff gives every player a positive surplus, ``positive_surplus_possible``
-    is false and the threat point is returned (with ``product = 0``).
+    When no feasible payoff gives every player a positive surplus (decided by an LP: maximise the
+    smallest scaled surplus), ``positive_surplus_possible`` is false and the payoffs of the maxmin
+    profile are returned (``product = 0`` with ``threat="profile"``).
+
+    Args:
+        game: see :func:`as_normal_form`.
+        threat: ``"profile"`` or ``"value"``, as in :func:`surplus`.
+        method: ``"auto"`` (exact for two players, interior-point otherwise), ``"exact"`` (two
+            players only) or ``"interior"`` (any number of players).
     """
+    if method not in ("auto", "exact", "interior"):
+        raise ValueError(f"method must be 'auto', 'exact' or 'interior', got {method!r}")
     g = as_normal_form(game)
     n = g.n_players
+    if method == "exact" and n != 2:
+        raise ValueError(f"method='exact' needs two players, this game has {n}")
     d = _disagreement(g, threat)
     flat = g.payoffs.reshape(n, -1).T  # (K, n)
     tol = _tol(g)
@@ -646,8 +693,6 @@ def nash_bargaining(game: Any, threat: str = "profile") -> BargainingSolution:
     s_pts = pts - d
     span = s_pts.max(axis=0)
     positive = bool(np.all(span > tol))
-    best_t = -math.inf
-    q0 = None
     if positive:
         # LP: maximise t with (s_pts.T q)_i / span_i >= t, q in the simplex
         scaled = s_pts / span
@@ -661,10 +706,7 @@ def nash_bargaining(game: Any, threat: str = "profile") -> BargainingSolution:
             bounds=[(0.0, None)] * m + [(None, None)],
             method="highs",
         )
-        best_t = float(-res.fun)
-        q0 = np.clip(res.x[:m], 0.0, None)
-        q0 /= q0.sum()
-        positive = best_t > SUM_TOL
+        positive = float(-res.fun) > SUM_TOL
     joint = np.zeros(g.n_actions)
     if not positive:
         at_threat = g.expected_payoffs(maxmin_profile(g))
@@ -675,7 +717,7 @@ def nash_bargaining(game: Any, threat: str = "profile") -> BargainingSolution:
             threat_point=d,
             distribution=_product(maxmin_profile(g)),
             positive_surplus_possible=False,
-            exact=n <= 2,
+            exact=n <= 2 and method != "interior",
             gap=0.0,
             message="no feasible payoff gives every player a positive surplus over the threat "
             "point; the maxmin profile is returned",
@@ -685,12 +727,11 @@ def nash_bargaining(game: Any, threat: str = "profile") -> BargainingSolution:
         q = np.zeros(len(pts))
         q[int(np.argmax(scaled[:, 0]))] = 1.0
         exact = True
-    elif n == 2:
+    elif n == 2 and method != "interior":
         q, _ = _bargain_two(scaled)
         exact = True
     else:
-        assert q0 is not None
-        q = _bargain_n(scaled, q0)
+        q = _bargain_n(scaled)
         exact = False
     s_scaled = scaled.T @ q
     gap = float((scaled @ (1.0 / s_scaled)).max()) - n
@@ -709,7 +750,7 @@ def nash_bargaining(game: Any, threat: str = "profile") -> BargainingSolution:
         message=(
             "exact (two-player Pareto frontier, closed form per segment)"
             if exact
-            else f"SLSQP on the simplex; certified suboptimality in sum(log s) <= {max(gap, 0.0):.2e}"
+            else f"interior-point on the dual; certified suboptimality in sum(log s) <= {max(gap, 0.0):.2e}"
         ),
     )
 
