@@ -297,3 +297,34 @@ def test_bad_policies():
         monte_carlo_coalition_values(
             game, coalitions, [np.ones((2, 2)) / 4, np.ones(2) / 2], 10, 0, 1.5
         )
+
+
+def test_cli_prints_exact_values_and_guarantees(capsys):
+    import json
+
+    from powergames.training.cli import main
+
+    args = ["coalitions", "--game", "majority", "--players", "9", "--actions", "4"]
+    assert main([*args, "--coalition-size", "5", "--opponent", "shared", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    game = majority_game(9, 4)
+    opp = SharedActionPolicy(4, 4)
+    expected = {
+        "theorem1": coalition_values(
+            game, [[0, 1, 2, 3, 4], [5, 6, 7, 8]], [theorem1_policy(5, 4), opp]
+        ),
+        "theorem2": coalition_values(
+            game, [[0, 1, 2, 3, 4], [5, 6, 7, 8]], [coalition_copying_policy(opp, 5), opp]
+        ),
+    }
+    assert out["theorem2_k"] == 2
+    for row in out["rows"]:
+        j = 0 if row["coalition"] == "c_1" else 1
+        np.testing.assert_allclose(row["values"], expected[row["policy"]][:, j], atol=1e-12)
+        if row["guarantee"] is not None:
+            assert row["min_over_x"] >= row["guarantee"] - 1e-9
+    assert main([*args, "--coalition-size", "5"]) == 0
+    text = capsys.readouterr().out
+    assert "min over x" in text and ">= 0.750000" in text and ">= 0.500000" in text
+    assert main([*args, "--coalition-size", "9"]) == 2
+    assert "coalition-size must be in [1, 8]" in capsys.readouterr().err
