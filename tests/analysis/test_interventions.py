@@ -85,7 +85,7 @@ def assert_close(a: float, b: float, scale: float, rtol: float = 1e-8) -> None:
     assert abs(a - b) <= rtol * abs(b) + 1e-14 * scale, (a, b, scale)
 
 
-@settings(max_examples=400)
+@settings(max_examples=200)
 @given(kw=param_sets())
 def test_closed_form_equals_complex_step_of_structural_model(kw):
     p = InterventionParams(**kw)

@@ -1,0 +1,259 @@
+"""Which intervention is best, by how much, and how robust that is: one-at-a-time sweeps, tornado.
+
+For a scenario (:class:`powergames.analysis.scenario.Scenario`) with base-case best intervention
+``k*``, the **advantage** of ``k*`` at any point is its lead over the runner-up as a share of the
+total,
+
+    A = (MV_{k*} − max_{k ≠ k*} MV_k) / Σ_k |MV_k|        ∈ [−2, 1]
+
+(the difference of the two ``share`` columns of the ranking table; invariant to a common positive
+factor such as ``F_I``). ``A > 0``: ``k*`` is still best; ``A < 0``: another intervention is best.
+A one-at-a-time sweep moves one input over its range with the others at base; the tornado plot
+shows, per input, ``A`` at the ends of its range. Every sweep is a single vectorised :func:`marginal_values` call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from powergames.analysis.interventions import (
+    _OPEN,
+    _UNIT,
+    INTERVENTIONS,
+    best_intervention,
+)
+from powergames.analysis.scenario import GROUPS, Scenario, input_kind
+
+#: Sweeps of an open-fraction input (``F_V``) stop this far from 0 and 1 by default.
+OPEN_MARGIN = 1e-3
+
+
+def default_range(scenario: Scenario, name: str, span: float) -> tuple[float, float]:
+    """``base·(1 ± span)`` clipped to the input's domain; around a zero base, ``± span·scale``.
+
+    The scale of a zero-valued input is the largest magnitude among the scenario's inputs of the
+    same group (utilities, slopes of ``b``, tractabilities; 1 if all are zero); a zero fraction
+    sweeps ``[0, span]``.
+    """
+    x0 = float(scenario.inputs[name])
+    kind = input_kind(name)
+    if x0 != 0:
+        lo, hi = sorted((x0 * (1 - span), x0 * (1 + span)))
+    elif kind in (_UNIT, _OPEN):
+        lo, hi = 0.0, span
+    else:
+        group = next((g for g in GROUPS.values() if name in g), (name,))
+        ref = max((abs(scenario.inputs[g]) for g in group if g in scenario.inputs), default=0.0)
+        ref = ref or 1.0
+        lo, hi = -span * ref, span * ref
+    if kind == _UNIT:
+        lo, hi = max(lo, 0.0), min(hi, 1.0)
+    elif kind == _OPEN:
+        lo, hi = max(lo, min(OPEN_MARGIN, x0 / 2)), min(hi, max(1 - OPEN_MARGIN, (1 + x0) / 2))
+    return lo, hi
+
+
+def check_range(name: str, lo: float, hi: float) -> None:
+    """An explicit sweep range must lie in the input's domain (no silent clipping)."""
+    kind = input_kind(name)
+    if kind == _UNIT and (lo < 0 or hi > 1):
+        raise ValueError(f"sensitivity.ranges.{name}: must lie in [0, 1], got [{lo}, {hi}]")
+    if kind == _OPEN and (lo <= 0 or hi >= 1):
+        raise ValueError(f"sensitivity.ranges.{name}: must lie inside (0, 1), got [{lo}, {hi}]")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One input swept over a grid with the others at base."""
+
+    name: str
+    """The input."""
+    base: float
+    """Its base value."""
+    grid: npt.NDArray[np.float64]
+    """Shape ``(points,)``: the swept values, increasing."""
+    values: dict[str, npt.NDArray[np.float64]]
+    """Marginal values per intervention, each ``(points,)``."""
+    best: npt.NDArray[np.int64]
+    """Index into :data:`INTERVENTIONS` of the best intervention at each grid point."""
+    advantage: npt.NDArray[np.float64]
+    """``A`` of the base-case best intervention at each grid point (module docstring)."""
+    switches: tuple[tuple[float, str, str], ...]
+    """``(x, before, after)`` wherever the best intervention changes between grid points, ``x``
+    refined by bisection on ``MV_before − MV_after`` to float precision."""
+
+    @property
+    def low(self) -> float:
+        """The range's lower end."""
+        return float(self.grid[0])
+
+    @property
+    def high(self) -> float:
+        """The range's upper end."""
+        return float(self.grid[-1])
+
+
+@dataclass(frozen=True)
+class SensitivityReport:
+    """Base-case ranking plus one sweep per input."""
+
+    base_values: dict[str, float]
+    """Marginal values at the base point."""
+    best: str
+    """The base-case best intervention."""
+    base_advantage: float
+    """``A`` at the base point: the best's lead over the runner-up as a share of ``Σ|MV|``."""
+    sweeps: dict[str, Sweep]
+    """Per swept input, ordered by the width of its advantage range (widest first)."""
+
+
+def _advantage(values: dict[str, Any], best: int) -> npt.NDArray[np.float64]:
+    stack = np.stack([np.asarray(values[k], dtype=np.float64) for k in INTERVENTIONS], axis=-1)
+    others = np.delete(stack, best, axis=-1).max(axis=-1)
+    total = np.abs(stack).sum(axis=-1)
+    safe = np.where(total > 0, total, 1.0)
+    return np.where(total > 0, (stack[..., best] - others) / safe, 0.0)
+
+
+def _crossing(scenario: Scenario, name: str, lo: float, hi: float, a: str, b: str) -> float:
+    """Bisection for the ``x`` in ``[lo, hi]`` where ``MV_a − MV_b`` changes sign (a at lo is ≥)."""
+
+    def diff(x: float) -> float:
+        v = scenario.values(**{name: x})
+        return float(v[a]) - float(v[b])
+
+    lo, hi = float(lo), float(hi)
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if diff(mid) >= 0:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def sweep(scenario: Scenario, name: str, lo: float, hi: float, points: int, best: int) -> Sweep:
+    """Sweep ``name`` over ``linspace(lo, hi, points)`` (one vectorised evaluation)."""
+    grid = np.linspace(lo, hi, points)
+    values = scenario.values(**{name: grid})
+    idx, _ = best_intervention(values)
+    switches = []
+    for i in np.flatnonzero(idx[1:] != idx[:-1]):
+        a, b = INTERVENTIONS[idx[i]], INTERVENTIONS[idx[i + 1]]
+        switches.append((_crossing(scenario, name, grid[i], grid[i + 1], a, b), a, b))
+    return Sweep(
+        name=name,
+        base=float(scenario.inputs[name]),
+        grid=grid,
+        values=values,
+        best=idx,
+        advantage=_advantage(values, best),
+        switches=tuple(switches),
+    )
+
+
+def sensitivity(scenario: Scenario) -> SensitivityReport:
+    """Run the scenario's one-at-a-time sweeps (config ``sensitivity`` section).
+
+    Raises:
+        ValueError: if every marginal value is 0 at the base point (no ranking to be sensitive).
+    """
+    cfg = scenario.config.sensitivity
+    base = {k: float(v) for k, v in scenario.values().items()}
+    best = int(np.argmax([base[k] for k in INTERVENTIONS]))
+    if all(v == 0 for v in base.values()):
+        raise ValueError("every marginal value is 0 at the base point; nothing to rank")
+    names = cfg.inputs if cfg.inputs is not None else tuple(scenario.inputs)
+    sweeps = []
+    for name in names:
+        if name in cfg.ranges:
+            lo, hi = cfg.ranges[name]
+            check_range(name, lo, hi)
+        else:
+            lo, hi = default_range(scenario, name, cfg.span)
+        if hi <= lo:
+            continue  # nothing to sweep (e.g. a fraction pinned at 0 with span 0)
+        sweeps.append(sweep(scenario, name, lo, hi, cfg.points, best))
+    sweeps.sort(key=lambda s: -(s.advantage.max() - s.advantage.min()))
+    base_a = float(_advantage(base, best))
+    return SensitivityReport(base, INTERVENTIONS[best], base_a, {s.name: s for s in sweeps})
+
+
+# ------------------------------------------------------------------------------------- plots
+def plot_tornado(report: SensitivityReport, path: str | Path, title: str = "") -> Path:
+    """Tornado plot of the base-case best intervention's advantage ``A`` per input.
+
+    Bars run from the base advantage to ``A`` at the input's low end (blue) and high end (orange);
+    a grey line spans the whole range of ``A`` seen in the sweep. ``A < 0`` (left of the dashed
+    line) means another intervention is best there.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sweeps = list(report.sweeps.values())[::-1]  # widest at the top
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(sweeps) + 1.6))
+    a0 = report.base_advantage
+    for i, s in enumerate(sweeps):
+        ax.plot([s.advantage.min(), s.advantage.max()], [i, i], color="0.7", lw=1, zorder=1)
+        ax.barh(i, s.advantage[0] - a0, left=a0, color="tab:blue", height=0.6, zorder=2)
+        ax.barh(i, s.advantage[-1] - a0, left=a0, color="tab:orange", height=0.6, zorder=2)
+    ax.axvline(0, color="k", ls="--", lw=1)
+    ax.axvline(a0, color="0.4", ls=":", lw=1)
+    ax.set_yticks(range(len(sweeps)))
+    ax.set_yticklabels([f"{s.name} [{s.low:.3g}, {s.high:.3g}]" for s in sweeps], fontsize=8)
+    ax.set_xlabel(f"advantage A of '{report.best}': its share minus the runner-up's share")
+    ax.set_title(title or "ranking sensitivity (one at a time)")
+    from matplotlib.patches import Patch
+
+    ax.legend(
+        handles=[
+            Patch(color="tab:blue", label="input low"),
+            Patch(color="tab:orange", label="input high"),
+        ],
+        loc="lower right",
+        fontsize=8,
+    )
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_sweeps(report: SensitivityReport, path: str | Path, title: str = "") -> Path:
+    """One panel per input: the three marginal values along its sweep, base value marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sweeps = list(report.sweeps.values())
+    ncols = 4
+    nrows = max(1, -(-len(sweeps) // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.5 * nrows), squeeze=False)
+    for ax, s in zip(axes.flat, sweeps):
+        for k in INTERVENTIONS:
+            ax.plot(s.grid, s.values[k], label=k)
+        ax.axvline(s.base, color="k", ls=":", lw=1)
+        for x, _, _ in s.switches:
+            ax.axvline(x, color="r", lw=0.8, alpha=0.6)
+        ax.set_title(s.name, fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(sweeps) :]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle(title or "marginal values along one-at-a-time sweeps", fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
