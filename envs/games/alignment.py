@@ -81,6 +81,11 @@ def as_normal_form(game: Any) -> NormalFormGame:
         return game.to_dense().as_normal_form()
     if isinstance(game, np.ndarray | list | tuple):
         return NormalFormGame(game)
+    if type(game).__name__ == "BayesianGame":
+        raise TypeError(
+            "alignment metrics are defined for normal-form games (MATH.md §3); a BayesianGame's "
+            "utilities depend on private types — pass a NormalFormGame or a unit-sum game"
+        )
     raise TypeError(
         "game must be a NormalFormGame, UnitSumGame, SymmetricUnitSumGame or a payoff array "
         f"(n_players, k_0, ..., k_{{n-1}}); got {type(game).__name__}"
@@ -221,13 +226,28 @@ def pareto_efficient_payoffs(game: Any) -> FloatArray:
     """
     g = as_normal_form(game)
     pts = np.unique(g.payoffs.reshape(g.n_players, -1).T, axis=0)
-    keep = np.ones(len(pts), dtype=bool)
-    for start in range(0, len(pts), 512):
-        block = pts[start : start + 512]
-        ge = np.all(pts[None, :, :] >= block[:, None, :], axis=2)
-        gt = np.any(pts[None, :, :] > block[:, None, :], axis=2)
-        keep[start : start + 512] = ~np.any(ge & gt, axis=1)
-    return pts[keep]
+    return pts[_pareto_mask(pts)]
+
+
+def _pareto_mask(pts: FloatArray) -> npt.NDArray[np.bool_]:
+    """Which rows of ``pts`` (distinct payoff vectors, shape ``(m, n)``) no other row dominates.
+
+    Block-nested-loop skyline: a dominating vector has a strictly larger sum, so rows are visited
+    in decreasing order of their sum and each is compared with the efficient rows found so far
+    (by transitivity those suffice). Cost ``O(m · #efficient · n)``.
+    """
+    order = np.argsort(-pts.sum(axis=1), kind="stable")
+    sky = np.empty_like(pts)
+    n_sky = 0
+    keep = np.zeros(len(pts), dtype=bool)
+    for idx in order:
+        p = pts[idx]
+        if n_sky and np.any(np.all(sky[:n_sky] >= p, axis=1)):
+            continue  # dominated (rows are distinct, so >= everywhere means dominated)
+        sky[n_sky] = p
+        n_sky += 1
+        keep[idx] = True
+    return keep
 
 
 @dataclass(frozen=True)
@@ -683,13 +703,8 @@ def nash_bargaining(game: Any, threat: str = "profile", method: str = "auto") ->
     tol = _tol(g)
     # one representative pure profile per distinct payoff vector, dominated vectors removed
     pts, rep = np.unique(flat, axis=0, return_index=True)
-    dominated = np.zeros(len(pts), dtype=bool)
-    for start in range(0, len(pts), 512):
-        block = pts[start : start + 512]
-        ge = np.all(pts[None, :, :] >= block[:, None, :], axis=2)
-        gt = np.any(pts[None, :, :] > block[:, None, :], axis=2)
-        dominated[start : start + 512] = np.any(ge & gt, axis=1)
-    pts, rep = pts[~dominated], rep[~dominated]
+    efficient = _pareto_mask(pts)
+    pts, rep = pts[efficient], rep[efficient]
     s_pts = pts - d
     span = s_pts.max(axis=0)
     positive = bool(np.all(span > tol))

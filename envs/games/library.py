@@ -206,6 +206,8 @@ def interpolated_game(
 #: Games that live in other modules, resolved on lookup: ``name -> "module:function"``.
 LAZY_GAMES: dict[str, str] = {
     "majority": "powergames.envs.games.symmetric:majority_game",
+    "bayesian_matching_pennies": "powergames.envs.games.bayesian:bayesian_matching_pennies",
+    "bayesian_coordination": "powergames.envs.games.bayesian:bayesian_coordination",
 }
 
 #: Modules whose ``NAMED_GAMES`` mapping (name -> constructor), if present, joins the registry.

@@ -154,3 +154,12 @@ def test_lazy_entries_appear_when_importable():
     assert "majority" in GAMES
     g = get_game("majority", n_players=3, n_actions=2)
     assert g.n_players == 3
+
+
+def test_named_bayesian_games_are_registered():
+    bayesian = pytest.importorskip("powergames.envs.games.bayesian")
+    for name in ["bayesian_matching_pennies", "bayesian_coordination"]:
+        assert name in GAMES
+        assert isinstance(get_game(name), bayesian.BayesianGame)
+    g = get_game("bayesian_matching_pennies", p_flip=0.0)
+    assert g.n_types == (1, 1) or g.n_types == (2, 1)

@@ -62,7 +62,7 @@ def _fmt(x: Any) -> str:
     if isinstance(x, float):
         if math.isnan(x):
             return "-"
-        return f"{x:.6g}"
+        return f"{0.0 if abs(x) < 1e-12 else x:.6g}"
     if isinstance(x, list):
         return "[" + ", ".join(_fmt(v) for v in x) + "]"
     return str(x)
