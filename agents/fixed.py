@@ -20,6 +20,7 @@ from powergames.agents.policy import (
     type_of,
 )
 from powergames.envs.games._validation import check_distribution, check_positive_int, check_rng
+from powergames.envs.games.coalitions import CoalitionPolicy, SharedActionPolicy, theorem1_policy
 
 
 class MixedPolicy(StrategyPolicy):
@@ -126,61 +127,73 @@ class PurePolicy(MixedPolicy):
 
 
 def majority_joint(n_members: int, n_actions: int) -> npt.NDArray[np.float64]:
-    """Theorem 1's majority policy as a joint distribution: one action drawn uniformly, all play it.
+    """Theorem 1's majority policy as a dense joint: one action drawn uniformly, all play it.
 
     Args:
         n_members: the coalition size ``m``.
         n_actions: ``k``.
 
     Returns:
-        Shape ``(k,)*m``: ``1/k`` on each diagonal profile ``(a, …, a)``, 0 elsewhere.
+        Shape ``(k,)*m``: ``1/k`` on each diagonal profile ``(a, …, a)``, 0 elsewhere
+        (:func:`powergames.envs.games.coalitions.theorem1_policy`'s joint).
     """
-    m = check_positive_int("n_members", n_members)
-    k = check_positive_int("n_actions", n_actions)
-    joint = np.zeros((k,) * m)
-    idx = np.arange(k)
-    joint[(idx,) * m] = 1.0 / k
-    return joint
+    return theorem1_policy(n_members, n_actions).joint()
 
 
-class MajorityPolicy(StrategyPolicy):
+class CoalitionAgent(StrategyPolicy):
+    """Base for a coalition agent defined by a structured coalition policy.
+
+    Subclasses implement :meth:`coalition_policy`, the exact policy of the coalition at an
+    observation (a :class:`~powergames.envs.games.coalitions.CoalitionPolicy`: exact joint, exact
+    count distribution, sampler). ``strategy`` returns its dense joint ``(k,)*m`` while that has at
+    most ``max_joint_size`` entries and ``None`` beyond (evaluators then use
+    ``coalition_policy``, which :func:`powergames.agents.profile.current_joint_policies` returns).
+    """
+
+    max_joint_size: int = 1 << 20
+
+    def coalition_policy(self, observation: Any) -> CoalitionPolicy:  # pragma: no cover
+        raise NotImplementedError
+
+    def strategy(self, observation: Any) -> npt.NDArray[np.float64] | None:
+        """The dense joint ``(k,)*m``, or ``None`` when it would exceed ``max_joint_size``."""
+        pol = self.coalition_policy(observation)
+        if pol.n_actions**pol.n_members > self.max_joint_size:
+            return None
+        return pol.joint()
+
+    def act(self, observation: Any, rng: np.random.Generator) -> npt.NDArray[np.int64]:
+        """One draw of the members' actions, shape ``(m,)`` (exact sampler, any coalition size)."""
+        return self.coalition_policy(observation).sample(1, check_rng(rng))[0]
+
+
+class MajorityPolicy(CoalitionAgent):
     """Theorem 1 (MATH.md §1): the coalition draws one action uniformly and every member plays it.
 
     In the majority game a coalition holding a strict majority then gets at least ``1 − 1/k``
-    expected shares whatever the outsiders do.
+    expected shares whatever the outsiders do. The policy is
+    :func:`powergames.envs.games.coalitions.theorem1_policy`.
 
     Args:
         n_members: the coalition size ``m``.
         n_actions: ``k``.
-        max_joint_size: ``strategy`` returns the dense joint ``(k,)*m`` only while ``k**m`` is at
-            most this; beyond it returns ``None`` (``act`` works at any size, and :attr:`marginals`
-            gives the exact per-member marginals, each uniform).
+        max_joint_size: the largest dense joint ``strategy`` returns (else ``None``).
     """
 
     def __init__(self, n_members: int, n_actions: int, *, max_joint_size: int = 1 << 20) -> None:
         self.n_members = check_positive_int("n_members", n_members)
         self.n_actions = check_positive_int("n_actions", n_actions)
         self.max_joint_size = check_positive_int("max_joint_size", max_joint_size)
-        self._joint: npt.NDArray[np.float64] | None = None
+        self._policy = theorem1_policy(self.n_members, self.n_actions)
+
+    def coalition_policy(self, observation: Any = None) -> SharedActionPolicy:
+        """The structured policy (every observation): ``theorem1_policy(m, k)``."""
+        return self._policy
 
     @property
     def marginals(self) -> npt.NDArray[np.float64]:
         """Each member's marginal, shape ``(m, k)`` (all uniform)."""
         return np.full((self.n_members, self.n_actions), 1.0 / self.n_actions)
-
-    def strategy(self, observation: Any) -> npt.NDArray[np.float64] | None:
-        """The joint ``(k,)*m`` (see :func:`majority_joint`), or ``None`` when too large."""
-        if self.n_actions**self.n_members > self.max_joint_size:
-            return None
-        if self._joint is None:
-            self._joint = majority_joint(self.n_members, self.n_actions)
-            self._joint.setflags(write=False)
-        return self._joint
-
-    def act(self, observation: Any, rng: np.random.Generator) -> npt.NDArray[np.int64]:
-        """One uniform draw, repeated for every member: shape ``(m,)``."""
-        a = int(check_rng(rng).integers(self.n_actions))
-        return np.full(self.n_members, a, dtype=np.int64)
 
     def __repr__(self) -> str:
         return f"MajorityPolicy(n_members={self.n_members}, n_actions={self.n_actions})"
