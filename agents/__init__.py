@@ -6,8 +6,14 @@ Every agent satisfies the :class:`~powergames.agents.policy.Policy` protocol
 """
 
 from powergames.agents.best_response import BestResponseDynamics
+from powergames.agents.copying import (
+    EmpiricalCopyingPolicy,
+    EmpiricalJointPolicy,
+    OracleCopyingPolicy,
+)
 from powergames.agents.fictitious_play import FictitiousPlay
 from powergames.agents.fixed import (
+    CoalitionAgent,
     MajorityPolicy,
     MixedPolicy,
     PurePolicy,
@@ -23,11 +29,15 @@ from powergames.agents.self_play import action_values, full_information_play, le
 __all__ = [
     "BestResponseDynamics",
     "CallablePolicy",
+    "CoalitionAgent",
+    "EmpiricalCopyingPolicy",
+    "EmpiricalJointPolicy",
     "FictitiousPlay",
     "Hedge",
     "Learner",
     "MajorityPolicy",
     "MixedPolicy",
+    "OracleCopyingPolicy",
     "Policy",
     "PurePolicy",
     "RegretMatching",

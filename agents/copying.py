@@ -185,8 +185,9 @@ class EmpiricalCopyingPolicy(CoalitionAgent):
         k: the guarantee parameter (largest admissible when ``None``).
         leftover: the leftover members' mixed strategy (and everyone's before any observation);
             uniform by default.
-        opponents: the opponents' player indices (increasing), to read their previous actions from
-            the observation's ``"prev_actions"`` block (see ``layout``).
+        opponents: the opponents' player indices (increasing). With ``layout`` their previous
+            actions are read from the observation's ``"prev_actions"`` block; without it from
+            ``info["joint_action"]`` (the env's record of the round just played).
         layout: this agent's observation layout; with ``opponents`` it lets :meth:`update` read
             ``c_2``'s last joint action from ``next_observation`` (``"prev_actions"``: a one-hot block
             of ``k_a`` entries per player, all zeros before the first round — the layout of
@@ -226,13 +227,10 @@ class EmpiricalCopyingPolicy(CoalitionAgent):
             raise ValueError(
                 f"opponents must list {self.opponent_size} player indices, got {list(opponents)}"
             )
-        if (
-            opponent_actions is None
-            and opponents is not None
-            and (layout is None or "prev_actions" not in layout)
-        ):
+        if layout is not None and opponents is not None and "prev_actions" not in layout:
             raise ValueError(
-                "reading opponents' actions needs a layout with a 'prev_actions' block"
+                "reading opponents' actions from observations needs a layout with a "
+                "'prev_actions' block (GameEnv(history='actions'))"
             )
         self.opponents = None if opponents is None else [int(i) for i in opponents]
         self.layout = layout
@@ -288,6 +286,10 @@ class EmpiricalCopyingPolicy(CoalitionAgent):
                 "EmpiricalCopyingPolicy.update needs opponents= and layout= (or opponent_actions=) "
                 "to read the other coalition's actions; or call observe_opponent directly"
             )
+        if self.layout is None:  # the env's info: the joint action of the round just played
+            if not info or "joint_action" not in info:
+                return None
+            return np.asarray([info["joint_action"][i] for i in self.opponents])
         block = np.asarray(next_observation, dtype=np.float64).reshape(-1)[
             self.layout["prev_actions"]
         ]

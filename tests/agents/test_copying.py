@@ -177,6 +177,11 @@ def test_empirical_copying_reads_opponents_from_observations():
     np.testing.assert_array_equal(copier.history[:, 0], [2, 0, 2])
     emp = copier.empirical_policy()
     np.testing.assert_allclose(emp.joint(), [1 / 3, 0, 2 / 3])
+    # the same from the env's info record instead of observations
+    from_info = EmpiricalCopyingPolicy(m1, m2, ka, window=5, opponents=[3])
+    for joint in [(0, 1, 2, 2), (1, 1, 1, 0), (2, 0, 0, 2)]:
+        from_info.update(None, np.zeros(3, int), 0.5, None, {"joint_action": joint})
+    np.testing.assert_array_equal(from_info.history, copier.history)
     # k = 4: three single-member copies of π̂, independent
     joint = copier.strategy(None)
     np.testing.assert_allclose(joint, np.einsum("a,b,c->abc", *(emp.joint(),) * 3))
