@@ -539,10 +539,10 @@ class EvalCallback(BaseCallback):
         self.last_eval_step = int(first_step)
         self.history: list[tuple[int, dict[str, float]]] = []
 
-    # SB3 sets ``self.logger = model.logger`` in ``init_callback``; keep the run's logger instead.
-    def init_callback(self, model: Any) -> None:
-        super().init_callback(model)
-        self.logger = self.run_logger
+    @property
+    def logger(self) -> Any:  # SB3 reads ``model.logger``; evaluations go to the run's logger
+        """The run's logger (``record`` / ``dump``), not the model's."""
+        return self.run_logger
 
     def evaluate(self, step: int) -> dict[str, float]:
         """Evaluate now, record ``eval/<metric>`` and dump at ``step``."""

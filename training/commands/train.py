@@ -1,0 +1,77 @@
+"""Train: run an experiment file (or resume a killed run) into runs/<name>/.
+
+    powergames train configs/quickstart.yaml
+    powergames train configs/quickstart.yaml budget=2000 eval.every=500
+    powergames train configs/quickstart.yaml --resume        # continue a killed run
+
+Overrides are ``key.sub=value`` (value parsed as YAML): ``seed=3``,
+``agents[0].params.learning_rate=0.001``, ``experiments.exploit.budget=4096``. A file with several
+``experiments`` writes one sub-directory per experiment and runs them in parallel (``--jobs``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from powergames.training.config import load_config
+from powergames.training.rundir import CONFIG
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``powergames train``."""
+    parser.add_argument("config", help="experiment YAML file, or a run directory with --resume")
+    parser.add_argument("overrides", nargs="*", help="key.sub=value overrides")
+    parser.add_argument("--runs-dir", default="runs", help="parent of the run directory (runs)")
+    parser.add_argument("--name", help="run directory name (default: the config's name)")
+    parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    parser.add_argument("--overwrite", action="store_true", help="delete an existing run first")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="parallel experiments (default: min(#experiments, #cpus))",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    parser.add_argument("--json", action="store_true", help="print the summaries as JSON")
+
+
+def resolve_config_path(path: str | Path) -> Path:
+    """A config file, or the ``config.yaml`` of a run directory."""
+    p = Path(path)
+    if p.is_dir():
+        if not (p / CONFIG).exists():
+            raise FileNotFoundError(f"{p} is a directory without a {CONFIG}")
+        return p / CONFIG
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the experiment(s); returns 0 on success."""
+    from powergames.training.runner import run_suite
+
+    if args.resume and args.overwrite:
+        raise ValueError("--resume and --overwrite exclude each other")
+    cfg_path = resolve_config_path(args.config)
+    suite = load_config(cfg_path, args.overrides)
+    if Path(args.config).is_dir():
+        root = Path(args.config)
+    else:
+        root = Path(args.runs_dir) / (args.name or suite.name)
+    jobs = args.jobs or max(1, min(len(suite.experiments), os.cpu_count() or 1))
+    if jobs < 1:
+        raise ValueError(f"--jobs must be >= 1, got {jobs}")
+    quiet = args.quiet or args.json
+    summaries = run_suite(
+        suite, root, resume=args.resume, overwrite=args.overwrite, progress=not quiet,
+        quiet=quiet, jobs=jobs,
+    )  # fmt: skip
+    if args.json:
+        print(json.dumps(summaries, indent=2, default=str))
+    elif not quiet:
+        print(f"\nrun directory: {root}")
+        if (root / "overview.png").exists():
+            print(f"overview plot: {root / 'overview.png'}")
+    return 0

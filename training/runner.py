@@ -1,0 +1,1182 @@
+"""The training loop: one experiment = a pure function of (configuration, seed) → its run directory.
+
+Two drivers share the evaluator callbacks, the run directory and the checkpoints:
+
+* **native** — fixed policies and classic learners: the loop asks every agent to ``act``, steps
+  the PettingZoo environment, feeds each learner its transition (``update``; or, with
+  ``feedback: full``, the exact payoff of every action through ``observe``), and fires
+  :class:`~powergames.training.evaluators.EvalCallback` (``on_step``) after every step.
+* **sb3** — one Stable-Baselines3 learner: the other agents are folded into a single-agent
+  Gymnasium view (:class:`LearnerEnv`, which also feeds *their* transitions to them) and the SB3
+  model keeps its own ``learn`` machinery; the same callback runs inside ``learn`` (evaluation at
+  rollout boundaries, so checkpoints are exact).
+
+Determinism and resume: every random stream (environment, agents' draws, torch, NumPy's global
+generator used by SB3's minibatches, evaluation samples) derives from the config's seed; the
+state at every evaluation is checkpointed (learners and environment pickled together, SB3 models
+through ``save``/``load``, all RNG states including ``bit_generator.state``), so a run killed at
+any instant and resumed with ``--resume`` produces the same ``metrics.csv`` as an uninterrupted
+run, every evaluation step exactly once.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import pickle
+import random
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gymnasium
+import numpy as np
+
+from powergames.training.builders import (
+    AgentSpec,
+    actions_of,
+    agent_kind,
+    agent_label,
+    check_seats,
+    game_of,
+    make_env,
+    n_types_of,
+)
+from powergames.training.config import (
+    ConfigError,
+    ExperimentConfig,
+    Suite,
+    dump_yaml,
+    parse_yaml,
+)
+from powergames.training.evaluators import (
+    EVALUATOR_CLASSES,
+    EvalCallback,
+    EvalContext,
+    Evaluator,
+    PowerEvaluator,
+    SharesEvaluator,
+)
+from powergames.training.rundir import (
+    MetricsTable,
+    RunDir,
+    TensorBoardWriter,
+    atomic_write_json,
+    atomic_write_text,
+    format_table,
+)
+
+#: Format version of checkpoints (bumped when their content changes).
+CHECKPOINT_VERSION = 1
+
+EVAL_SEED_TAG = 0xE7A1
+
+
+# ------------------------------------------------------------------------------------- logging
+
+
+class RunLogger:
+    """SB3-style logger (``record`` / ``dump``) writing ``metrics.csv`` rows and TensorBoard scalars.
+
+    Keys recorded as ``eval/<metric>`` become the ``<metric>`` column.
+    """
+
+    def __init__(
+        self,
+        table: MetricsTable,
+        tb: TensorBoardWriter | None,
+        on_dump: Callable[[int, Mapping[str, float]], None] | None = None,
+    ) -> None:
+        self.table = table
+        self.tb = tb
+        self.on_dump = on_dump
+        self._pending: dict[str, float] = {}
+
+    def record(self, key: str, value: Any, exclude: Any = None) -> None:
+        """Remember ``value`` under ``key`` until the next :meth:`dump`."""
+        self._pending[key.removeprefix("eval/")] = float(value)
+
+    def record_mean(self, key: str, value: Any, exclude: Any = None) -> None:
+        """Same as :meth:`record` (evaluations are single values)."""
+        self.record(key, value, exclude)
+
+    def dump(self, step: int = 0) -> None:
+        """Append the recorded values as the row of ``step`` (atomically) and to TensorBoard."""
+        row, self._pending = self._pending, {}
+        if not row:
+            return
+        self.table.append(step, row)
+        if self.tb is not None:
+            self.tb.write(step, row)
+        if self.on_dump is not None:
+            self.on_dump(step, row)
+
+
+# ------------------------------------------------------------------------------------ building
+
+
+@dataclass
+class Streams:
+    """The run's random streams, all derived from the seed."""
+
+    seed: int
+    env_seed: int
+    agent_rng: np.random.Generator
+    torch_seed: int
+
+    @classmethod
+    def from_seed(cls, seed: int) -> Streams:
+        env_ss, agent_ss, torch_ss = np.random.SeedSequence(seed).spawn(3)
+        return cls(
+            seed=seed,
+            env_seed=int(env_ss.generate_state(1)[0]),
+            agent_rng=np.random.default_rng(agent_ss),
+            torch_seed=int(torch_ss.generate_state(1)[0] % (2**31 - 1)),
+        )
+
+    def eval_rng(self, step: int) -> np.random.Generator:
+        """The evaluation generator at ``step`` (independent of training, identical on resume)."""
+        return np.random.default_rng([self.seed, EVAL_SEED_TAG, int(step)])
+
+
+@dataclass
+class Agents:
+    """The run's agents, in config order, with the environment agent each one plays."""
+
+    specs: list[AgentSpec]
+    policies: list[Any]
+    names: list[str]
+    families: list[str]
+    feedback: list[str]
+
+    def policy(self, i: int) -> Any:
+        return self.policies[i]
+
+    def index_of(self, name: str) -> int:
+        return self.names.index(name)
+
+    def attach(self) -> None:
+        """(Re)connect specs and cross-agent references after building or unpickling."""
+        for spec in self.specs:
+            spec.resolve = self.policy
+            spec.all_specs = self.specs
+        for pol in self.policies:
+            if hasattr(pol, "_resolve"):
+                pol._resolve = self.policy
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        specs = []
+        for s in self.specs:
+            s2 = copy.copy(s)
+            s2.resolve = None  # type: ignore[assignment]
+            s2.all_specs = []
+            specs.append(s2)
+        state["specs"] = specs
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.attach()
+
+
+def build_env(exp: ExperimentConfig, prefix: str = "") -> tuple[Any, list[list[int]]]:
+    """Make the environment (its coalition view when an agent holds several seats).
+
+    Returns:
+        ``(env, coalitions)`` with one coalition (list of seats) per agent, in config order.
+    """
+    coalitions = [sorted(a.seats) for a in exp.agents]
+    grouped = None if all(len(c) == 1 for c in coalitions) else coalitions
+    try:
+        env = make_env(exp.env.id, exp.env.kwargs)
+        check_seats(exp, int(game_of(env).n_players), prefix)
+        if grouped is not None:
+            env = make_env(exp.env.id, exp.env.kwargs, grouped)
+    except (TypeError, ValueError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"{prefix}env.kwargs: {msg}") from None
+    return env, coalitions
+
+
+def build_agents(exp: ExperimentConfig, env: Any, prefix: str = "") -> Agents:
+    """Construct every agent (SB3 models are attached later by the SB3 driver)."""
+    from powergames.training.policies import SB3Policy
+
+    game = game_of(env)
+    ks = actions_of(game)
+    types = n_types_of(game)
+    names = list(env.possible_agents)
+    seats_of = [
+        tuple(env.members(a)) if hasattr(env, "members") else (i,) for i, a in enumerate(names)
+    ]
+    specs: list[AgentSpec] = []
+    for i, cfg in enumerate(exp.agents):
+        seats = tuple(sorted(cfg.seats))
+        name = names[seats_of.index(seats)]
+        n_actions: int | tuple[int, ...] = (
+            ks[seats[0]] if len(seats) == 1 else tuple(ks[s] for s in seats)
+        )
+        n_types = int(np.prod([types[s] for s in seats]))
+        layout = env.observation_layout(name) if hasattr(env, "observation_layout") else None
+        specs.append(AgentSpec(i, name, list(seats), n_actions, n_types, layout, agent_label(cfg)))
+    policies: list[Any] = [None] * len(specs)
+    families, feedback = [], []
+    agents = Agents(specs, policies, [s.name for s in specs], families, feedback)
+    agents.attach()
+    for i, (cfg, spec) in enumerate(zip(exp.agents, specs)):
+        kind = agent_kind(cfg.kind, f"{prefix}agents[{i}].kind")
+        families.append(kind.family)
+        params = dict(cfg.params)
+        feedback.append(str(params.pop("feedback", "sampled")) if kind.family == "learner" else "")
+        if kind.family == "sb3":
+            shape = (spec.n_actions,) if isinstance(spec.n_actions, int) else spec.n_actions
+            policies[i] = SB3Policy(shape)
+            continue
+        try:
+            policies[i] = kind.factory(spec, params)
+        except ConfigError as exc:
+            raise ConfigError(f"{prefix}agents[{i}].{exc}") from None
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{prefix}agents[{i}].params: {exc}") from None
+        if feedback[i] == "full" and len(spec.seats) > 1:
+            raise ConfigError(
+                f"{prefix}agents[{i}].params.feedback: full information needs one agent per seat"
+            )
+    agents.attach()
+    return agents
+
+
+def build_evaluators(
+    exp: ExperimentConfig, game: Any, coalitions: Sequence[Sequence[int]]
+) -> tuple[list[Evaluator], list[str]]:
+    """The requested evaluators that apply to this game; notes on the ones skipped."""
+    evaluators, notes = [], []
+    for name in exp.eval.evaluators:
+        cls = EVALUATOR_CLASSES[name]
+        ev = (
+            SharesEvaluator(exp.eval.samples, exp.eval.confidence)
+            if cls is SharesEvaluator
+            else cls()
+        )
+        reason = ev.applies(game, coalitions)
+        if reason is None:
+            evaluators.append(ev)
+        else:
+            notes.append(f"evaluator {name!r} skipped: {reason}")
+    return evaluators, notes
+
+
+# --------------------------------------------------------------------------- exact strategies
+
+
+def _type_observation(env: Any, agent: str, t: int, base: np.ndarray | None = None) -> np.ndarray:
+    """An observation of ``agent`` revealing type ``t`` at round 0 with no history."""
+    space = env.observation_space(agent)
+    obs = np.zeros(space.shape, dtype=np.float32) if base is None else np.array(base, np.float32)
+    layout = env.observation_layout(agent) if hasattr(env, "observation_layout") else {}
+    if "type" in layout:
+        block = layout["type"]
+        obs[block] = 0.0
+        obs[block.start + t] = 1.0
+    return obs
+
+
+def agent_strategies(
+    agents: Agents, env: Any, average: bool = False
+) -> tuple[list[Any], list[np.ndarray] | None]:
+    """Each agent's exact policy, and per-player strategies ``(T_i, k_i)`` where they exist.
+
+    Returns:
+        ``(joint, per_type)``: ``joint[j]`` is agent ``j``'s joint policy at the evaluation
+        observation (an array ``(k,)*m`` or a structured ``CoalitionPolicy``); ``per_type[j]`` its
+        strategy per type ``(T, k)`` (``None`` overall if some agent is a coalition of several).
+    """
+    joint: list[Any] = []
+    per_type: list[np.ndarray] | None = []
+    for spec, pol in zip(agents.specs, agents.policies):
+        table = _strategy_table(pol, spec, env, average)
+        obs0 = _type_observation(env, spec.name, 0)
+        structured = getattr(pol, "coalition_policy", None)
+        if structured is not None and len(spec.seats) > 1:
+            joint.append(structured(obs0))
+        elif table is not None:
+            joint.append(table[0])
+        else:
+            s = pol.strategy(obs0)
+            if s is None:
+                raise ValueError(f"agent {spec.label} exposes no exact strategy")
+            joint.append(np.asarray(s, dtype=np.float64))
+        if per_type is not None:
+            if len(spec.seats) > 1 or table is None:
+                per_type = None
+            else:
+                per_type.append(table.reshape(spec.n_types, -1))
+    return joint, per_type
+
+
+def _strategy_table(pol: Any, spec: AgentSpec, env: Any, average: bool) -> np.ndarray | None:
+    """``(T, *action_shape)`` strategies per type, or ``None`` if the policy has none."""
+    if average and hasattr(pol, "average_strategy"):
+        return np.asarray(pol.average_strategy(), dtype=np.float64)
+    if hasattr(pol, "current_strategy"):
+        return np.asarray(pol.current_strategy(), dtype=np.float64)
+    rows = []
+    for t in range(spec.n_types):
+        s = pol.strategy(_type_observation(env, spec.name, t))
+        if s is None:
+            return None
+        rows.append(np.asarray(s, dtype=np.float64))
+    return np.stack(rows)
+
+
+def make_context(
+    agents: Agents, env: Any, game: Any, coalitions: list[list[int]], rng: Any
+) -> EvalContext:
+    """The :class:`EvalContext` of the agents' current strategies."""
+    joint, profile = agent_strategies(agents, env)
+    avg = None
+    if profile is not None:
+        _, avg = agent_strategies(agents, env, average=True)
+    return EvalContext(game, coalitions, joint, profile, avg, rng)
+
+
+# ------------------------------------------------------------------------------ shared stepping
+
+
+def learn_from(
+    agents: Agents,
+    game: Any,
+    env: Any,
+    obs: Mapping[str, Any],
+    actions: Mapping[str, Any],
+    rewards: Mapping[str, float],
+    next_obs: Mapping[str, Any],
+    infos: Mapping[str, Any],
+    skip: int | None = None,
+) -> None:
+    """Feed one transition to every agent except ``skip`` (sampled ``update`` or full ``observe``)."""
+    full = [i for i, f in enumerate(agents.feedback) if f == "full" and i != skip]
+    for i, (name, pol) in enumerate(zip(agents.names, agents.policies)):
+        if i == skip or i in full:
+            continue
+        pol.update(obs[name], actions[name], rewards[name], next_obs[name], infos.get(name))
+    if full:
+        from powergames.agents.self_play import action_values
+
+        _, profile = agent_strategies(agents, env)
+        if profile is None:  # pragma: no cover - rejected when building
+            raise ValueError("full-information feedback needs one agent per seat")
+        seat_profile = [None] * len(profile)
+        for spec, strat in zip(agents.specs, profile):
+            seat_profile[spec.seats[0]] = strat
+        values = {i: action_values(game, agents.specs[i].seats[0], seat_profile) for i in full}
+        for i in full:
+            agents.policies[i].observe(values[i])
+
+
+class LearnerEnv(gymnasium.Env):
+    """The single-agent Gymnasium view for one SB3 learner: the other agents are part of the env.
+
+    ``step(action)`` has the other agents act (their draws from the view's own generator), steps
+    the multi-agent environment, feeds the others their transitions, and returns the learner's
+    observation and reward. Episodes end when the multi-agent episode ends.
+
+    Args:
+        env: the PettingZoo ``ParallelEnv``.
+        agents: all agents of the run.
+        learner: the index of the SB3 agent.
+        game: the game (for full-information feedback of the others).
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, env: Any, agents: Agents, learner: int, game: Any) -> None:
+        super().__init__()
+        self.env = env
+        self.agents = agents
+        self.learner = learner
+        self.game = game
+        self.name = agents.names[learner]
+        self.observation_space = env.observation_space(self.name)
+        self.action_space = env.action_space(self.name)
+        self.rng = np.random.default_rng(0)
+        self._obs: dict[str, Any] = {}
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
+        if seed is not None:
+            self.rng = np.random.default_rng([seed, 0x0A6E])
+        obs, infos = self.env.reset(seed=seed, options=options)
+        self._obs = obs
+        return obs[self.name], dict(infos.get(self.name, {}))
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        obs = self._obs
+        actions = {}
+        for i, (name, pol) in enumerate(zip(self.agents.names, self.agents.policies)):
+            if i == self.learner:
+                a = np.asarray(action)
+                actions[name] = int(a) if a.ndim == 0 else a.astype(np.int64).reshape(-1)
+            else:
+                actions[name] = pol.act(obs[name], self.rng)
+        next_obs, rewards, terms, truncs, infos = self.env.step(actions)
+        learn_from(
+            self.agents,
+            self.game,
+            self.env,
+            obs,
+            actions,
+            rewards,
+            next_obs,
+            infos,
+            skip=self.learner,
+        )
+        self._obs = next_obs
+        name = self.name
+        return (
+            next_obs[name],
+            float(rewards[name]),
+            bool(terms[name]),
+            bool(truncs[name]),
+            dict(infos.get(name, {})),
+        )
+
+
+# ------------------------------------------------------------------------------- checkpoints
+
+
+def _rng_state() -> dict[str, Any]:
+    import torch
+
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy_global": np.random.get_state(),  # noqa: NPY002 - SB3 draws minibatches from it
+        "python": random.getstate(),
+    }
+
+
+def _set_rng_state(state: Mapping[str, Any]) -> None:
+    import torch
+
+    torch.set_rng_state(state["torch"])
+    np.random.set_state(state["numpy_global"])  # noqa: NPY002 - SB3 draws minibatches from it
+    random.setstate(state["python"])
+
+
+def _pickle(path: Path, obj: Any) -> None:
+    with open(path, "wb") as fh:
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _unpickle(path: Path) -> Any:
+    with open(path, "rb") as fh:
+        return pickle.load(fh)  # noqa: S301 - our own checkpoint file
+
+
+# ------------------------------------------------------------------------------------ progress
+
+
+class Progress:
+    """A tqdm bar over environment steps (disabled when quiet or not on a terminal)."""
+
+    def __init__(self, total: int, initial: int, desc: str, enabled: bool) -> None:
+        self.bar = None
+        if enabled:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(
+                total=total, initial=initial, desc=desc, unit="step", dynamic_ncols=True, leave=True
+            )
+        self._pending = 0
+
+    def advance(self, n: int = 1) -> None:
+        if self.bar is None:
+            return
+        self._pending += n
+        if self._pending >= 256:
+            self.bar.update(self._pending)
+            self._pending = 0
+
+    def note(self, metrics: Mapping[str, float]) -> None:
+        if self.bar is None:
+            return
+        self.bar.update(self._pending)
+        self._pending = 0
+        self.bar.set_postfix(metrics, refresh=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.update(self._pending)
+            self.bar.close()
+
+
+def headline(metrics: Mapping[str, float]) -> dict[str, str]:
+    """A few key metrics for the progress bar."""
+    out = {}
+    for key in ("share/c0/mean", "share/c1/mean", "power/sum_minus_c", "power_avg/nash_conv"):
+        if key in metrics:
+            out[key.replace("share/", "").replace("/mean", "")] = f"{metrics[key]:.3f}"
+    return out
+
+
+# -------------------------------------------------------------------------------------- runs
+
+
+@dataclass
+class RunResult:
+    """What :func:`run_experiment` returns."""
+
+    summary: dict[str, Any]
+    table: str
+    run_dir: Path
+    resumed_from: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def resolved_config_text(exp: ExperimentConfig) -> str:
+    """The YAML stored as ``config.yaml``: every field, defaults filled in."""
+    return dump_yaml(exp.model_dump(mode="json"))
+
+
+def prepare_run_dir(rd: RunDir, text: str, resume: bool, overwrite: bool) -> bool:
+    """Check/claim a run directory. Returns whether a previous run's state may be resumed."""
+    if rd.exists():
+        if resume:
+            stored = rd.config.read_text() if rd.config.exists() else None
+            if stored is not None and parse_yaml(stored) != parse_yaml(text):
+                raise ConfigError(
+                    f"{rd.config}: the stored configuration differs from this one; resume with the "
+                    "same config and overrides, or pass --overwrite to start again"
+                )
+            return True
+        if not overwrite:
+            raise ConfigError(
+                f"{rd.path} already holds a run; pass --resume to continue it or --overwrite to "
+                "start again"
+            )
+        rd.clear()
+    rd.path.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(rd.config, text)
+    return False
+
+
+def run_experiment(
+    exp: ExperimentConfig,
+    run_dir: str | Path,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+    quiet: bool = False,
+    prefix: str = "",
+    echo: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run (or resume) one experiment into ``run_dir``.
+
+    Args:
+        exp: the validated experiment.
+        run_dir: its directory (created).
+        resume: continue from the newest checkpoint if the directory holds a run.
+        overwrite: delete a previous run in the directory first.
+        progress: show a progress bar (only on a terminal).
+        quiet: print nothing.
+        prefix: config path prefix for error messages (``experiments.<name>.``).
+        echo: where to print (default ``print``).
+
+    Returns:
+        The summary (also in ``summary.json``) and the final table text.
+    """
+    echo = echo or print
+    rd = RunDir(run_dir)
+    text = resolved_config_text(exp)
+    may_resume = prepare_run_dir(rd, text, resume, overwrite)
+    if may_resume and rd.summary.exists():
+        summary = __import__("json").loads(rd.summary.read_text())
+        if summary.get("status") == "complete":
+            table = final_table(summary)
+            return RunResult(summary, table, rd.path, resumed_from=summary.get("steps"))
+    if not rd.config.exists():
+        atomic_write_text(rd.config, text)
+
+    _limit_threads()
+    streams = Streams.from_seed(exp.seed)
+    env, coalitions = build_env(exp, prefix)
+    game = game_of(env)
+    agents = build_agents(exp, env, prefix)
+    evaluators, notes = build_evaluators(exp, game, coalitions)
+    sb3_index = next((i for i, f in enumerate(agents.families) if f == "sb3"), None)
+
+    # ---- resume point
+    checkpoints = rd.checkpoints
+    latest = checkpoints.latest() if may_resume else None
+    table = MetricsTable.load(rd.metrics) if may_resume else MetricsTable(rd.metrics)
+    start_step = -1
+    if latest is not None:
+        start_step = latest[0]
+        table.truncate(start_step)
+        if table.steps and table.steps[-1] != start_step:
+            raise ValueError(
+                f"{rd.metrics}: the last row is step {table.steps[-1]} but the checkpoint is at "
+                f"{start_step}; the run directory is inconsistent"
+            )
+    else:
+        table = MetricsTable(rd.metrics)
+        if rd.metrics.exists():
+            rd.metrics.unlink()
+        import shutil
+
+        shutil.rmtree(rd.tb, ignore_errors=True)
+    tb = TensorBoardWriter(rd.tb, purge_step=start_step + 1 if start_step >= 0 else None)
+    bar = Progress(
+        exp.budget,
+        max(start_step, 0),
+        exp.name,
+        enabled=progress and not quiet and sys.stderr.isatty(),
+    )
+
+    def on_dump(step: int, row: Mapping[str, float]) -> None:
+        bar.note(headline(row))
+
+    logger = RunLogger(table, tb, on_dump)
+    t0 = time.perf_counter()
+    state: dict[str, Any] = {"agents": agents, "env": env}
+
+    def context(step: int) -> EvalContext:
+        return make_context(state["agents"], state["env"], game, coalitions, streams.eval_rng(step))
+
+    try:
+        if sb3_index is None:
+            _run_native(exp, rd, streams, state, game, evaluators, logger, latest, bar, context)
+        else:
+            _run_sb3(
+                exp, rd, streams, state, game, evaluators, logger, latest, bar, context, sb3_index
+            )
+    finally:
+        bar.close()
+        tb.close()
+
+    elapsed = time.perf_counter() - t0
+    table = MetricsTable.load(rd.metrics)
+    summary = make_summary(exp, table, state["agents"], coalitions, notes, elapsed, start_step)
+    atomic_write_json(rd.summary, summary)
+    from powergames.training.plots import plot_run
+
+    plot_run(rd.path)
+    text_table = final_table(summary)
+    if not quiet:
+        echo(text_table)
+    return RunResult(summary, text_table, rd.path, start_step if start_step >= 0 else None, notes)
+
+
+def _limit_threads() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+class _Clock:
+    """A minimal 'model' for callbacks in the native loop (SB3's template reads these fields)."""
+
+    def __init__(self, env: Any, logger: RunLogger, step: int) -> None:
+        self.num_timesteps = step
+        self.logger = logger
+        self._env = env
+
+    def get_env(self) -> Any:
+        return self._env
+
+
+def _run_native(
+    exp: ExperimentConfig,
+    rd: RunDir,
+    streams: Streams,
+    state: dict[str, Any],
+    game: Any,
+    evaluators: list[Evaluator],
+    logger: RunLogger,
+    latest: Any,
+    bar: Progress,
+    context: Callable[[int], EvalContext],
+) -> None:
+    if latest is not None:
+        snap = _unpickle(latest[1] / "state.pkl")
+        _check_snapshot(snap, rd)
+        env, agents, obs = snap["env"], snap["agents"], snap["obs"]
+        rng = snap["rng"]
+        step = int(snap["step"])
+        _set_rng_state(snap["rng_state"])
+    else:
+        env, agents = state["env"], state["agents"]
+        obs, _ = env.reset(seed=streams.env_seed)
+        rng = streams.agent_rng
+        step = 0
+    state["env"], state["agents"] = env, agents
+    holder = {"obs": obs, "rng": rng}
+
+    def after_eval(s: int, metrics: Mapping[str, float]) -> None:
+        snap = {
+            "version": CHECKPOINT_VERSION,
+            "driver": "native",
+            "step": s,
+            "env": state["env"],
+            "agents": state["agents"],
+            "obs": holder["obs"],
+            "rng": holder["rng"],
+            "rng_state": _rng_state(),
+        }
+        stage = rd.checkpoints.staging(s)
+        _pickle(stage / "state.pkl", snap)
+        rd.checkpoints.publish(s, stage, {"rows": len(logger.table.rows)})
+
+    clock = _Clock(env, logger, step)
+    callback = EvalCallback(
+        evaluators, context, exp.eval.every, logger, mode="step", after_eval=after_eval,
+        first_step=step if latest is not None else -1,
+    )  # fmt: skip
+    callback.init_callback(clock)
+    callback.on_training_start({}, {})
+    names, policies = agents.names, agents.policies
+    budget = exp.budget
+    while step < budget:
+        obs = holder["obs"]
+        actions = {name: pol.act(obs[name], rng) for name, pol in zip(names, policies)}
+        next_obs, rewards, terms, truncs, infos = env.step(actions)
+        learn_from(agents, game, env, obs, actions, rewards, next_obs, infos)
+        step += 1
+        clock.num_timesteps = step
+        if not env.agents or all(terms.values()) or all(truncs.values()):
+            next_obs, _ = env.reset()
+        holder["obs"] = next_obs
+        callback.on_step()
+        bar.advance()
+    callback.on_training_end()
+
+
+def _check_snapshot(snap: Mapping[str, Any], rd: RunDir) -> None:
+    if snap.get("version") != CHECKPOINT_VERSION:
+        raise ValueError(
+            f"{rd.path}: checkpoint format {snap.get('version')} is not {CHECKPOINT_VERSION}; "
+            "start the run again with --overwrite"
+        )
+
+
+def _run_sb3(
+    exp: ExperimentConfig,
+    rd: RunDir,
+    streams: Streams,
+    state: dict[str, Any],
+    game: Any,
+    evaluators: list[Evaluator],
+    logger: RunLogger,
+    latest: Any,
+    bar: Progress,
+    context: Callable[[int], EvalContext],
+    learner: int,
+) -> None:
+    from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+    from stable_baselines3.common.logger import Logger
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    cfg = exp.agents[learner]
+    kind = agent_kind(cfg.kind)
+    import stable_baselines3
+
+    algo = getattr(stable_baselines3, kind.factory)
+    params = dict(cfg.params)
+    policy_name = params.pop("policy", "MlpPolicy")
+
+    if latest is not None:
+        snap = _unpickle(latest[1] / "state.pkl")
+        _check_snapshot(snap, rd)
+        view: LearnerEnv = snap["view"]
+        vec = DummyVecEnv([lambda: view])
+        model = algo.load(latest[1] / "model.zip", env=vec, device="cpu", force_reset=False)
+        _set_rng_state(snap["rng_state"])
+        model.action_space.np_random.bit_generator.state = snap["action_space_rng"]
+        step = int(model.num_timesteps)
+    else:
+        view = LearnerEnv(state["env"], state["agents"], learner, game)
+        vec = DummyVecEnv([lambda: view])
+        try:
+            model = algo(
+                policy_name, vec, seed=streams.torch_seed, device="cpu", verbose=0, **params
+            )
+        except (TypeError, ValueError, AssertionError) as exc:
+            raise ConfigError(f"agents[{learner}].params: {exc}") from None
+        step = 0
+    model.set_logger(Logger(None, []))
+    agents = view.agents
+    state["agents"], state["env"] = agents, view.env
+    agents.policies[learner].model = model
+
+    def after_eval(s: int, metrics: Mapping[str, float]) -> None:
+        stage = rd.checkpoints.staging(s)
+        model.save(stage / "model.zip")
+        snap = {
+            "version": CHECKPOINT_VERSION,
+            "driver": "sb3",
+            "step": s,
+            "view": view,
+            "rng_state": _rng_state(),
+            "action_space_rng": copy.deepcopy(model.action_space.np_random.bit_generator.state),
+        }
+        _pickle(stage / "state.pkl", snap)
+        rd.checkpoints.publish(s, stage, {"rows": len(logger.table.rows)})
+
+    class _Bar(BaseCallback):
+        def _on_step(self) -> bool:
+            bar.advance()
+            return True
+
+    callback = EvalCallback(
+        evaluators, context, exp.eval.every, logger, mode="rollout", after_eval=after_eval,
+        first_step=step if latest is not None else -1,
+    )  # fmt: skip
+    remaining = exp.budget - step
+    if remaining > 0:
+        model.learn(
+            total_timesteps=remaining,
+            callback=CallbackList([callback, _Bar()]),
+            reset_num_timesteps=latest is None,
+        )
+
+
+# ------------------------------------------------------------------------------------- eval
+
+
+def load_experiment(run_dir: str | Path) -> ExperimentConfig:
+    """The experiment stored in a run directory's ``config.yaml``."""
+    from powergames.training.config import validate_model
+
+    rd = RunDir(run_dir)
+    if not rd.config.exists():
+        raise FileNotFoundError(f"{rd.path} has no {rd.config.name}")
+    return validate_model(ExperimentConfig, parse_yaml(rd.config.read_text(), str(rd.config)))
+
+
+def evaluate_run(run_dir: str | Path, samples: int | None = None) -> dict[str, Any]:
+    """Re-evaluate the agents of a run at its newest checkpoint (nothing is written).
+
+    Args:
+        run_dir: an experiment's run directory.
+        samples: Monte Carlo plays for the empirical shares (default: the config's).
+
+    Returns:
+        A summary dictionary (as in ``summary.json``) whose ``final`` holds the fresh metrics.
+    """
+    rd = RunDir(run_dir)
+    exp = load_experiment(rd.path)
+    if samples is not None:
+        exp = exp.model_copy(update={"eval": exp.eval.model_copy(update={"samples": samples})})
+    latest = rd.checkpoints.latest()
+    if latest is None:
+        raise FileNotFoundError(f"{rd.path} has no checkpoint to evaluate")
+    step, path, _ = latest
+    streams = Streams.from_seed(exp.seed)
+    env, coalitions = build_env(exp)
+    game = game_of(env)
+    snap = _unpickle(path / "state.pkl")
+    _check_snapshot(snap, rd)
+    if snap["driver"] == "native":
+        env, agents = snap["env"], snap["agents"]
+    else:
+        import stable_baselines3
+
+        view = snap["view"]
+        env, agents = view.env, view.agents
+        learner = next(i for i, f in enumerate(agents.families) if f == "sb3")
+        algo = getattr(stable_baselines3, agent_kind(exp.agents[learner].kind).factory)
+        agents.policies[learner].model = algo.load(path / "model.zip", device="cpu")
+    evaluators, notes = build_evaluators(exp, game, coalitions)
+    ctx = make_context(agents, env, game, coalitions, streams.eval_rng(step))
+    from powergames.training.evaluators import run_evaluators
+
+    metrics = {"step": step, **run_evaluators(evaluators, ctx)}
+    table = MetricsTable(rd.metrics)
+    table.rows = [metrics]
+    summary = make_summary(exp, table, agents, coalitions, notes, 0.0, -1)
+    summary["evaluated_checkpoint"] = str(path)
+    return summary
+
+
+# -------------------------------------------------------------------------------------- summary
+
+
+def make_summary(
+    exp: ExperimentConfig,
+    table: MetricsTable,
+    agents: Agents,
+    coalitions: list[list[int]],
+    notes: list[str],
+    elapsed: float,
+    start_step: int,
+) -> dict[str, Any]:
+    """The content of ``summary.json``; ``final`` is exactly the last ``metrics.csv`` row."""
+    final = table.last()
+    return {
+        "name": exp.name,
+        "description": exp.description,
+        "status": "complete" if final.get("step") == exp.budget else "incomplete",
+        "seed": exp.seed,
+        "env": exp.env.id,
+        "budget": exp.budget,
+        "steps": int(final.get("step", 0)),
+        "evaluations": len(table.rows),
+        "agents": [
+            {"label": s.label, "kind": exp.agents[i].kind, "seats": s.seats, "agent": s.name}
+            for i, s in enumerate(agents.specs)
+        ],
+        "coalitions": coalitions,
+        "final": final,
+        "notes": notes,
+        "wall_time_s": round(elapsed, 3),
+        "resumed_from_step": start_step if start_step >= 0 else None,
+    }
+
+
+def final_table(summary: Mapping[str, Any]) -> str:
+    """The console table of key metrics at the last evaluation."""
+    final = summary.get("final", {})
+    rows: list[list[Any]] = []
+    agents = summary.get("agents", [])
+    for j, ag in enumerate(agents):
+        p = f"share/c{j}/"
+        if p + "mean" not in final:
+            continue
+        emp = ""
+        if p + "empirical" in final:
+            emp = f"{final[p + 'empirical']:.3f} [{final[p + 'ci_low']:.3f}, {final[p + 'ci_high']:.3f}]"
+        bound = ""
+        for key, label in (("thm2_bound", "≥"), ("thm2_cap", "≤"), ("thm1_bound", "≥")):
+            if p + key in final:
+                bound = f"{label} {final[p + key]:.3f} ({key.split('_')[0].replace('thm', 'Thm ')})"
+        rows.append([
+            f"share {ag['label']}", final[p + "mean"], final[p + "min_x"], final[p + "fair"], emp, bound,
+        ])  # fmt: skip
+    out = [f"{summary['name']}: step {summary.get('steps')} of {summary.get('budget')} "
+           f"({summary.get('evaluations')} evaluations, {summary.get('wall_time_s')} s)"]  # fmt: skip
+    if rows:
+        out.append(
+            format_table(
+                rows,
+                [
+                    "coalition",
+                    "exact share",
+                    "min over x",
+                    "fair |c|/n",
+                    "empirical [95% CI]",
+                    "bound",
+                ],
+            )
+        )
+    prow = []
+    for pref, label in (("power", "current"), ("power_avg", "average")):
+        if f"{pref}/sum" not in final:
+            continue
+        n = sum(1 for k in final if k.startswith(f"{pref}/p") and k.count("/") == 1)
+        powers = " ".join(f"{final[f'{pref}/p{i}']:.3f}" for i in range(n))
+        c = final.get(f"{pref}/c", math.nan)
+        prow.append([
+            label, powers, final[f"{pref}/sum"], c, final.get(f"{pref}/sum_minus_c", math.nan),
+            final[f"{pref}/nash_conv"],
+        ])  # fmt: skip
+    if prow:
+        out.append(
+            format_table(
+                prow, ["profile", "POWER per player", "ΣPOWER", "c", "ΣPOWER − c", "NashConv"]
+            )
+        )
+    if "align/welfare" in final:
+        out.append(
+            format_table(
+                [[
+                    "current", final["align/welfare"], final["align/coordination_gap"],
+                    final["align/alpha"], final.get("align/surplus/sum", math.nan),
+                ]],
+                ["profile", "welfare", "coord. gap", "α", "Σ surplus"],
+            )
+        )  # fmt: skip
+    for note in summary.get("notes", []):
+        out.append(f"note: {note}")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------- suites
+
+
+def experiment_dir(suite: Suite, root: Path, name: str) -> Path:
+    """Where an experiment of the suite writes."""
+    return root if suite.single else root / name
+
+
+def run_suite(
+    suite: Suite,
+    root: str | Path,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+    quiet: bool = False,
+    jobs: int = 1,
+    echo: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Run every experiment of a suite into ``root`` (``root/<experiment>`` for several).
+
+    With ``jobs > 1`` the experiments run in parallel local processes; the parent shows one
+    progress bar over all of them (read from their ``metrics.csv``).
+
+    Returns:
+        ``{experiment: summary}``; also written to ``root/summary.json`` for a suite, with the
+        overview figure ``root/overview.png`` when the suite describes one.
+    """
+    echo = echo or print
+    root = Path(root)
+    if suite.single:
+        exp = suite.experiments[0]
+        res = run_experiment(
+            exp, root, resume=resume, overwrite=overwrite, progress=progress, quiet=quiet, echo=echo
+        )
+        return {exp.name: res.summary}
+    root.mkdir(parents=True, exist_ok=True)
+    suite_text = dump_yaml(suite.raw)
+    suite_cfg = root / "config.yaml"
+    if suite_cfg.exists() and not overwrite:
+        if not resume:
+            raise ConfigError(
+                f"{root} already holds a run; pass --resume to continue it or --overwrite to start again"
+            )
+        if parse_yaml(suite_cfg.read_text()) != parse_yaml(suite_text):
+            raise ConfigError(
+                f"{suite_cfg}: the stored configuration differs from this one; resume with the same "
+                "config and overrides, or pass --overwrite to start again"
+            )
+    atomic_write_text(suite_cfg, suite_text)
+    summaries: dict[str, Any] = {}
+    if jobs > 1 and len(suite.experiments) > 1:
+        summaries = _run_parallel(suite, root, resume, overwrite, progress, quiet, jobs, echo)
+    else:
+        for exp in suite.experiments:
+            res = run_experiment(
+                exp, experiment_dir(suite, root, exp.name), resume=resume, overwrite=overwrite,
+                progress=progress, quiet=quiet, prefix=f"experiments.{exp.name}.", echo=echo,
+            )  # fmt: skip
+            summaries[exp.name] = res.summary
+    atomic_write_json(root / "summary.json", {"name": suite.name, "experiments": summaries})
+    if suite.overview is not None:
+        write_overview(suite, root)
+    return summaries
+
+
+def write_overview(suite: Suite, root: Path) -> Path | None:
+    """Draw the suite's overview figure from its experiments' metrics."""
+    from powergames.training.plots import plot_overview
+    from powergames.training.rundir import read_metrics
+
+    if suite.overview is None:
+        return None
+    runs = {}
+    for exp in suite.experiments:
+        path = experiment_dir(suite, root, exp.name) / "metrics.csv"
+        if path.exists():
+            _, data = read_metrics(path)
+            runs[exp.name] = (data["step"], data)
+    if not runs:
+        return None
+    return plot_overview(suite.overview, runs, root / "overview.png")
+
+
+def _suite_job(args: tuple[dict[str, Any], str, str, bool, bool]) -> dict[str, Any]:
+    """Process-pool entry: run one experiment of a suite (top-level for pickling)."""
+    from powergames.training.config import build_suite
+
+    data, name, run_dir, resume, overwrite = args
+    suite = build_suite(data)
+    exp = suite.experiment(name)
+    res = run_experiment(
+        exp, run_dir, resume=resume, overwrite=overwrite, progress=False, quiet=True,
+        prefix=f"experiments.{name}.",
+    )  # fmt: skip
+    return res.summary
+
+
+def _run_parallel(
+    suite: Suite,
+    root: Path,
+    resume: bool,
+    overwrite: bool,
+    progress: bool,
+    quiet: bool,
+    jobs: int,
+    echo: Callable[[str], None],
+) -> dict[str, Any]:
+    import concurrent.futures as cf
+    import multiprocessing
+    import threading
+
+    dirs = {e.name: experiment_dir(suite, root, e.name) for e in suite.experiments}
+    total = sum(e.budget for e in suite.experiments)
+    bar = Progress(total, 0, suite.name, enabled=progress and not quiet and sys.stderr.isatty())
+    stop = threading.Event()
+
+    def poll() -> None:
+        done_before = 0
+        while not stop.wait(0.5):
+            done = 0
+            for d in dirs.values():
+                try:
+                    steps = MetricsTable.load(d / "metrics.csv").steps
+                except (OSError, ValueError):
+                    steps = []
+                done += steps[-1] if steps else 0
+            if done > done_before:
+                bar.advance(done - done_before)
+                done_before = done
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    summaries: dict[str, Any] = {}
+    ctx = multiprocessing.get_context("spawn")
+    try:
+        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            futures = {
+                pool.submit(
+                    _suite_job, (suite.raw, e.name, str(dirs[e.name]), resume, overwrite)
+                ): e.name
+                for e in suite.experiments
+            }
+            for fut in cf.as_completed(futures):
+                summaries[futures[fut]] = fut.result()
+    finally:
+        stop.set()
+        watcher.join()
+        bar.close()
+    ordered = {e.name: summaries[e.name] for e in suite.experiments}
+    if not quiet:
+        for summary in ordered.values():
+            echo(final_table(summary))
+            echo("")
+    return ordered
+
+
+__all__ = [
+    "Agents",
+    "LearnerEnv",
+    "PowerEvaluator",
+    "RunLogger",
+    "RunResult",
+    "Streams",
+    "build_agents",
+    "build_env",
+    "final_table",
+    "make_context",
+    "run_experiment",
+    "run_suite",
+]

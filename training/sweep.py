@@ -1,0 +1,411 @@
+"""Sweeps: many runs (seeds × override grid) through an executor, and their aggregation.
+
+A run is a pure function of (configuration, seed) that writes only its own directory, so runs can
+be fanned out freely. :class:`Executor` is the small interface a distributed engine would
+implement (``map(fn, jobs)`` yielding results as they finish); :class:`LocalExecutor` uses local
+processes (``concurrent.futures.ProcessPoolExecutor``) and :class:`SerialExecutor` runs in-process.
+
+Layout of ``runs/<name>_sweep/``::
+
+    sweep.json                      the grid, the seeds and every job's status
+    <combo>/seed_<s>/[<experiment>/]  one run directory per job (as ``powergames train`` writes)
+    <combo>/aggregate/[<experiment>/] aggregate.csv (mean, CI per step) and plots with bands
+    final_vs_<key>.png              with exactly one swept numeric key: final values against it
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import itertools
+import json
+import math
+import multiprocessing
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from scipy.stats import t as student_t
+
+from powergames.training.config import (
+    ConfigError,
+    apply_overrides,
+    build_suite,
+    check_names,
+    dump_yaml,
+    parse_override,
+)
+from powergames.training.rundir import MetricsTable, atomic_write_json, atomic_write_text
+
+# -------------------------------------------------------------------------------------- executors
+
+
+class Executor(Protocol):
+    """Runs independent jobs; results arrive in completion order as ``(job, result or exception)``."""
+
+    def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[Any, Any]]:
+        """Apply ``fn`` to every job; yield ``(job, result)`` — ``result`` is the exception if it raised."""
+        ...
+
+
+class SerialExecutor:
+    """Run jobs one after another in this process (debugging, tests)."""
+
+    def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[Any, Any]]:
+        for job in jobs:
+            try:
+                yield job, fn(job)
+            except Exception as exc:  # noqa: BLE001 - reported per job
+                yield job, exc
+
+
+class LocalExecutor:
+    """Run jobs in local worker processes (``spawn``: each worker starts clean).
+
+    Args:
+        max_workers: number of processes (default: the CPU count).
+    """
+
+    def __init__(self, max_workers: int | None = None) -> None:
+        self.max_workers = max_workers
+
+    def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[Any, Any]]:
+        ctx = multiprocessing.get_context("spawn")
+        with cf.ProcessPoolExecutor(max_workers=self.max_workers, mp_context=ctx) as pool:
+            futures = {pool.submit(fn, job): job for job in jobs}
+            for fut in cf.as_completed(futures):
+                exc = fut.exception()
+                yield futures[fut], exc if exc is not None else fut.result()
+
+
+# ------------------------------------------------------------------------------------------- jobs
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run of a sweep: resolved YAML data (overrides and seed applied) and its directory."""
+
+    data: dict[str, Any]
+    run_dir: str
+    combo: str
+    seed: int
+    quiet: bool = True
+    resume: bool = False
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    """Worker entry point: run every experiment of the job's configuration (a top-level function,
+    picklable for process pools). Returns the suite summary."""
+    from powergames.training.runner import run_suite
+
+    suite = build_suite(job.data)
+    return run_suite(
+        suite, Path(job.run_dir), resume=job.resume, overwrite=not job.resume,
+        progress=False, quiet=job.quiet,
+    )  # fmt: skip
+
+
+def parse_set(items: Iterable[str]) -> dict[str, list[Any]]:
+    """``["a.b=1,2", "c=x"]`` → ``{"a.b": [1, 2], "c": ["x"]}`` (values parsed as YAML)."""
+    grid: dict[str, list[Any]] = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"--set {item!r} must look like key=v1,v2")
+        key, _, raw = item.partition("=")
+        key = key.strip()
+        values = []
+        for part in _split_values(raw):
+            values.append(parse_override(f"{key}={part}")[1])
+        if not values:
+            raise ConfigError(f"--set {key}: no values")
+        grid[key] = values
+    return grid
+
+
+def _split_values(raw: str) -> list[str]:
+    """Split on commas outside brackets/braces, so ``[1,2],[3,4]`` gives two values."""
+    parts, depth, cur = [], 0, ""
+    for ch in raw:
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        parts.append(cur)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def combo_label(assignment: Mapping[str, Any]) -> str:
+    """A directory name for one grid point: ``lam=0.5,seed_offset=1`` (``base`` for none)."""
+    if not assignment:
+        return "base"
+    parts = []
+    for key, value in assignment.items():
+        text = json.dumps(value) if not isinstance(value, str) else value
+        parts.append(f"{key.split('.')[-1]}={text}")
+    label = ",".join(parts)
+    return re.sub(r"[^A-Za-z0-9_.,=+-]", "_", label)
+
+
+@dataclass
+class SweepPlan:
+    """The jobs of a sweep and how they group."""
+
+    name: str
+    root: Path
+    seeds: list[int]
+    grid: dict[str, list[Any]]
+    combos: list[tuple[str, dict[str, Any]]]
+    jobs: list[Job] = field(default_factory=list)
+
+
+def plan_sweep(
+    data: Mapping[str, Any],
+    seeds: Sequence[int],
+    grid: Mapping[str, Sequence[Any]],
+    root: str | Path,
+    resume: bool = False,
+) -> SweepPlan:
+    """Expand seeds × grid into jobs, validating every resulting configuration up front."""
+    root = Path(root)
+    keys = list(grid)
+    combos = []
+    for values in itertools.product(*(grid[k] for k in keys)) if keys else [()]:
+        assignment = dict(zip(keys, values))
+        combos.append((combo_label(assignment), assignment))
+    if len({c for c, _ in combos}) != len(combos):
+        raise ConfigError("--set produces two grid points with the same label; use distinct values")
+    plan = SweepPlan(str(data.get("name", "run")), root, list(seeds), dict(grid), combos)
+    for label, assignment in combos:
+        for seed in seeds:
+            overrides = [f"{k}={json.dumps(v)}" for k, v in assignment.items()]
+            overrides.append(f"seed={seed}")
+            resolved = apply_overrides(dict(data), overrides)
+            suite = build_suite(resolved)
+            check_names(suite)
+            run_dir = root / label / f"seed_{seed}"
+            plan.jobs.append(Job(resolved, str(run_dir), label, seed, resume=resume))
+    return plan
+
+
+# ------------------------------------------------------------------------------------ aggregation
+
+
+def confidence_band(
+    values: np.ndarray, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and Student-t confidence interval over axis 0 (NaNs ignored per column).
+
+    Args:
+        values: shape ``(n_seeds, n_steps)``.
+
+    Returns:
+        ``(mean, low, high)`` each of shape ``(n_steps,)``; with one seed the band is the mean.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    n = np.sum(np.isfinite(values), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (
+            np.nanmean(np.where(np.isfinite(values), values, np.nan), axis=0)
+            if values.size
+            else values
+        )
+        sd = np.nanstd(values, axis=0, ddof=1) if values.shape[0] > 1 else np.zeros_like(mean)
+        q = student_t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
+        half = np.where(n > 1, q * sd / np.sqrt(np.maximum(n, 1)), 0.0)
+    return mean, mean - half, mean + half
+
+
+def aggregate_runs(run_dirs: Sequence[Path], level: float = 0.95) -> dict[str, Any]:
+    """Aggregate ``metrics.csv`` of runs that share their steps (seeds of one configuration).
+
+    Returns:
+        ``{"steps": [...], "mean": {col: [...]}, "low": {...}, "high": {...}, "n": n_runs}``.
+
+    Raises:
+        ValueError: if the runs do not have the same evaluation steps.
+    """
+    tables = [MetricsTable.load(Path(d) / "metrics.csv") for d in run_dirs]
+    tables = [t for t in tables if t.rows]
+    if not tables:
+        raise ValueError("no metrics to aggregate")
+    steps = tables[0].steps
+    for t, d in zip(tables, run_dirs):
+        if t.steps != steps:
+            raise ValueError(f"{d}: evaluation steps differ from {run_dirs[0]}; cannot aggregate")
+    columns = [c for c in tables[0].columns if c != "step"]
+    mean, low, high = {}, {}, {}
+    for c in columns:
+        stack = np.array([t.column(c) for t in tables])
+        m, lo, hi = confidence_band(stack, level)
+        mean[c], low[c], high[c] = m.tolist(), lo.tolist(), hi.tolist()
+    return {"steps": steps, "mean": mean, "low": low, "high": high, "n": len(tables)}
+
+
+def write_aggregate(agg: Mapping[str, Any], out_dir: Path) -> Path:
+    """``aggregate.csv``: ``step``, then per metric its mean, ``:ci_low`` and ``:ci_high``; plus plots."""
+    from powergames.training.plots import plot_aggregate
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cols = list(agg["mean"])
+    header = ["step", "n_seeds"] + [x for c in cols for x in (c, f"{c}:ci_low", f"{c}:ci_high")]
+    lines = [",".join(header)]
+    for r, step in enumerate(agg["steps"]):
+        cells = [str(step), str(agg["n"])]
+        for c in cols:
+            for part in ("mean", "low", "high"):
+                v = agg[part][c][r]
+                cells.append("" if not math.isfinite(v) else repr(float(v)))
+        lines.append(",".join(cells))
+    atomic_write_text(out_dir / "aggregate.csv", "\n".join(lines) + "\n")
+    steps = agg["steps"]
+    plot_aggregate(steps, agg["mean"], agg["low"], agg["high"], out_dir / "plots", agg["n"])
+    return out_dir / "aggregate.csv"
+
+
+def experiment_dirs(run_dir: Path, data: Mapping[str, Any]) -> dict[str, Path]:
+    """Experiment name → run directory for one job (the job's directory itself for a single run)."""
+    suite = build_suite(data)
+    if suite.single:
+        return {suite.experiments[0].name: run_dir}
+    return {e.name: run_dir / e.name for e in suite.experiments}
+
+
+def run_sweep(
+    plan: SweepPlan,
+    executor: Executor,
+    *,
+    echo: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Run every job of ``plan`` through ``executor``, then aggregate per grid point and experiment.
+
+    Returns:
+        The content of ``sweep.json``: grid, seeds, job statuses, aggregate paths and, per grid
+        point and experiment, the final mean of every metric.
+    """
+    plan.root.mkdir(parents=True, exist_ok=True)
+    status: dict[str, str] = {}
+    info = {
+        "name": plan.name,
+        "seeds": plan.seeds,
+        "grid": plan.grid,
+        "combos": {label: assignment for label, assignment in plan.combos},
+        "jobs": status,
+    }
+    atomic_write_text(
+        plan.root / "base_config.yaml", dump_yaml(plan.jobs[0].data) if plan.jobs else ""
+    )
+    for job, result in executor.map(run_job, plan.jobs):
+        key = f"{job.combo}/seed_{job.seed}"
+        if isinstance(result, BaseException):
+            status[key] = f"failed: {type(result).__name__}: {result}"
+            echo(f"  {key}: FAILED ({type(result).__name__}: {result})")
+        else:
+            status[key] = "complete"
+            echo(f"  {key}: done")
+        atomic_write_json(plan.root / "sweep.json", info)
+    finals: dict[str, dict[str, dict[str, float]]] = {}
+    for label, _ in plan.combos:
+        jobs = [
+            j
+            for j in plan.jobs
+            if j.combo == label and status.get(f"{label}/seed_{j.seed}") == "complete"
+        ]
+        if not jobs:
+            continue
+        exp_dirs = [experiment_dirs(Path(j.run_dir), j.data) for j in jobs]
+        finals[label] = {}
+        for exp in exp_dirs[0]:
+            agg = aggregate_runs([d[exp] for d in exp_dirs])
+            single = len(exp_dirs[0]) == 1
+            out = plan.root / label / "aggregate" / ("" if single else exp)
+            write_aggregate(agg, out)
+            finals[label][exp] = {
+                c: {
+                    "mean": agg["mean"][c][-1],
+                    "low": agg["low"][c][-1],
+                    "high": agg["high"][c][-1],
+                }
+                for c in agg["mean"]
+            }
+    info["final"] = finals
+    atomic_write_json(plan.root / "sweep.json", info)
+    _plot_vs_parameter(plan, finals)
+    return info
+
+
+#: Metrics drawn against a single swept numeric parameter, when present.
+HEADLINE_METRICS = (
+    "align/alpha",
+    "power/sum",
+    "power_avg/sum",
+    "power/nash_conv",
+    "power_avg/nash_conv",
+    "align/welfare",
+)
+
+
+def _plot_vs_parameter(plan: SweepPlan, finals: Mapping[str, Any]) -> None:
+    from powergames.training.plots import plot_final_vs_parameter
+
+    if len(plan.grid) != 1:
+        return
+    key, values = next(iter(plan.grid.items()))
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return
+    labels = [label for label, _ in plan.combos if label in finals]
+    if not labels:
+        return
+    exps = list(finals[labels[0]])
+    for exp in exps:
+        series = {}
+        for metric in HEADLINE_METRICS:
+            if all(metric in finals[lb].get(exp, {}) for lb in labels):
+                series[f"final {metric}"] = tuple(
+                    [finals[lb][exp][metric][part] for lb in labels]
+                    for part in ("mean", "low", "high")
+                )
+        if not series:
+            continue
+        xs = [a[key] for lb, a in plan.combos if lb in finals]
+        order = np.argsort(xs)
+        xs_sorted = [xs[i] for i in order]
+        series = {k: tuple([v[i] for i in order] for v in trip) for k, trip in series.items()}
+        name = f"final_vs_{key.split('.')[-1]}" + ("" if len(exps) == 1 else f"_{exp}") + ".png"
+        plot_final_vs_parameter(
+            key, xs_sorted, series, plan.root / name, title=f"{plan.name}: final values vs {key}"
+        )
+
+
+def summary_rows(info: Mapping[str, Any], metrics: Sequence[str]) -> list[list[Any]]:
+    """Rows ``[combo, experiment, metric, mean, low, high]`` for the console table."""
+    rows = []
+    for label, exps in info.get("final", {}).items():
+        for exp, cols in exps.items():
+            for m in metrics:
+                if m in cols:
+                    v = cols[m]
+                    rows.append([label, exp, m, v["mean"], v["low"], v["high"]])
+    return rows
+
+
+__all__ = [
+    "Executor",
+    "Job",
+    "LocalExecutor",
+    "SerialExecutor",
+    "SweepPlan",
+    "aggregate_runs",
+    "confidence_band",
+    "parse_set",
+    "plan_sweep",
+    "run_job",
+    "run_sweep",
+]
