@@ -139,6 +139,10 @@ class Learner:
         """The current strategy for the observed type, ``(k,)`` or ``(k,)*m``."""
         return self._out(self._current[self._type(observation)].copy())
 
+    def average_strategy_at(self, observation: Any) -> npt.NDArray[np.float64]:
+        """The average strategy for the observed type (what :func:`~powergames.agents.profile.average_profile` reads)."""
+        return self.average_strategy()[self._type(observation)]
+
     def act(self, observation: Any, rng: np.random.Generator) -> Action:
         """Sample from the behaviour strategy (current strategy mixed with exploration)."""
         t = self._type(observation)
