@@ -19,6 +19,13 @@ from powergames.envs.games.alignment import (
     utility_covariance,
     welfare,
 )
+from powergames.envs.games.bayesian import (
+    BayesianGame,
+    as_bayesian,
+    bayesian_coordination,
+    bayesian_matching_pennies,
+    random_bayesian_game,
+)
 from powergames.envs.games.coalitions import (
     CoalitionPolicy,
     CoalitionReport,
@@ -38,6 +45,12 @@ from powergames.envs.games.coalitions import (
     monte_carlo_coalition_values,
     pooled_policy,
     theorem1_policy,
+)
+from powergames.envs.games.equilibria import (
+    gambit_available,
+    induced_normal_form,
+    solve_nash,
+    solve_zero_sum,
 )
 from powergames.envs.games.io import load_game, resolve_game, save_game
 from powergames.envs.games.library import (
@@ -59,6 +72,17 @@ from powergames.envs.games.population import (
     settlement_rate,
     simulate_interactions,
 )
+from powergames.envs.games.power import (
+    PowerReport,
+    achieved_value,
+    best_response,
+    interim_utility,
+    is_bayes_nash,
+    nash_conv,
+    power,
+    power_of_distribution,
+    power_report,
+)
 from powergames.envs.games.symmetric import (
     SymmetricUnitSumGame,
     compositions,
@@ -69,6 +93,7 @@ from powergames.envs.games.symmetric import (
 from powergames.envs.games.unit_sum import UnitSumGame
 
 __all__ = [
+    "BayesianGame",
     "CoalitionPolicy",
     "CoalitionReport",
     "CountDistribution",
@@ -78,15 +103,21 @@ __all__ = [
     "JointPolicy",
     "MonteCarloEstimate",
     "NormalFormGame",
+    "PowerReport",
     "ProductPolicy",
     "SUM_TOL",
     "SharedActionPolicy",
     "SymmetricUnitSumGame",
     "UnitSumGame",
+    "achieved_value",
     "alignment_report",
     "alpha",
     "alpha_per_state",
+    "as_bayesian",
     "battle_of_the_sexes",
+    "bayesian_coordination",
+    "bayesian_matching_pennies",
+    "best_response",
     "ca_report",
     "check_coalitions",
     "chicken",
@@ -97,8 +128,12 @@ __all__ = [
     "contiguous_coalitions",
     "coordination",
     "coordination_gap",
+    "gambit_available",
     "get_game",
+    "induced_normal_form",
+    "interim_utility",
     "interpolated_game",
+    "is_bayes_nash",
     "is_symmetric",
     "load_game",
     "majority_game",
@@ -107,8 +142,13 @@ __all__ = [
     "maxmin_profile",
     "monte_carlo_coalition_values",
     "nash_bargaining",
+    "nash_conv",
     "pooled_policy",
+    "power",
+    "power_of_distribution",
+    "power_report",
     "prisoners_dilemma",
+    "random_bayesian_game",
     "random_symmetric_unit_sum_game",
     "resolve_game",
     "rock_paper_scissors",
@@ -118,6 +158,8 @@ __all__ = [
     "settlement_rate",
     "shapley_game",
     "simulate_interactions",
+    "solve_nash",
+    "solve_zero_sum",
     "stag_hunt",
     "surplus",
     "theorem1_policy",

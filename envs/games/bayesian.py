@@ -17,7 +17,6 @@ correlated, payoff-irrelevant detail inside each state).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -417,16 +416,10 @@ def bayesian_coordination(rho: float = 0.8, bonus: float = 0.5) -> BayesianGame:
     return BayesianGame(prior, (r0, r1))
 
 
-def pure_type_maps(n_types: int, n_actions: int) -> npt.NDArray[np.intp]:
-    """Every pure strategy ``t ↦ a`` of one player, shape ``(k**T, T)`` (row = a map)."""
-    return np.array(list(itertools.product(range(n_actions), repeat=n_types)), dtype=np.intp)
-
-
 __all__ = [
     "BayesianGame",
     "as_bayesian",
     "bayesian_coordination",
     "bayesian_matching_pennies",
-    "pure_type_maps",
     "random_bayesian_game",
 ]
