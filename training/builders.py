@@ -10,7 +10,7 @@ kind                      family   what it is
 ``mixed``                 fixed    a fixed ``strategy`` (joint for a coalition; per type)
 ``majority``              fixed    Theorem 1: one uniform action, every member plays it
 ``copying``               fixed    Theorem 2: sub-coalitions copy ``target``'s current strategy
-``empirical_copying``     learner  Theorem 2 with ``target``'s *empirical* action frequencies
+``empirical_copying``     learner  Theorem 2 copying ``target``'s last ``window`` observed actions
 ``regret_matching``       learner  regret matching (``plus: true`` for RM+)
 ``hedge``                 learner  Hedge / Exp3
 ``fictitious_play``       learner  fictitious play
@@ -243,14 +243,26 @@ def _copying(spec: AgentSpec, params: dict[str, Any]) -> Any:
 
 
 def _empirical_copying(spec: AgentSpec, params: dict[str, Any]) -> Any:
-    from powergames.training.policies import EmpiricalCopyingPolicy
+    from powergames.agents.copying import EmpiricalCopyingPolicy
 
+    target = params.get("target")
+    if target is None:
+        targets = [s.index for s in spec.all_specs if s.index != spec.index]
+    else:
+        targets = [target] if isinstance(target, int) else list(target)
+    for t in targets:
+        if not isinstance(t, int) or not 0 <= t < len(spec.all_specs) or t == spec.index:
+            raise ValueError(f"target must name other agents by index, got {target!r}")
+    seats = sorted(s for t in targets for s in spec.all_specs[t].seats)
+    k = spec.n_actions[0] if isinstance(spec.n_actions, tuple) else int(spec.n_actions)
     return EmpiricalCopyingPolicy(
-        spec,
-        target=params.get("target"),
-        leftover=params.get("leftover"),
+        len(spec.seats),
+        len(seats),
+        int(k),
+        int(params.get("window", 500)),
         k=params.get("k"),
-        prior_count=float(params.get("prior_count", 1.0)),
+        leftover=params.get("leftover"),
+        opponents=seats,
     )
 
 
@@ -288,8 +300,8 @@ AGENT_KINDS: dict[str, AgentKind] = {
     ),
     "empirical_copying": AgentKind(
         "empirical_copying", "fixed", _empirical_copying,
-        frozenset({"target", "leftover", "k", "prior_count"}),
-        doc="Theorem 2 copying of the target's empirical action frequencies",
+        frozenset({"target", "leftover", "k", "window"}),
+        doc="Theorem 2 copying of the target's last `window` observed joint actions",
     ),
     "regret_matching": _learner_kind(
         "regret_matching", "powergames.agents.regret_matching:RegretMatching", "regret matching (RM+)"

@@ -51,7 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``powergames`` console script; returns the process exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    # ``key=value`` overrides may follow options (``train CONFIG --resume seed=1``).
+    if (
+        extra
+        and hasattr(args, "overrides")
+        and all("=" in e and not e.startswith("-") for e in extra)
+    ):
+        args.overrides = [*(args.overrides or []), *extra]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return 2

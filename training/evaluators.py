@@ -136,7 +136,11 @@ def pure_values_batch(game: Any, xs: npt.ArrayLike, actions: npt.ArrayLike) -> F
     raise TypeError(f"cannot sample payoffs of {type(game).__name__}")
 
 
-def theorem_bounds(game: Any, coalitions: Sequence[Sequence[int]]) -> dict[str, float]:
+def theorem_bounds(
+    game: Any,
+    coalitions: Sequence[Sequence[int]],
+    policies: Mapping[int, str] | None = None,
+) -> dict[str, float]:
     """The guarantees of MATH.md §1 for this partition, keyed like the share metrics.
 
     * Theorem 2 (symmetric unit-sum game): a coalition ``c_1`` with at least a ``(k−1)/k`` fraction
@@ -147,7 +151,11 @@ def theorem_bounds(game: Any, coalitions: Sequence[Sequence[int]]) -> dict[str, 
       gets ``≥ 1 − 1/k`` by "draw one action uniformly, everyone plays it". Key
       ``share/c<j>/thm1_bound``.
 
-    These hold when the coalition plays the theorem's policy; they are reported as reference lines.
+    Args:
+        game: the game.
+        coalitions: the partition.
+        policies: which coalitions play a theorem's policy (``{j: "thm1" | "thm2"}``); only their
+            guarantees are reported. ``None`` reports every guarantee the sizes allow.
     """
     out: dict[str, float] = {}
     if not is_symmetric_game(game) or len(coalitions) < 2:
@@ -160,14 +168,14 @@ def theorem_bounds(game: Any, coalitions: Sequence[Sequence[int]]) -> dict[str, 
         from powergames.envs.games.coalitions import max_guarantee_k
 
         k = max_guarantee_k(sizes[big], n)
-        if k > 1:
+        if k > 1 and (policies is None or policies.get(big) == "thm2"):
             out[f"share/c{big}/thm2_bound"] = (k - 1) / k
             if len(coalitions) == 2:
                 out[f"share/c{1 - big}/thm2_cap"] = 1.0 / k
     if is_majority_game(game):
         k_actions = actions_of(game)[0]
         for j, size in enumerate(sizes):
-            if 2 * size > n:
+            if 2 * size > n and (policies is None or policies.get(j) == "thm1"):
                 out[f"share/c{j}/thm1_bound"] = 1.0 - 1.0 / k_actions
     return out
 
@@ -180,6 +188,7 @@ def evaluate_shares(
     rng: np.random.Generator | int | None = None,
     samples: int = 0,
     confidence: float = 0.95,
+    theorem_policies: Mapping[int, str] | None = None,
 ) -> dict[str, float]:
     """Exact (and sampled) coalition shares ``r_j(x, π)`` (MATH.md §1).
 
@@ -193,6 +202,7 @@ def evaluate_shares(
         samples: number of sampled plays (state from the prior, joint actions from the policies) for
             the empirical share; 0 skips it.
         confidence: level of the empirical share's normal-approximation interval.
+        theorem_policies: coalitions playing a theorem's policy (see :func:`theorem_bounds`).
 
     Returns:
         ``share/c<j>/x<x>`` (exact, per state), ``share/c<j>/mean`` (prior mean), ``share/c<j>/min_x``,
@@ -213,7 +223,7 @@ def evaluate_shares(
         out[f"share/c{j}/mean"] = float(prior @ values[:, j])
         out[f"share/c{j}/min_x"] = float(values[:, j].min())
         out[f"share/c{j}/fair"] = len(members) / n
-    out.update(theorem_bounds(game, coalitions))
+    out.update(theorem_bounds(game, coalitions, theorem_policies))
     if samples > 0:
         out.update(empirical_shares(game, coalitions, joint, check_rng(rng), samples, confidence))
     return out
@@ -413,9 +423,15 @@ class SharesEvaluator(Evaluator):
 
     name = "shares"
 
-    def __init__(self, samples: int = 2000, confidence: float = 0.95) -> None:
+    def __init__(
+        self,
+        samples: int = 2000,
+        confidence: float = 0.95,
+        theorem_policies: Mapping[int, str] | None = None,
+    ) -> None:
         self.samples = samples
         self.confidence = confidence
+        self.theorem_policies = theorem_policies
 
     def applies(self, game: Any, coalitions: Sequence[Sequence[int]]) -> str | None:
         if is_bayesian(game):
@@ -434,6 +450,7 @@ class SharesEvaluator(Evaluator):
             rng=ctx.rng,
             samples=self.samples,
             confidence=self.confidence,
+            theorem_policies=self.theorem_policies,
         )
 
 

@@ -1,19 +1,17 @@
-"""Policies that need the run's other agents: Theorem 2's copying (live and empirical) and the
+"""Policies that need the run's other agents: Theorem 2's copying of a live agent, and the
 Policy adapter of a Stable-Baselines3 model.
 
 * :class:`CopyingPolicy` — the coalition-copying policy of MATH.md §1 (Theorem 2) against the
   *current* strategy of its target agents: ``k−1`` sub-coalitions each draw their members'
   actions from the target's joint policy, leftovers play ``leftover`` (uniform by default).
-* :class:`EmpiricalCopyingPolicy` — the same, copying the target's *empirical* joint action
-  frequencies (counted from ``info["joint_action"]``, plus ``prior_count`` pseudo-counts per joint
-  action): a copier that only sees what the target did.
+  (The empirical form is :class:`powergames.agents.copying.EmpiricalCopyingPolicy`.)
 * :class:`SB3Policy` — the :class:`~powergames.agents.policy.Policy` face of an SB3 model: its
   exact action distribution per observation, read from the policy network.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -114,47 +112,6 @@ class CopyingPolicy(_CopyBase):
         return f"CopyingPolicy(members={self.n_members}, targets={self.targets})"
 
 
-class EmpiricalCopyingPolicy(_CopyBase):
-    """Theorem 2's copying with the target's empirical joint action frequencies.
-
-    Args:
-        spec, target, leftover, k: as :class:`CopyingPolicy`.
-        prior_count: pseudo-count added to every joint action of every target (> 0).
-    """
-
-    def __init__(
-        self, spec: Any, target: Any, leftover: Any, k: int | None, prior_count: float = 1.0
-    ) -> None:
-        super().__init__(spec, target, leftover, k)
-        if not prior_count > 0:
-            raise ValueError(f"prior_count must be > 0, got {prior_count!r}")
-        self.counts = [
-            np.full((self.n_actions,) * len(seats), float(prior_count))
-            for seats in self.target_seats
-        ]
-
-    def _opponent_joints(self, observation: Any) -> list[Any]:
-        return [c / c.sum() for c in self.counts]
-
-    def update(
-        self,
-        observation: Any,
-        action: Any,
-        reward: float,
-        next_observation: Any,
-        info: Mapping[str, Any] | None,
-    ) -> None:
-        """Count the targets' joint actions of the round just played (``info["joint_action"]``)."""
-        if not info or "joint_action" not in info:
-            return
-        joint = info["joint_action"]
-        for counts, seats in zip(self.counts, self.target_seats):
-            counts[tuple(int(joint[s]) for s in seats)] += 1.0
-
-    def __repr__(self) -> str:
-        return f"EmpiricalCopyingPolicy(members={self.n_members}, targets={self.targets})"
-
-
 class SB3Policy:
     """A Stable-Baselines3 model seen through the Policy protocol.
 
@@ -190,7 +147,7 @@ class SB3Policy:
             return hit
         policy = self.model.policy
         with th.no_grad():
-            obs_t = th.as_tensor(obs, device=policy.device)
+            obs_t = th.as_tensor(obs.copy(), device=policy.device)
             dist = policy.get_distribution(obs_t).distribution
         if isinstance(dist, list | tuple):  # MultiCategorical: independent members
             joint = np.ones(())

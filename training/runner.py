@@ -75,6 +75,9 @@ CHECKPOINT_VERSION = 1
 
 EVAL_SEED_TAG = 0xE7A1
 
+#: Agent kinds that play a theorem's policy: their guarantee lines are reported.
+THEOREM_OF_KIND = {"majority": "thm1", "copying": "thm2", "empirical_copying": "thm2"}
+
 
 # ------------------------------------------------------------------------------------- logging
 
@@ -258,11 +261,15 @@ def build_evaluators(
     evaluators, notes = [], []
     for name in exp.eval.evaluators:
         cls = EVALUATOR_CLASSES[name]
-        ev = (
-            SharesEvaluator(exp.eval.samples, exp.eval.confidence)
-            if cls is SharesEvaluator
-            else cls()
-        )
+        if cls is SharesEvaluator:
+            theorem = {
+                j: THEOREM_OF_KIND[a.kind]
+                for j, a in enumerate(exp.agents)
+                if a.kind in THEOREM_OF_KIND
+            }
+            ev: Evaluator = SharesEvaluator(exp.eval.samples, exp.eval.confidence, theorem)
+        else:
+            ev = cls()
         reason = ev.applies(game, coalitions)
         if reason is None:
             evaluators.append(ev)
