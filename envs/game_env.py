@@ -31,7 +31,9 @@ The hidden state and the other agents' types never enter an observation: observa
 cached by (round, previous joint action, own-type profile) only. ``infos[agent]`` carries what
 evaluators need for the round just played: ``"round"``, ``"joint_action"`` (a tuple, one action
 per player) and ``"state"`` (``X``) or ``"types"`` (the realised type profile). ``reset`` infos
-carry ``"state"`` / ``"types"`` of the first round. ``render()`` (``"ansi"``/``"human"``) shows
+carry ``"state"`` / ``"types"`` of the first round. Within one call every agent's info is the same
+(fresh) dict, and observation arrays are read-only and shared between calls with the same round,
+previous action and own type (they are cached): copy an observation before changing it. ``render()`` (``"ansi"``/``"human"``) shows
 the last round including ``X`` — it is for people, never an observation.
 
 Episodes end by *termination* after exactly ``max_cycles`` rounds (a finite repeated game whose
@@ -45,6 +47,7 @@ episodes of this environment on the same seed.
 
 from __future__ import annotations
 
+import bisect
 import math
 import operator
 from collections.abc import Mapping, Sequence
@@ -121,6 +124,7 @@ class GameAdapter:
         cdf /= cdf[-1]
         cdf[int(np.flatnonzero(prior > 0)[-1]) :] = 1.0  # u < 1 never lands on trailing zeros
         self._cdf = cdf
+        self._cdf_list = cdf.tolist()
         self.n_joint = math.prod(self.n_actions)
         self.n_types: tuple[int, ...] = (1,) * self.n_players
         self.context_types = np.zeros((self.n_contexts, self.n_players), dtype=np.int64)
@@ -143,6 +147,17 @@ class GameAdapter:
         u = rng.random((n_episodes, 1))
         ctx = np.searchsorted(self._cdf, u, side="right").astype(np.int64)
         return np.broadcast_to(ctx, (n_episodes, max_cycles))
+
+    def draw_episode(self, rng: np.random.Generator, max_cycles: int) -> list[int]:
+        """The contexts of one episode as a list: ``draw_contexts(rng, 1, max_cycles)[0]``, faster.
+
+        Consumes the generator exactly as :meth:`draw_contexts` does for one episode.
+        """
+        if self.n_contexts == 1:
+            return [0] * max_cycles
+        if self.context_per_round:
+            return self.draw_contexts(rng, 1, max_cycles)[0].tolist()
+        return [bisect.bisect_right(self._cdf_list, rng.random())] * max_cycles
 
     def context_value(self, ctx: int) -> Any:
         """The ``infos`` value of context ``ctx`` (an ``int`` state or a tuple of types)."""
@@ -426,6 +441,7 @@ class GameEnv(ParallelEnv):
             else [0] * adapter.n_contexts
         )
         self._obs_cache: dict[tuple[Any, ...], tuple[npt.NDArray[np.float32], ...]] = {}
+        self._reset_cache: dict[tuple[Any, ...], dict[str, Any]] = {}
         self._cache: dict[
             tuple[Any, ...], tuple[dict[str, Any], dict[str, float], list[float]]
         ] = {}
@@ -461,6 +477,7 @@ class GameEnv(ParallelEnv):
         self._max_cycles = check_positive_int("max_cycles", value)
         self._obs_cache.clear()
         self._cache.clear()
+        self._reset_cache.clear()
 
     @property
     def np_random(self) -> np.random.Generator:
@@ -559,19 +576,22 @@ class GameEnv(ParallelEnv):
         """
         if seed is not None or self._np_random is None:
             self._np_random, self._np_random_seed = seeding.np_random(seed)
-        ctxs = self.adapter.draw_contexts(self._np_random, 1, self._max_cycles)[0]
+        ctxs = self.adapter.draw_episode(self._np_random, self._max_cycles)
         if options and "state" in options:
-            ctxs = np.full(self._max_cycles, self._check_state_option(options["state"]))
-        self._ctxs = ctxs.tolist()
+            ctxs = [self._check_state_option(options["state"])] * self._max_cycles
+        self._ctxs = ctxs
         self._round = 0
         self._last = None
-        self.agents = self.possible_agents[:]
-        ctx = self._ctxs[0]
-        obs = self._observe(0, None, None, ctx)
+        agents = self.agents = self.possible_agents[:]
+        ctx = ctxs[0]
+        key = (0, None, self._type_key[ctx])
+        obs = self._reset_cache.get(key)
+        if obs is None:
+            obs = self._reset_cache[key] = dict(zip(agents, self._observe(0, None, None, ctx)))
         info: dict[str, Any] = {}
-        if self._ctx_value is not None:
-            info[self.adapter.context_key] = self._ctx_value[ctx]  # type: ignore[index]
-        return dict(zip(self.agents, obs)), {a: dict(info) for a in self.agents}
+        if self._ctx_key is not None:
+            info[self._ctx_key] = self._ctx_value[ctx]  # type: ignore[index]
+        return obs.copy(), dict.fromkeys(agents, info)
 
     def _check_state_option(self, x: Any) -> int:
         if self.adapter.context_key != "state":
@@ -792,6 +812,7 @@ class GameEnv(ParallelEnv):
         state = self.__dict__.copy()
         state["_obs_cache"] = {}
         state["_cache"] = {}
+        state["_reset_cache"] = {}
         return state
 
     def __repr__(self) -> str:

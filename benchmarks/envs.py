@@ -1,0 +1,215 @@
+"""Environment throughput: agent-steps per second of the Parallel env and of the batched env.
+
+Run ``python benchmarks/envs.py`` (add ``--quick`` for a short run); prints the ``## envs`` markdown
+section of BENCHMARKS.md. Every action is generated before timing, so only ``step`` / ``reset`` are
+timed. Each figure is the best of several interleaved repetitions (the machine is shared).
+
+Baselines measured in the same run:
+* PettingZoo's ``pettingzoo.classic.rps_v2`` parallel env (an AEC env converted to parallel; needs
+  ``pygame``, which it imports for rendering: ``pip install -e ".[bench]"``);
+* a minimal hand-written ``ParallelEnv`` whose ``step`` only builds constant dicts (the floor of
+  the API itself).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from pettingzoo import ParallelEnv  # noqa: E402
+
+from powergames.envs import BatchedGameEnv, make  # noqa: E402
+from powergames.envs.games.symmetric import majority_game  # noqa: E402
+
+
+class MinimalParallelEnv(ParallelEnv):
+    """The cheapest conforming ParallelEnv: ``step`` returns fresh dicts of constants, never ends."""
+
+    metadata = {"name": "minimal_v0"}
+
+    def __init__(self, n_agents: int = 2) -> None:
+        self.possible_agents = [f"player_{i}" for i in range(n_agents)]
+        self.agents = self.possible_agents[:]
+        self._obs = np.zeros(3, dtype=np.float32)
+
+    def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
+        self.agents = self.possible_agents[:]
+        return {a: self._obs for a in self.agents}, {a: {} for a in self.agents}
+
+    def step(self, actions: dict) -> tuple[dict, dict, dict, dict, dict]:
+        agents = self.agents
+        return (
+            {a: self._obs for a in agents},
+            {a: 0.0 for a in agents},
+            {a: False for a in agents},
+            {a: False for a in agents},
+            {a: {} for a in agents},
+        )
+
+
+def _rps_env(max_cycles: int) -> Any:
+    try:
+        from pettingzoo.classic import rps_v2
+    except ImportError as exc:  # pygame missing
+        print(f"cannot import pettingzoo.classic.rps_v2 ({exc}); pip install -e '.[bench]'")
+        return None
+    return rps_v2.parallel_env(max_cycles=max_cycles)
+
+
+def parallel_rate(env: Any, plan: list[dict], episodes: int, max_cycles: int) -> float:
+    """Agent-steps per second over ``episodes`` episodes of ``max_cycles`` steps (resets included)."""
+    env.reset(seed=0)
+    n_agents = len(plan[0])
+    start = time.perf_counter()
+    for _ in range(episodes):
+        env.reset()
+        for actions in plan[:max_cycles]:
+            env.step(actions)
+    return episodes * max_cycles * n_agents / (time.perf_counter() - start)
+
+
+def best_of(fns: dict[str, Callable[[], float]], repeats: int) -> dict[str, float]:
+    """Interleave the candidates ``repeats`` times; keep each one's best rate."""
+    best = dict.fromkeys(fns, 0.0)
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            best[name] = max(best[name], fn())
+    return best
+
+
+def batched_rate(env: BatchedGameEnv, plans: list[np.ndarray], steps: int) -> float:
+    env.reset(seed=0)
+    agent_steps = env.n_envs * env.n_players * steps
+    start = time.perf_counter()
+    for s in range(steps):
+        env.step(plans[s % len(plans)])
+    return agent_steps / (time.perf_counter() - start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args(argv)
+    repeats = 3 if args.quick else 9
+    episodes = 50 if args.quick else 200
+    rng = np.random.default_rng(0)
+
+    # ---------------------------------------------------------------- Parallel env, 2 players
+    cycles = 100
+    plan2 = [
+        {"player_0": int(a), "player_1": int(b)} for a, b in rng.integers(0, 3, size=(cycles, 2))
+    ]
+    candidates: dict[str, Callable[[], float]] = {}
+    envs = {
+        "minimal ParallelEnv (constant dicts)": MinimalParallelEnv(2),
+        "pettingzoo.classic.rps_v2": _rps_env(cycles),
+        "powergames/rock-paper-scissors-v0": make(
+            "powergames/rock-paper-scissors-v0", max_cycles=cycles
+        ),
+        "powergames/unit-sum-v0 (hidden X)": make("powergames/unit-sum-v0", max_cycles=cycles),
+        "powergames/bayesian-v0 (types every round)": make(
+            "powergames/bayesian-v0", max_cycles=cycles
+        ),
+    }
+    for name, env in envs.items():
+        if env is None:
+            continue
+        p = plan2 if "rps" not in name and "rock" not in name else plan2
+        if name.startswith("powergames/unit") or name.startswith("powergames/bayesian"):
+            p = [{k: v % 2 for k, v in d.items()} for d in plan2]
+        candidates[name] = lambda env=env, p=p: parallel_rate(env, p, episodes, cycles)
+    minimal_one_shot = MinimalParallelEnv(2)
+    candidates["minimal ParallelEnv, one-shot (reset every step)"] = lambda: parallel_rate(
+        minimal_one_shot, plan2, episodes * cycles, 1
+    )
+    one_shot = make("powergames/rock-paper-scissors-v0", max_cycles=1)
+    candidates["powergames/rock-paper-scissors-v0, one-shot (reset every step)"] = lambda: (
+        parallel_rate(one_shot, plan2, episodes * cycles, 1)
+    )
+    minimal5 = MinimalParallelEnv(5)
+    plan5 = [
+        {f"player_{i}": int(a) for i, a in enumerate(row)}
+        for row in rng.integers(0, 3, size=(cycles, 5))
+    ]
+    candidates["minimal ParallelEnv, 5 agents"] = lambda: parallel_rate(
+        minimal5, plan5, episodes, cycles
+    )
+    majority5 = make("powergames/majority-v0", n_players=5, n_actions=3, max_cycles=cycles)
+    candidates["powergames/majority-v0 (n=5, k=3)"] = lambda: parallel_rate(
+        majority5, plan5, episodes, cycles
+    )
+    rates = best_of(candidates, repeats)
+
+    # ---------------------------------------------------------------- batched, 5-player majority
+    game = majority_game(5, 3)
+    n_envs = 8192
+    plans = [rng.integers(0, 3, size=(n_envs, 5)) for _ in range(8)]
+    steps = 20 if args.quick else 60
+    batched = {
+        "dense table": BatchedGameEnv(game, n_envs, max_cycles=1),
+        "pure_shares_batch": BatchedGameEnv(game, n_envs, max_cycles=1, use_table=False),
+        "dense table, 10 rounds": BatchedGameEnv(game, n_envs, max_cycles=10),
+    }
+    brates = best_of(
+        {k: (lambda e=e: batched_rate(e, plans, steps)) for k, e in batched.items()}, repeats
+    )
+
+    floor = rates["minimal ParallelEnv (constant dicts)"]
+    rps = rates.get("pettingzoo.classic.rps_v2")
+    lines = [
+        "## envs",
+        "",
+        "Agent-steps per second (one agent's action in one round = one agent-step) of the PettingZoo "
+        "`ParallelEnv` (`GameEnv`) and of `BatchedGameEnv`.",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, one thread; Python "
+        f"{platform.python_version()}, NumPy {np.__version__}.",
+        'Reproduce: `python benchmarks/envs.py` (the rps baseline needs `pip install -e ".[bench]"` '
+        "for pygame, which rps imports).",
+        "",
+        f"Setup: actions generated in advance (one list of {cycles} action dicts replayed each "
+        f"episode); episodes of {cycles} rounds, each started by `reset()`; best of {repeats} "
+        "interleaved repetitions. Baselines in the same run: a minimal `ParallelEnv` returning "
+        "constant dicts (the floor of the API) and PettingZoo's `rps_v2` (AEC converted to parallel).",
+        "",
+        "| env | agents | agent-steps/s | minimal / env (same agents, same resets) | env / rps_v2 |",
+        "|---|---|---|---|---|",
+    ]
+    for name, rate in rates.items():
+        n_agents = 5 if ("majority" in name or "5 agents" in name) else 2
+        if n_agents == 5:
+            ref = rates["minimal ParallelEnv, 5 agents"]
+        elif "one-shot" in name:
+            ref = rates["minimal ParallelEnv, one-shot (reset every step)"]
+        else:
+            ref = floor
+        vs_rps = f"{rate / rps:.1f}x" if rps else "n/a"
+        lines.append(f"| {name} | {n_agents} | {rate:,.0f} | {ref / rate:.2f} | {vs_rps} |")
+    lines += [
+        "",
+        f"Batched: `BatchedGameEnv(majority_game(5, 3), n_envs={n_envs})`, one-shot unless stated "
+        f"(automatic reset every step, which also builds the final observations), {steps} steps of "
+        "pre-generated `(B, 5)` action arrays, best of the same repetitions. Baseline: the Parallel "
+        "env on the same game above.",
+        "",
+        "| batched variant | agent-steps/s | vs Parallel env, same game |",
+        "|---|---|---|",
+    ]
+    base = rates["powergames/majority-v0 (n=5, k=3)"]
+    for name, rate in brates.items():
+        lines.append(f"| {name} | {rate:,.0f} | {rate / base:,.0f}x |")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
