@@ -1,0 +1,314 @@
+import itertools
+
+import numpy as np
+import pytest
+from conftest import random_simplex, seeds
+from hypothesis import given
+from hypothesis import strategies as st
+
+from powergames.envs.games import (
+    BayesianGame,
+    NormalFormGame,
+    UnitSumGame,
+    achieved_value,
+    best_response,
+    interim_utility,
+    is_bayes_nash,
+    nash_conv,
+    power,
+    power_of_distribution,
+    power_report,
+    random_bayesian_game,
+)
+from powergames.envs.games.normal_form import contract_profile
+
+# ---------------------------------------------------------------------- brute-force reference
+
+
+def brute_interim(game, i, profile, zero_rows="marginal"):
+    """f_i(t_i, a_i) by explicit loops over type and action profiles (MATH.md §2)."""
+    n, types, acts = game.n_players, game.n_types, game.n_actions
+    f = np.zeros((types[i], acts[i]))
+    for ti in range(types[i]):
+        others = [range(types[j]) if j != i else [ti] for j in range(n)]
+        weights = {t: game.prior[t] for t in itertools.product(*others)}
+        total = sum(weights.values())
+        if total == 0:  # undefined posterior: the documented marginal-belief convention
+            weights = {}
+            for t in itertools.product(*(range(x) for x in types)):
+                key = tuple(ti if j == i else t[j] for j in range(n))
+                weights[key] = weights.get(key, 0.0) + game.prior[t]
+            total = 1.0
+        for t, w in weights.items():
+            if w == 0:
+                continue
+            for a in itertools.product(*(range(k) for k in acts)):
+                p = w / total
+                for j in range(n):
+                    if j != i:
+                        p *= profile[j][t[j], a[j]]
+                f[ti, a[i]] += p * game.rewards[i][(ti, *a)]
+    return f
+
+
+def brute_power_and_achieved(game, profile):
+    pw, ach = [], []
+    for i in range(game.n_players):
+        f = brute_interim(game, i, profile)
+        m = game.type_marginals[i]
+        pw.append(sum(m[t] * f[t].max() for t in range(game.n_types[i]) if m[t] > 0))
+        ach.append(sum(m[t] * profile[i][t] @ f[t] for t in range(game.n_types[i]) if m[t] > 0))
+    return np.array(pw), np.array(ach)
+
+
+def random_profile(rng, game):
+    return [random_simplex(rng, (t, k)) for t, k in zip(game.n_types, game.n_actions)]
+
+
+kinds = st.sampled_from(["general", "constant_sum", "common_payoff"])
+
+
+@given(seed=seeds(), n=st.integers(1, 4), kind=kinds)
+def test_power_matches_brute_force(seed, n, kind):
+    rng = np.random.default_rng(seed)
+    n_types = tuple(int(x) for x in rng.integers(1, 4, size=n))
+    n_actions = tuple(int(x) for x in rng.integers(1, 4, size=n))
+    game = random_bayesian_game(n_types, n_actions, rng, kind)
+    profile = random_profile(rng, game)
+    for i in range(n):
+        f = interim_utility(game, i, profile)
+        assert f.shape == (n_types[i], n_actions[i]) and np.all(np.isfinite(f))
+        np.testing.assert_allclose(f, brute_interim(game, i, profile), atol=1e-12)
+        br = best_response(game, i, profile)
+        np.testing.assert_array_equal(br.sum(axis=1), 1.0)
+        np.testing.assert_allclose((br * f).sum(axis=1), f.max(axis=1), atol=0)
+    pw, ach = brute_power_and_achieved(game, profile)
+    np.testing.assert_allclose(power(game, profile), pw, atol=1e-12)
+    np.testing.assert_allclose(achieved_value(game, profile), ach, atol=1e-12)
+    assert nash_conv(game, profile) == pytest.approx((pw - ach).sum(), abs=1e-12)
+    report = power_report(game, profile)
+    np.testing.assert_allclose(report.power, pw, atol=1e-12)
+    np.testing.assert_allclose(report.achieved, ach, atol=1e-12)
+    assert report.nash_conv == pytest.approx((pw - ach).sum(), abs=1e-12)
+
+
+@given(
+    seed=seeds(),
+    n=st.integers(2, 5),
+    max_types=st.integers(1, 4),
+    max_actions=st.integers(1, 4),
+)
+def test_power_scarcity_in_constant_sum_games(seed, n, max_types, max_actions):
+    """MATH.md §2: Σ_i POWER(i, σ) ≥ c and the gap is NashConv, for every profile."""
+    rng = np.random.default_rng(seed)
+    n_types = tuple(int(x) for x in rng.integers(1, max_types + 1, size=n))
+    n_actions = tuple(int(x) for x in rng.integers(1, max_actions + 1, size=n))
+    game = random_bayesian_game(n_types, n_actions, rng, "constant_sum")
+    c = game.constant_sum_value()
+    assert c is not None
+    for _ in range(3):
+        profile = random_profile(rng, game)
+        pw = power(game, profile)
+        gap = pw.sum() - c
+        assert gap >= -1e-12
+        assert gap == pytest.approx(nash_conv(game, profile), abs=1e-12)
+        # on-policy rewards sum to c: the achieved values carry no slack
+        assert achieved_value(game, profile).sum() == pytest.approx(c, abs=1e-12)
+        # NashConv bounds every weighted per-type regret: gap 0 forces a Bayesian Nash equilibrium
+        for i in range(n):
+            f = interim_utility(game, i, profile)
+            regret = f.max(axis=1) - (profile[i] * f).sum(axis=1)
+            assert np.all(game.type_marginals[i] * regret <= gap + 1e-12)
+
+
+@given(seed=seeds(), kind=kinds)
+def test_power_is_the_value_of_a_best_response(seed, kind):
+    """POWER_i(σ) is the achieved value of player i's best response to σ_{-i}; NashConv sums the gaps."""
+    rng = np.random.default_rng(seed)
+    game = random_bayesian_game((3, 2, 2), (3, 2, 2), rng, kind)
+    profile = random_profile(rng, game)
+    pw = power(game, profile)
+    for i in range(game.n_players):
+        deviated = list(profile)
+        deviated[i] = best_response(game, i, profile)
+        assert achieved_value(game, deviated)[i] == pytest.approx(pw[i], abs=1e-12)
+        assert power(game, deviated)[i] == pytest.approx(pw[i], abs=1e-12)
+
+
+# ---------------------------------------------------------------------- zero-probability types
+
+
+def test_zero_probability_types_are_reported_not_nan():
+    prior = np.array([[0.5, 0.5, 0.0], [0.0, 0.0, 0.0]])  # player 0's type 1, player 1's type 2
+    rng = np.random.default_rng(0)
+    game = BayesianGame(prior, (rng.normal(size=(2, 2, 3)), rng.normal(size=(3, 2, 3))))
+    profile = random_profile(rng, game)
+    for i in range(2):
+        f = interim_utility(game, i, profile)
+        assert np.all(np.isfinite(f))
+        np.testing.assert_allclose(f, brute_interim(game, i, profile), atol=1e-12)
+        with pytest.raises(ValueError, match="prior probability 0"):
+            interim_utility(game, i, profile, zero_types="raise")
+    # zero-probability types do not enter POWER: change their rewards and strategies freely
+    before = power(game, profile)
+    r0 = game.rewards[0].copy()
+    r0[1] += 100.0
+    other = BayesianGame(prior, (r0, game.rewards[1]))
+    profile[1][2] = np.eye(3)[0]
+    np.testing.assert_allclose(power(other, profile), before, atol=1e-12)
+    report = power_report(other, profile)
+    assert np.all(np.isfinite(report.interim[0])) and np.all(np.isfinite(report.type_power[1]))
+
+
+# ---------------------------------------------------------------------- normal-form inputs
+
+
+@given(seed=seeds(), n=st.integers(1, 4))
+def test_normal_form_games_are_one_type_bayesian_games(seed, n):
+    rng = np.random.default_rng(seed)
+    ks = tuple(int(x) for x in rng.integers(1, 4, size=n))
+    nf = NormalFormGame(rng.normal(size=(n, *ks)))
+    profile = [random_simplex(rng, (k,)) for k in ks]
+    bg = BayesianGame.from_normal_form(nf)
+    bprofile = [p[None] for p in profile]
+    for i in range(n):
+        f = interim_utility(nf, i, profile)
+        assert f.shape == (ks[i],)
+        others = [profile[j] for j in range(n) if j != i]
+        expected = contract_profile(np.moveaxis(nf.payoffs[i], i, 0), others)
+        np.testing.assert_allclose(f, expected, atol=1e-12)
+        np.testing.assert_allclose(interim_utility(bg, i, bprofile)[0], f, atol=0)
+        assert best_response(nf, i, profile).shape == (ks[i],)
+    np.testing.assert_allclose(
+        achieved_value(nf, profile), nf.expected_payoffs(profile), atol=1e-12
+    )
+    np.testing.assert_allclose(power(nf, profile), power(bg, bprofile), atol=0)
+
+
+def test_unit_sum_power_sums_to_at_least_one():
+    rng = np.random.default_rng(4)
+    shares = np.moveaxis(random_simplex(rng, (2, 3, 2, 2, 3), sparse=False), -1, 1)
+    game = UnitSumGame(shares)
+    profile = [random_simplex(rng, (k,)) for k in game.n_actions]
+    assert power(game, profile).sum() - 1.0 == pytest.approx(nash_conv(game, profile), abs=1e-12)
+    assert nash_conv(game, profile) >= 0
+
+
+def test_matching_pennies_values():
+    """u_1 = ±1: at the uniform profile POWER_i = 0 = achieved; at (H, H) the loser has POWER 1."""
+    mp = NormalFormGame(np.array([[[1, -1], [-1, 1]], [[-1, 1], [1, -1]]]))
+    half = [np.full(2, 0.5), np.full(2, 0.5)]
+    np.testing.assert_allclose(power(mp, half), [0.0, 0.0], atol=1e-15)
+    assert is_bayes_nash(mp, half)
+    pure = [np.array([1.0, 0.0]), np.array([1.0, 0.0])]
+    np.testing.assert_allclose(power(mp, pure), [1.0, 1.0])
+    np.testing.assert_allclose(achieved_value(mp, pure), [1.0, -1.0])
+    assert nash_conv(mp, pure) == pytest.approx(2.0)
+    assert not is_bayes_nash(mp, pure)
+
+
+def test_bad_profiles_name_the_problem():
+    game = random_bayesian_game((2, 3), (2, 2), 0)
+    with pytest.raises(ValueError, match=r"profile\[1\] must have shape \(3, 2\)"):
+        power(game, [np.full((2, 2), 0.5), np.full((2, 2), 0.5)])
+    with pytest.raises(ValueError, match=r"profile\[0\] must sum to 1 along axis 1"):
+        power(game, [np.ones((2, 2)), np.full((3, 2), 0.5)])
+    nf = NormalFormGame(np.zeros((2, 2, 3)))
+    with pytest.raises(ValueError, match=r"profile\[1\] must have shape \(3,\)"):
+        power(nf, [np.full(2, 0.5), np.full(2, 0.5)])
+    with pytest.raises(TypeError, match="one strategy array per player"):
+        power(nf, np.full(2, 0.5))
+    with pytest.raises(ValueError, match="zero_types"):
+        interim_utility(game, 0, game.uniform_profile(), zero_types="nan")
+    with pytest.raises(ValueError, match="tol must be"):
+        is_bayes_nash(game, game.uniform_profile(), tol=-1.0)
+
+
+# ---------------------------------------------------------------------- single-agent POWER
+
+
+@given(seed=seeds())
+def test_power_of_distribution_is_a_one_player_bayesian_game(seed):
+    rng = np.random.default_rng(seed)
+    m, k = (int(x) for x in rng.integers(1, 6, size=2))
+    rewards = rng.normal(size=(m, k))
+    weights = random_simplex(rng, (m,))
+    expected = sum(weights[j] * max(rewards[j]) for j in range(m))
+    assert power_of_distribution(rewards, weights) == pytest.approx(expected, abs=1e-12)
+    game = BayesianGame(weights, (rewards,))
+    assert power(game, [np.full((m, k), 1.0 / k)])[0] == pytest.approx(expected, abs=1e-12)
+    assert power_of_distribution(rewards) == pytest.approx(rewards.max(axis=1).mean())
+
+
+def test_power_of_distribution_validation():
+    with pytest.raises(ValueError, match=r"shape \(m, k\)"):
+        power_of_distribution(np.zeros(3))
+    with pytest.raises(ValueError, match=r"weights must have shape \(2,\)"):
+        power_of_distribution(np.zeros((2, 3)), [1.0])
+    with pytest.raises(ValueError, match="finite"):
+        power_of_distribution(np.array([[np.nan, 0.0]]))
+
+
+# ---------------------------------------------------------------------- the common-payoff conjecture
+
+
+def welfare_maximising_pure_profile(game):
+    """The pure per-type profile maximising expected welfare, by enumerating type→action maps."""
+    best, best_value = None, -np.inf
+    per_player = [
+        list(itertools.product(range(k), repeat=t)) for t, k in zip(game.n_types, game.n_actions)
+    ]
+    for maps in itertools.product(*per_player):
+        profile = [np.eye(k)[list(m)] for m, k in zip(maps, game.n_actions)]
+        value = achieved_value(game, profile).sum()
+        if value > best_value + 1e-12:
+            best, best_value = profile, value
+    return best
+
+
+@given(seed=seeds(), n=st.integers(2, 3))
+def test_common_payoff_conjecture_holds_at_welfare_maxima(seed, n):
+    """The seed's conjecture (MATH.md §2), where it holds.
+
+    In a common-payoff game (``r_i(t_i, a) = r_j(t_j, a)`` on the prior's support) every player's
+    POWER is at most the best-case ``E_{t_i}[max_a r_i(t_i, a)]``, and at a welfare-maximising
+    profile it equals it for every player at once: each type's reward function is shared by the
+    whole connected component of its type profile, and the welfare maximiser plays the
+    component's best joint action, so nobody can do better by deviating *or* by having the others
+    deviate. ``Σ POWER = Σ best-case`` there.
+    """
+    rng = np.random.default_rng(seed)
+    n_types = tuple(int(x) for x in rng.integers(1, 3, size=n))
+    n_actions = tuple(int(x) for x in rng.integers(1, 3, size=n))
+    game = random_bayesian_game(n_types, n_actions, rng, "common_payoff")
+    best_case = game.best_case_power()
+    profile = welfare_maximising_pure_profile(game)
+    np.testing.assert_allclose(power(game, profile), best_case, atol=1e-12)
+    assert is_bayes_nash(game, profile)
+    # and it is an upper bound everywhere
+    assert np.all(power(game, random_profile(rng, game)) <= best_case + 1e-12)
+
+
+def test_common_payoff_conjecture_fails_at_other_equilibria():
+    """Counter-example to the seed's conjecture "in common-payoff games Σ POWER = Σ best-case POWER".
+
+    Common-payoff coordination (a stag hunt with one shared payoff): ``u(S,S) = 4``, ``u(H,H) = 2``,
+    mismatches 0. Best-case POWER is 4 for each player (total 8). At the Bayesian Nash equilibrium
+    (H, H) each player's best deviation against H earns ``max(u(S,H), u(H,H)) = 2``, so
+    Σ POWER = 4 < 8; at the mixed equilibrium (S w.p. 1/3) each POWER is 4/3, Σ = 8/3 < 8. The
+    conjecture holds at the welfare maximum (S, S) only: equilibrium alone does not give it, and
+    a common payoff does not make POWER "non-scarce" — miscoordination destroys it for everyone.
+    """
+    u = np.array([[4.0, 0.0], [0.0, 2.0]])
+    game = NormalFormGame(np.stack([u, u]))
+    best_case = BayesianGame.from_normal_form(game).best_case_power()
+    np.testing.assert_allclose(best_case, [4.0, 4.0])
+    hare = [np.array([0.0, 1.0]), np.array([0.0, 1.0])]
+    assert is_bayes_nash(game, hare)
+    np.testing.assert_allclose(power(game, hare), [2.0, 2.0])
+    assert power(game, hare).sum() < best_case.sum()
+    mixed = [np.array([1 / 3, 2 / 3]), np.array([1 / 3, 2 / 3])]
+    assert is_bayes_nash(game, mixed)
+    np.testing.assert_allclose(power(game, mixed), [4 / 3, 4 / 3], atol=1e-12)
+    stag = [np.array([1.0, 0.0]), np.array([1.0, 0.0])]
+    np.testing.assert_allclose(power(game, stag), best_case)
