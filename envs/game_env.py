@@ -385,6 +385,7 @@ class GameEnv(ParallelEnv):
         self.history = history
         self.metadata = {**type(self).metadata, "name": name or type(self).metadata["name"]}
         self._max_cycles = check_positive_int("max_cycles", max_cycles)
+        self._episode_len = self._max_cycles  # the length of the current episode
 
         n = adapter.n_players
         self.seats = tuple(tuple(s) for s in seats)
@@ -475,9 +476,6 @@ class GameEnv(ParallelEnv):
     @max_cycles.setter
     def max_cycles(self, value: int) -> None:
         self._max_cycles = check_positive_int("max_cycles", value)
-        self._obs_cache.clear()
-        self._cache.clear()
-        self._reset_cache.clear()
 
     @property
     def np_random(self) -> np.random.Generator:
@@ -535,7 +533,7 @@ class GameEnv(ParallelEnv):
         for seat, layout in zip(self.seats, self._layouts):
             v = np.zeros(layout["round"].stop + self._hist_size, dtype=np.float32)
             v[self._type_position(seat, types) if types is not None else 0] = 1.0
-            v[layout["round"].start] = t / self._max_cycles
+            v[layout["round"].start] = t / self._episode_len
             v[layout["round"].stop :] = hist
             v.setflags(write=False)
             out.append(v)
@@ -576,9 +574,15 @@ class GameEnv(ParallelEnv):
         """
         if seed is not None or self._np_random is None:
             self._np_random, self._np_random_seed = seeding.np_random(seed)
-        ctxs = self.adapter.draw_episode(self._np_random, self._max_cycles)
+        length = self._max_cycles
+        if length != self._episode_len:  # max_cycles changed: cached observations are stale
+            self._episode_len = length
+            self._obs_cache.clear()
+            self._cache.clear()
+            self._reset_cache.clear()
+        ctxs = self.adapter.draw_episode(self._np_random, length)
         if options and "state" in options:
-            ctxs = [self._check_state_option(options["state"])] * self._max_cycles
+            ctxs = [self._check_state_option(options["state"])] * length
         self._ctxs = ctxs
         self._round = 0
         self._last = None
@@ -640,7 +644,7 @@ class GameEnv(ParallelEnv):
         ctx = ctxs[t]
         t1 = t + 1
         self._round = t1
-        if t1 < self._max_cycles:
+        if t1 < self._episode_len:
             nctx = ctxs[t1]
             terminations = self._false.copy()
         else:
@@ -790,9 +794,9 @@ class GameEnv(ParallelEnv):
     def _render_text(self) -> str:
         name = self.metadata["name"]
         if self._last is None:
-            return f"{name}: round 0/{self._max_cycles}, no actions yet"
+            return f"{name}: round 0/{self._episode_len}, no actions yet"
         t, joint, rewards, ctx = self._last
-        head = f"{name}: round {t + 1}/{self._max_cycles}"
+        head = f"{name}: round {t + 1}/{self._episode_len}"
         if self.adapter.context_key == "state":
             head += f"  (hidden state X = {ctx})"
         elif self.adapter.context_key == "types":

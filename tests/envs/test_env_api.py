@@ -130,12 +130,23 @@ def test_metadata_and_layout(env_id: str) -> None:
         assert obs[agent][layout["type"]].sum() == 1.0
 
 
-def test_max_cycles_attribute_changes_episode_length() -> None:
-    env = make("powergames/matching-pennies-v0")
-    env.max_cycles = 7
-    env.reset(seed=0)
+def _episode_length(env) -> int:
     steps = 0
     while env.agents:
-        env.step({a: 0 for a in env.agents})
+        obs, *_ = env.step({a: 0 for a in env.agents})
         steps += 1
-    assert steps == 7
+    assert obs["player_0"][env.observation_layout("player_0")["round"]][0] == 1.0
+    return steps
+
+
+def test_max_cycles_attribute_changes_episode_length_at_reset() -> None:
+    env = make("powergames/matching-pennies-v0", max_cycles=3)
+    env.max_cycles = 7
+    env.reset(seed=0)
+    assert _episode_length(env) == 7
+    env.reset()
+    env.step({"player_0": 0, "player_1": 0})
+    env.max_cycles = 2  # mid-episode: the running episode keeps its length
+    assert _episode_length(env) == 6
+    env.reset()
+    assert _episode_length(env) == 2
