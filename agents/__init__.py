@@ -3,6 +3,9 @@
 Every agent satisfies the :class:`~powergames.agents.policy.Policy` protocol
 (``act(observation, rng)``, ``strategy(observation)``, ``update(...)``); any callable
 ``observation -> action`` fits it through :func:`~powergames.agents.policy.as_policy`.
+
+The SB3 names (``SB3Policy``, ``MultiAgentSB3``; the modes in :mod:`powergames.agents.sb3`) are
+imported on first use, so importing this package does not load torch.
 """
 
 from powergames.agents.best_response import BestResponseDynamics
@@ -23,6 +26,12 @@ from powergames.agents.fixed import (
 from powergames.agents.hedge import Hedge
 from powergames.agents.learner import Learner
 from powergames.agents.policy import CallablePolicy, Policy, StrategyPolicy, as_policy, type_of
+from powergames.agents.profile import (
+    average_profile,
+    current_joint_policies,
+    current_profile,
+    player_profile,
+)
 from powergames.agents.regret_matching import RegretMatching
 from powergames.agents.self_play import action_values, full_information_play, learner_profile
 
@@ -37,16 +46,33 @@ __all__ = [
     "Learner",
     "MajorityPolicy",
     "MixedPolicy",
+    "MultiAgentSB3",
     "OracleCopyingPolicy",
     "Policy",
     "PurePolicy",
     "RegretMatching",
+    "SB3Policy",
     "StrategyPolicy",
     "UniformPolicy",
     "action_values",
     "as_policy",
+    "average_profile",
+    "current_joint_policies",
+    "current_profile",
     "full_information_play",
     "learner_profile",
     "majority_joint",
+    "player_profile",
     "type_of",
 ]
+
+
+_LAZY = {"SB3Policy": "powergames.agents.sb3", "MultiAgentSB3": "powergames.agents.sb3"}
+
+
+def __getattr__(name: str):  # PEP 562: torch-backed names load on first access
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

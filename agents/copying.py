@@ -152,7 +152,12 @@ class OracleCopyingPolicy(CoalitionAgent):
         self.k = k
         self.leftover = leftover
         self.opponent_observation = opponent_observation
-        self.coalition_policy(None)  # validate sizes now, not at the first step
+        try:  # validate the sizes now where the opponents' policy can be read without an observation
+            pi2 = self.opponent_policy(None)
+        except (TypeError, ValueError, AttributeError):
+            pi2 = None  # it needs a real observation: checked at the first step
+        if pi2 is not None:
+            coalition_copying_policy(pi2, self.coalition_size, self.k, self.leftover)
 
     def opponent_policy(self, observation: Any) -> CoalitionPolicy:
         """``π_2`` now: the opponents' current policies pooled into one."""

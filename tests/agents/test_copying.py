@@ -220,7 +220,8 @@ def test_oracle_copying_pools_several_opponents_and_rejects_small_coalitions():
     assert values[0, 0] >= 0.5 - TOL
     with pytest.raises(ValueError, match="too small"):
         OracleCopyingPolicy(UniformPolicy((2, 2)), 1)
-    with pytest.raises(ValueError, match="no strategy"):
-        from powergames.agents.policy import CallablePolicy
+    from powergames.agents.policy import CallablePolicy
 
-        OracleCopyingPolicy(CallablePolicy(lambda o: 0), 3)
+    blind = OracleCopyingPolicy(CallablePolicy(lambda o: 0), 3)
+    with pytest.raises(ValueError, match="no strategy"):
+        blind.act(None, np.random.default_rng(0))
