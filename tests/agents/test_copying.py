@@ -225,3 +225,53 @@ def test_oracle_copying_pools_several_opponents_and_rejects_small_coalitions():
     blind = OracleCopyingPolicy(CallablePolicy(lambda o: 0), 3)
     with pytest.raises(ValueError, match="no strategy"):
         blind.act(None, np.random.default_rng(0))
+
+
+def test_empirical_copying_in_the_repeated_game_env():
+    """Online, through CoalitionEnv observations (history="actions"): the window fills as rounds
+    pass, and the mean distance of the exact value to the oracle's falls within the bound
+    (k−1)·½√((M−1)/t) at t = 1, 8, 48 rounds (99% t-intervals over independent episodes)."""
+    from powergames.envs import CoalitionEnv
+
+    m1, m2, ka, rounds, runs = 3, 1, 3, 48, 24
+    game, coalitions, guarantee = _setup(m1, m2, ka, seed=5)
+    dense = game.to_dense()
+    k = max_guarantee_k(m1, m1 + m2)
+    pi2 = np.array([0.6, 0.3, 0.1])
+    opponent = MixedPolicy(pi2)
+    oracle = coalition_values(
+        dense, coalitions, [OracleCopyingPolicy(pi2, m1).coalition_policy(None), pi2]
+    )
+    env = CoalitionEnv(game, coalitions=coalitions, max_cycles=rounds, history="actions")
+    checkpoints = {1: [], 8: [], 48: []}
+    for run in range(runs):
+        rng = np.random.default_rng(100 + run)
+        copier = EmpiricalCopyingPolicy(
+            m1, m2, ka, window=rounds, opponents=[3], layout=env.observation_layout("coalition_0")
+        )
+        obs, _ = env.reset(seed=run)
+        for t in range(1, rounds + 1):
+            actions = {
+                "coalition_0": copier.act(obs["coalition_0"], rng),
+                "coalition_1": np.atleast_1d(opponent.act(obs["coalition_1"], rng)),
+            }
+            nxt, rewards, term, trunc, infos = env.step(actions)
+            copier.update(
+                obs["coalition_0"],
+                actions["coalition_0"],
+                rewards["coalition_0"],
+                nxt["coalition_0"],
+                infos["coalition_0"],
+            )
+            obs = nxt
+            assert len(copier.history) == t
+            if t in checkpoints:
+                values = coalition_values(dense, coalitions, [copier.coalition_policy(), pi2])
+                checkpoints[t].append(np.abs(values[:, 0] - oracle[:, 0]).max())
+        assert all(term.values())
+    for t, dist in checkpoints.items():
+        assert np.mean(dist) + _t_half_width(dist) <= (k - 1) * 0.5 * np.sqrt((ka - 1) / t)
+    assert np.mean(checkpoints[48]) + _t_half_width(checkpoints[48]) < np.mean(
+        checkpoints[1]
+    ) - _t_half_width(checkpoints[1])
+    assert oracle[:, 0].min() >= guarantee - TOL

@@ -211,3 +211,21 @@ def test_algorithm_names_and_input_errors():
         independent(
             lambda: GameEnv(matching_pennies()), ["player_0"], others={"player_0": UniformPolicy(2)}
         )
+
+
+def test_classic_learners_among_the_others_learn_alongside():
+    from powergames.agents.hedge import Hedge
+
+    hedge = Hedge(2, learning_rate=0.05, exploration=0.1)
+    runner = independent(
+        lambda: GameEnv(matching_pennies(), max_cycles=2),
+        ["player_0"],
+        "A2C",
+        others={"player_1": hedge},
+        n_envs=2,
+        seed=0,
+        model_kwargs=dict(n_steps=8, policy_kwargs=dict(net_arch=[8])),
+    ).learn(160)
+    # one update per env step: 2 copies × (160 / 2 model steps per vec step)
+    assert hedge.iterations == runner.models["player_0"].num_timesteps
+    assert runner.policy("player_1") is hedge
