@@ -284,13 +284,21 @@ def _gambit(payoffs: FloatArray, method: str) -> list[FloatArray]:
 
     make = getattr(gbt, "StrategicGame", gbt.Game).from_arrays
     g = make(*[np.asarray(p, dtype=np.float64) for p in payoffs])
-    if method == "logit":
-        result = gbt.nash.logit_solve(g)
-    else:
-        result = gbt.nash.gnm_solve(g)
-    if not result.equilibria:
-        raise RuntimeError(f"pygambit's {method} found no equilibrium")
-    eq = result.equilibria[0]
+    order = ["logit"] if method == "logit" else ["gnm", "logit"]  # gnm can fail on degenerate games
+    eq = None
+    for name in order:
+        if name == "gnm":
+            result = gbt.nash.gnm_solve(g)
+        else:
+            result = gbt.nash.logit_solve(g, maxregret=1e-12)
+        found = getattr(result, "equilibria", None)  # logit: one .equilibrium in pygambit 17
+        found = found if found is not None else [getattr(result, "equilibrium", None)]
+        found = [e for e in found if e is not None]
+        if found:
+            eq = found[0]
+            break
+    if eq is None:
+        raise RuntimeError(f"pygambit ({' then '.join(order)}) found no equilibrium")
     out = []
     for player in g.players:  # Player objects (pygambit 16) or labels (17)
         # iterating a player's mixed strategy yields probabilities (pygambit 16) or
@@ -320,11 +328,13 @@ def solve_nash(
 
     Returns:
         The profile (shapes ``(T_i, k_i)``, or ``(k_i,)`` for a normal-form game). Lemke–Howson is
-        exact up to floating-point pivoting; ``gnm``/``logit`` stop at pygambit's regret tolerance
-        (about ``1e-8``) — check with :func:`powergames.envs.games.power.nash_conv`.
+        exact up to floating-point pivoting; ``gnm`` stops at pygambit's own tolerance and ``logit``
+        is asked for a regret below ``1e-12``; check with
+        :func:`powergames.envs.games.power.nash_conv`.
 
     Raises:
         ImportError: an n-player game (n ≥ 3) without pygambit installed.
+        RuntimeError: pygambit found no equilibrium (``gnm`` falls back to ``logit`` first).
         ValueError: an unknown method, a method that does not fit the game, or an induced normal
             form above ``max_entries``.
     """
