@@ -55,11 +55,12 @@ class BestResponseDynamics(Learner):
         self._sampled_count = np.zeros(self.n_types, dtype=np.int64)
         self._full_information = True
 
-    def observe(self, values: npt.ArrayLike) -> None:  # noqa: D102 - documented on Learner
+    def _observe(self, values: npt.NDArray[np.float64]) -> None:
         self._full_information = True
-        super().observe(values)
+        super()._observe(values)
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # noqa: D102 - documented on Learner
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Sampled form: see :meth:`Learner.update` (switches happen once per ``period``)."""
         self._full_information = False
         super().update(*args, **kwargs)
 

@@ -15,6 +15,12 @@ distribution of shape ``(k,)`` for a single player or the *joint* distribution o
 ``(k,)*m`` for a coalition (members may correlate, MATH.md §1). It returns ``None`` for a policy
 without an explicit mixed strategy (e.g. an arbitrary external callable).
 
+Two optional hooks let evaluators see more: ``average_strategy_at(observation)`` (the
+time-averaged strategy of a learner, read by :func:`powergames.agents.profile.average_profile`)
+and ``coalition_policy(observation)`` (a coalition agent's exact structured
+:class:`~powergames.envs.games.coalitions.CoalitionPolicy`, for coalitions too large for a dense
+joint).
+
 Types: in a Bayesian game a player's observation carries its type as a one-hot block; the
 environment's ``observation_layout(agent)`` (a ``dict[str, slice]``) says where. Policies whose
 strategy depends on the type are given that layout and read the type with :func:`type_of`.

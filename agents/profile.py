@@ -223,8 +223,9 @@ def player_profile(
     """Per-player strategies ``(T_i, k_i)`` from a per-agent profile (splitting coalition joints).
 
     A player agent's entry is returned as is. A coalition agent's ``(T, k, …, k)`` entry — with
-    ``T = Π T_i`` over its members — is split into each member's marginal strategy per own type
-    (the joint type is marginalised out under a uniform weight only when ``T > 1``; unit-sum games,
+    ``T = Π T_i`` over its members, C order — is split into each member's marginal strategy; with
+    several joint types, member ``i``'s strategy at its type ``t_i`` averages the joints over the
+    other members' types with the posterior ``P(t_c | t_i)`` from the game's prior (unit-sum games,
     the coalitions' use case, have ``T = 1``).
 
     Args:
@@ -253,15 +254,23 @@ def player_profile(
                 "describe its play"
             )
         if arr.shape[0] == 1 or not game_types:
-            for d, marg in enumerate(_marginals(arr.mean(axis=0))):
+            for d, marg in enumerate(_marginals(arr[0] if arr.shape[0] == 1 else arr.mean(axis=0))):
                 out[members[d]] = marg[None, :]
             continue
+        # several joint types: member d's strategy at its type t_d averages the joint over the
+        # other members' types with the posterior P(t_c | t_d) from the game's prior
         ts = [int(game_types[i]) for i in members]
+        prior = np.asarray(env.game.prior, dtype=np.float64)
+        others_axes = tuple(i for i in range(prior.ndim) if i not in members)
+        p_c = prior.sum(axis=others_axes) if others_axes else prior  # (T_i for i in members)
         per_type = arr.reshape(*ts, *arr.shape[1:])
         for d, i in enumerate(members):
-            other_types = tuple(a for a in range(len(ts)) if a != d)
-            mean_over = per_type.mean(axis=other_types) if other_types else per_type
-            rows = [_marginals(mean_over[t])[d] for t in range(ts[d])]
+            rows = []
+            for t in range(ts[d]):
+                w = np.take(p_c, t, axis=d)
+                w = w / w.sum() if w.sum() > 0 else np.full(w.shape, 1.0 / max(w.size, 1))
+                joint_t = np.tensordot(w, np.take(per_type, t, axis=d), axes=w.ndim)
+                rows.append(_marginals(joint_t)[d])
             out[i] = np.stack(rows)
     assert all(o is not None for o in out)
     return out  # type: ignore[return-value]

@@ -98,3 +98,28 @@ def test_profile_input_errors():
 
     with pytest.raises(ValueError, match="no exact strategy"):
         current_profile([UniformPolicy(3), CallablePolicy(lambda o: 0)], env)
+
+
+def test_player_profile_of_a_bayesian_coalition_against_brute_force():
+    import itertools
+
+    from powergames.envs.games.bayesian import random_bayesian_game
+
+    game = random_bayesian_game((2, 3, 2), (2, 2, 2), 4, zero_prob=0.0)
+    env = CoalitionEnv(game, coalitions=[[0, 1], [2]])
+    rng = np.random.default_rng(0)
+    joint = rng.dirichlet(np.ones(4), size=6).reshape(6, 2, 2)  # per joint type (t_0, t_1), C order
+    single = rng.dirichlet(np.ones(2), size=2)
+    players = player_profile([joint, single], env)
+    np.testing.assert_array_equal(players[2], single)
+    p01 = game.prior.sum(axis=2)
+    for i, (T, other_T) in enumerate([(2, 3), (3, 2)]):
+        for t in range(T):
+            num, den = np.zeros(2), 0.0
+            for u in range(other_T):
+                t0, t1 = (t, u) if i == 0 else (u, t)
+                w = p01[t0, t1]
+                for a0, a1 in itertools.product(range(2), range(2)):
+                    num[(a0, a1)[i]] += w * joint[t0 * 3 + t1, a0, a1]
+                den += w
+            np.testing.assert_allclose(players[i][t], num / den, atol=1e-12)
