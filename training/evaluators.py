@@ -155,20 +155,25 @@ def theorem_bounds(
         game: the game.
         coalitions: the partition.
         policies: which coalitions play a theorem's policy (``{j: "thm1" | "thm2"}``); only their
-            guarantees are reported. ``None`` reports every guarantee the sizes allow.
+            guarantees are reported. ``None``: Theorem 2 for the largest coalition, Theorem 1 for
+            any strict majority.
     """
     out: dict[str, float] = {}
     if not is_symmetric_game(game) or len(coalitions) < 2:
         return out
+    from powergames.envs.games.coalitions import max_guarantee_k
+
     n = n_players_of(game)
     sizes = [len(c) for c in coalitions]
-    big = int(np.argmax(sizes))
-    rest = n - sizes[big]
-    if rest > 0:
-        from powergames.envs.games.coalitions import max_guarantee_k
-
+    if policies is None:
+        copiers = [int(np.argmax(sizes))]
+    else:
+        copiers = [j for j, name in policies.items() if name == "thm2"]
+    for big in copiers:
+        if sizes[big] >= n:
+            continue
         k = max_guarantee_k(sizes[big], n)
-        if k > 1 and (policies is None or policies.get(big) == "thm2"):
+        if k > 1:
             out[f"share/c{big}/thm2_bound"] = (k - 1) / k
             if len(coalitions) == 2:
                 out[f"share/c{1 - big}/thm2_cap"] = 1.0 / k

@@ -1,0 +1,146 @@
+"""Evaluators against independent brute force, and the callback's schedule."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from conftest import random_simplex, seeds
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from powergames.envs.games.bayesian import random_bayesian_game
+from powergames.envs.games.coalitions import coalition_copying_policy
+from powergames.envs.games.symmetric import random_symmetric_unit_sum_game
+from powergames.envs.games.unit_sum import UnitSumGame
+from powergames.training.evaluators import (
+    EvalCallback,
+    EvalContext,
+    Evaluator,
+    evaluate_power,
+    evaluate_shares,
+)
+
+
+def brute_shares(game: UnitSumGame, coalitions, joints) -> np.ndarray:
+    """r_j(x) by explicit loops over every pure profile (MATH.md §1)."""
+    n = game.n_players
+    out = np.zeros((game.n_states, len(coalitions)))
+    for a in itertools.product(*(range(k) for k in game.n_actions)):
+        p = 1.0
+        for members, joint in zip(coalitions, joints):
+            p *= joint[tuple(a[i] for i in members)]
+        for x in range(game.n_states):
+            for j, members in enumerate(coalitions):
+                out[x, j] += p * sum(game.shares[(x, i, *a)] for i in members)
+    assert n == sum(len(c) for c in coalitions)
+    return out
+
+
+@settings(max_examples=25)
+@given(seeds(), st.integers(2, 4), st.integers(1, 3))
+def test_shares_match_brute_force(seed: int, n: int, n_states: int) -> None:
+    rng = np.random.default_rng(seed)
+    k = 2
+    shares = random_simplex(rng, (n_states, *(k,) * n, n), sparse=False)
+    game = UnitSumGame(np.moveaxis(shares, -1, 1), random_simplex(rng, (n_states,), sparse=False))
+    cut = int(rng.integers(1, n))
+    coalitions = [list(range(cut)), list(range(cut, n))]
+    joints = [random_simplex(rng, (k ** len(c),)).reshape((k,) * len(c)) for c in coalitions]
+    got = evaluate_shares(game, coalitions, joints)
+    want = brute_shares(game, coalitions, joints)
+    for j in range(2):
+        for x in range(n_states):
+            assert np.isclose(got[f"share/c{j}/x{x}"], want[x, j], atol=1e-12)
+        assert np.isclose(got[f"share/c{j}/mean"], game.prior @ want[:, j], atol=1e-12)
+        assert np.isclose(got[f"share/c{j}/min_x"], want[:, j].min(), atol=1e-12)
+
+
+def test_empirical_share_interval_covers_exact_value() -> None:
+    rng = np.random.default_rng(3)
+    game = random_symmetric_unit_sum_game(4, 3, 2, rng)
+    coalitions = [[0], [1, 2, 3]]
+    joints = [random_simplex(rng, (3,)), random_simplex(rng, (27,)).reshape(3, 3, 3)]
+    misses = 0
+    for rep in range(40):
+        m = evaluate_shares(game, coalitions, joints, rng=np.random.default_rng(rep), samples=400)
+        for j in range(2):
+            lo, hi = m[f"share/c{j}/ci_low"], m[f"share/c{j}/ci_high"]
+            assert lo <= m[f"share/c{j}/empirical"] <= hi
+            misses += not lo <= m[f"share/c{j}/mean"] <= hi
+    assert misses <= 12  # 80 intervals at 95%: about 4 misses expected
+
+
+@settings(max_examples=20)
+@given(seeds(), st.integers(3, 6), st.integers(2, 3))
+def test_theorem2_bound_reported_and_met_by_copying(seed: int, n: int, k: int) -> None:
+    rng = np.random.default_rng(seed)
+    game = random_symmetric_unit_sum_game(n, k, 2, rng)
+    small = int(rng.integers(1, n // 2 + 1))
+    coalitions = [list(range(small)), list(range(small, n))]
+    pi2 = random_simplex(rng, (k**small,)).reshape((k,) * small)
+    copy = coalition_copying_policy(pi2, n - small)
+    m = evaluate_shares(game, coalitions, [pi2, copy], theorem_policies={1: "thm2"})
+    kk = (n - small) // small + 1
+    assert m["share/c1/thm2_bound"] == (kk - 1) / kk
+    assert m["share/c0/thm2_cap"] == 1 / kk
+    assert m["share/c1/min_x"] >= m["share/c1/thm2_bound"] - 1e-9
+    none = evaluate_shares(game, coalitions, [pi2, copy], theorem_policies={})
+    assert not any("thm" in key for key in none)
+
+
+@settings(max_examples=20)
+@given(seeds())
+def test_power_gap_equals_nash_conv_in_constant_sum_games(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    game = random_bayesian_game((2, 3), (2, 3), rng, kind="constant_sum", constant=1.5)
+    profile = [random_simplex(rng, (t, k)) for t, k in zip(game.n_types, game.n_actions)]
+    m = evaluate_power(game, profile)
+    assert np.isclose(m["power/c"], 1.5)
+    assert m["power/sum_minus_c"] >= -1e-9
+    assert np.isclose(m["power/sum_minus_c"], m["power/nash_conv"], atol=1e-9)
+    marg = np.asarray(game.prior).sum(axis=1)
+    per_type = sum(marg[t] * m[f"power/p0/t{t}"] for t in range(2))
+    assert np.isclose(per_type, m["power/p0"], atol=1e-12)
+
+
+class _Fixed(Evaluator):
+    name = "fixed"
+
+    def evaluate(self, ctx: EvalContext) -> dict[str, float]:
+        return {"x": 1.0}
+
+
+class _Log:
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, dict[str, float]]] = []
+        self._pending: dict[str, float] = {}
+
+    def record(self, key: str, value: float) -> None:
+        self._pending[key] = value
+
+    def dump(self, step: int) -> None:
+        self.rows.append((step, self._pending))
+        self._pending = {}
+
+
+class _Model:
+    def __init__(self) -> None:
+        self.num_timesteps = 0
+
+    def get_env(self) -> None:
+        return None
+
+
+def test_callback_fires_at_multiples_of_eval_every() -> None:
+    log, model = _Log(), _Model()
+    seen: list[int] = []
+    cb = EvalCallback([_Fixed()], lambda step: None, 4, log, after_eval=lambda s, m: seen.append(s))
+    cb.init_callback(model)
+    cb.on_training_start({}, {})
+    for _ in range(10):
+        model.num_timesteps += 1
+        cb.on_step()
+    assert [s for s, _ in log.rows] == [0, 4, 8] == seen
+    assert log.rows[0][1] == {"eval/x": 1.0}
+    assert cb.logger is log

@@ -1,0 +1,101 @@
+"""A real process kill mid-run, then --resume: every evaluation step exactly once, same values."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from powergames.training.cli import main
+from powergames.training.rundir import MetricsTable, read_tensorboard
+
+NATIVE = """
+name: native
+seed: 7
+budget: 24000
+eval: {every: 1000, samples: 100}
+env:
+  id: powergames/game-v0
+  kwargs: {game: interpolated, game_kwargs: {lam: 0.5, rng: 3, n_actions: 3}}
+agents:
+  - {kind: regret_matching, seats: [0], params: {exploration: 0.05}}
+  - {kind: hedge, seats: [1], params: {exploration: 0.05}}
+"""
+
+SB3 = """
+name: sb3
+seed: 3
+budget: 5120
+eval: {every: 512, samples: 100}
+env:
+  id: powergames/symmetric-unit-sum-v0
+  kwargs: {n_players: 4, n_actions: 3, n_states: 2, seed: 1}
+agents:
+  - {kind: ppo, seats: [0], params: {n_steps: 256, batch_size: 64, learning_rate: 0.003}}
+  - {kind: copying, seats: [1, 2, 3], params: {target: 0}}
+"""
+
+
+def rows_written(path: Path) -> int:
+    try:
+        return len(MetricsTable.load(path).rows)
+    except (OSError, ValueError):
+        return 0
+
+
+def kill_mid_run(cfg: Path, runs: Path, name: str, min_rows: int, timeout: float = 90) -> int:
+    """Start ``powergames train`` in a subprocess and SIGKILL it once ``min_rows`` rows exist."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "powergames.training.cli", "train", str(cfg), "--runs-dir", str(runs), "--quiet"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    metrics = runs / name / "metrics.csv"
+    deadline = time.monotonic() + timeout
+    try:
+        while rows_written(metrics) < min_rows:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode() if proc.stderr else ""
+                pytest.fail(f"the run ended before it could be killed: {err}")
+            if time.monotonic() > deadline:
+                pytest.fail("the run wrote no metrics in time")
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+        if proc.stderr:
+            proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    return rows_written(metrics)
+
+
+@pytest.mark.parametrize(("text", "name", "min_rows"), [(NATIVE, "native", 4), (SB3, "sb3", 3)])
+def test_kill_and_resume_matches_uninterrupted(
+    tmp_path: Path, text: str, name: str, min_rows: int
+) -> None:
+    cfg = tmp_path / f"{name}.yaml"
+    cfg.write_text(text)
+    killed, clean = tmp_path / "killed", tmp_path / "clean"
+    rows_at_kill = kill_mid_run(cfg, killed, name, min_rows)
+    budget_rows = 24000 // 1000 + 1 if name == "native" else 5120 // 512 + 1
+    assert min_rows <= rows_at_kill < budget_rows
+
+    assert main(["train", str(cfg), "--runs-dir", str(killed), "--resume", "--quiet"]) == 0
+    assert main(["train", str(cfg), "--runs-dir", str(clean), "--quiet"]) == 0
+
+    resumed = MetricsTable.load(killed / name / "metrics.csv")
+    reference = MetricsTable.load(clean / name / "metrics.csv")
+    every = 1000 if name == "native" else 512
+    assert resumed.steps == list(range(0, budget_rows * every, every))  # each step exactly once
+    assert resumed.columns == reference.columns
+    assert resumed.rows == reference.rows  # bit-identical values
+    raw_resumed = (killed / name / "metrics.csv").read_text()
+    assert raw_resumed == (clean / name / "metrics.csv").read_text()
+
+    tag = "eval/power/nash_conv" if name == "native" else "eval/share/c0/mean"
+    steps = [s for s, _ in read_tensorboard(killed / name / "tb")[tag]]
+    assert steps == resumed.steps  # TensorBoard purged the rows written after the checkpoint
