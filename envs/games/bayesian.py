@@ -129,7 +129,25 @@ class BayesianGame:
         if not isinstance(game, NormalFormGame):
             raise TypeError(f"game must be a NormalFormGame, got {type(game).__name__}")
         n = game.n_players
-        return cls(np.ones((1,) * n), tuple(game.payoffs[i][None] for i in range(n)))
+        prior = np.ones((1,) * n)
+        prior.setflags(write=False)
+        # the payoffs are already validated, finite and read-only: share them (views, no copy)
+        out = object.__new__(cls)
+        one = np.ones(1)
+        one.setflags(write=False)
+        yes = np.ones(1, dtype=bool)
+        yes.setflags(write=False)
+        for name, value in (
+            ("prior", prior),
+            ("rewards", tuple(game.payoffs[i][None] for i in range(n))),
+            ("n_players", n),
+            ("n_types", (1,) * n),
+            ("n_actions", game.n_actions),
+            ("type_marginals", [one] * n),
+            ("type_support", [yes] * n),
+        ):
+            object.__setattr__(out, name, value)
+        return out
 
     # ------------------------------------------------------------------ facts about the game
     def _support_profiles(self) -> npt.NDArray[np.intp]:

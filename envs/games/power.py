@@ -18,7 +18,9 @@ For a behaviour profile ``σ`` (``σ_i(t_i) ∈ Δ(A_i)``) the interim expected 
 2. ``Ũ_i(t_i, ·) = W_i(t_i, ·) · R_i(t_i)`` with ``R_i(t_i)`` the ``(Π_{j≠i} k_j, k_i)`` matrix of
    player ``i``'s rewards — one batched matrix-vector product, i.e. one pass over ``rewards[i]``.
    For the first and last player this reads ``rewards[i]`` in place; for a middle player it reads
-   a cached copy with the own-action axis last (built once per game, on first use).
+   a cached copy with the own-action axis last (built once per game, on first use). With one
+   type per player (a normal-form game) ``W_i`` is an outer product and is never formed: each
+   ``rewards[i]`` is read in place by one matrix-vector product.
 
 **Types of probability 0.** Their posterior is undefined (MATH.md §2 only constrains types of
 positive probability), they carry weight 0 in POWER, the achieved value and NashConv, and the
@@ -118,10 +120,39 @@ def _contract(game: BayesianGame, i: int, weights: FloatArray, rows: Any = None)
     return np.matmul(weights[:, None, :], r)[:, 0, :]
 
 
+def _unnormalised_one_type(
+    game: BayesianGame, sigmas: Sequence[FloatArray], players: Sequence[int]
+) -> dict[int, FloatArray]:
+    """The one-type (normal-form) case: ``W_i`` is an outer product, never formed.
+
+    ``rewards[i]`` is read as a ``(B k_i, C)`` matrix (``B = Π_{j<i} k_j``, ``C = Π_{j>i} k_j``) and
+    multiplied by the outer product of the later players' strategies (one matrix-vector product,
+    one pass), then the ``(B, k_i)`` result by the earlier players' outer product.
+    """
+    n = game.n_players
+    flat = [s[0] for s in sigmas]
+    prefix = [np.ones(1)]
+    for j in range(n - 1):
+        prefix.append(np.multiply.outer(prefix[-1], flat[j]).ravel())
+    suffix = [np.ones(1)] * n
+    for j in range(n - 2, -1, -1):
+        suffix[j] = np.multiply.outer(flat[j + 1], suffix[j + 1]).ravel()
+    out = {}
+    for i in players:
+        k = game.n_actions[i]
+        b, c = prefix[i].size, suffix[i].size
+        r = game.rewards[i].reshape(b * k, c)
+        x = r @ suffix[i] if c > 1 else r[:, 0]
+        out[i] = (prefix[i] @ x.reshape(b, k) if b > 1 else x)[None, :]
+    return out
+
+
 def _unnormalised(
     game: BayesianGame, sigmas: Sequence[FloatArray], players: Sequence[int]
 ) -> dict[int, FloatArray]:
     """``Ũ_i(t_i, a_i) = Ω_i(t_i) f_i(t_i, a_i, σ_{-i})`` of shape ``(T_i, k_i)`` (0 rows for 0 types)."""
+    if all(t == 1 for t in game.n_types):
+        return _unnormalised_one_type(game, sigmas, players)
     weights = _weights(game, sigmas, players)
     return {i: _contract(game, i, weights[i]) for i in players}
 

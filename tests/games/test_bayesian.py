@@ -106,6 +106,12 @@ def test_from_normal_form_is_a_conversion():
     for a in itertools.product(range(2), range(3), range(2)):
         np.testing.assert_array_equal(game.pure_rewards((0, 0, 0), a), nf.pure_payoffs(a))
     assert as_bayesian(nf) == game
+    validated = BayesianGame(np.ones((1, 1, 1)), tuple(nf.payoffs[i][None] for i in range(3)))
+    assert validated == game and validated.n_types == game.n_types
+    for i in range(3):
+        np.testing.assert_array_equal(game.type_marginals[i], validated.type_marginals[i])
+        np.testing.assert_array_equal(game.type_support[i], validated.type_support[i])
+        assert not game.rewards[i].flags.writeable
     assert as_bayesian(game) is game
 
 
