@@ -585,6 +585,7 @@ def run_experiment(
     quiet: bool = False,
     prefix: str = "",
     echo: Callable[[str], None] | None = None,
+    plots: bool = True,
 ) -> RunResult:
     """Run (or resume) one experiment into ``run_dir``.
 
@@ -597,6 +598,7 @@ def run_experiment(
         quiet: print nothing.
         prefix: config path prefix for error messages (``experiments.<name>.``).
         echo: where to print (default ``print``).
+        plots: draw ``plots/*.png`` at the end (``powergames plot`` draws them later).
 
     Returns:
         The summary (also in ``summary.json``) and the final table text.
@@ -674,9 +676,10 @@ def run_experiment(
     table = MetricsTable.load(rd.metrics)
     summary = make_summary(exp, table, state["agents"], coalitions, notes, elapsed, start_step)
     atomic_write_json(rd.summary, summary)
-    from powergames.training.plots import plot_run
+    if plots:
+        from powergames.training.plots import plot_run
 
-    plot_run(rd.path)
+        plot_run(rd.path)
     text_table = final_table(summary)
     if not quiet:
         echo(text_table)
@@ -1034,6 +1037,7 @@ def run_suite(
     quiet: bool = False,
     jobs: int = 1,
     echo: Callable[[str], None] | None = None,
+    plots: bool = True,
 ) -> dict[str, Any]:
     """Run every experiment of a suite into ``root`` (``root/<experiment>`` for several).
 
@@ -1049,8 +1053,9 @@ def run_suite(
     if suite.single:
         exp = suite.experiments[0]
         res = run_experiment(
-            exp, root, resume=resume, overwrite=overwrite, progress=progress, quiet=quiet, echo=echo
-        )
+            exp, root, resume=resume, overwrite=overwrite, progress=progress, quiet=quiet,
+            echo=echo, plots=plots,
+        )  # fmt: skip
         return {exp.name: res.summary}
     root.mkdir(parents=True, exist_ok=True)
     suite_text = dump_yaml(suite.raw)
@@ -1074,10 +1079,11 @@ def run_suite(
             res = run_experiment(
                 exp, experiment_dir(suite, root, exp.name), resume=resume, overwrite=overwrite,
                 progress=progress, quiet=quiet, prefix=f"experiments.{exp.name}.", echo=echo,
+                plots=plots,
             )  # fmt: skip
             summaries[exp.name] = res.summary
     atomic_write_json(root / "summary.json", {"name": suite.name, "experiments": summaries})
-    if suite.overview is not None:
+    if suite.overview is not None and plots:
         write_overview(suite, root)
     return summaries
 

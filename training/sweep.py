@@ -8,7 +8,7 @@ processes (``concurrent.futures.ProcessPoolExecutor``) and :class:`SerialExecuto
 Layout of ``runs/<name>_sweep/``::
 
     sweep.json                      the grid, the seeds and every job's status
-    <combo>/seed_<s>/[<experiment>/]  one run directory per job (as ``powergames train`` writes)
+    <combo>/seed_<s>/[<experiment>/]  one run directory per job (plots: ``powergames plot`` on it)
     <combo>/aggregate/[<experiment>/] aggregate.csv (mean, CI per step) and plots with bands
     final_vs_<key>.png              with exactly one swept numeric key: final values against it
 """
@@ -103,7 +103,7 @@ def run_job(job: Job) -> dict[str, Any]:
     suite = build_suite(job.data)
     return run_suite(
         suite, Path(job.run_dir), resume=job.resume, overwrite=not job.resume,
-        progress=False, quiet=job.quiet,
+        progress=False, quiet=job.quiet, plots=False,
     )  # fmt: skip
 
 

@@ -1,0 +1,58 @@
+"""Sweeps: grid x seeds through an executor, aggregation across seeds (mean and CI)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from powergames.training.config import parse_yaml
+from powergames.training.rundir import MetricsTable
+from powergames.training.sweep import (
+    SerialExecutor,
+    confidence_band,
+    parse_set,
+    plan_sweep,
+    run_sweep,
+)
+
+CFG = """
+name: fam
+budget: 400
+eval: {every: 200, samples: 50}
+env:
+  id: powergames/game-v0
+  kwargs: {game: interpolated, game_kwargs: {lam: 0.5}}
+agents:
+  - {kind: regret_matching, seats: [0], params: {feedback: full}}
+  - {kind: regret_matching, seats: [1], params: {feedback: full}}
+"""
+
+
+def test_parse_set_and_band() -> None:
+    assert parse_set(["a.b=0,0.5,1", "c=[1,2],[3,4]"]) == {"a.b": [0, 0.5, 1], "c": [[1, 2], [3, 4]]}
+    mean, lo, hi = confidence_band(np.array([[1.0, 2.0], [3.0, 2.0]]))
+    assert mean.tolist() == [2.0, 2.0] and hi[1] == lo[1] == 2.0 and lo[0] < 2.0 < hi[0]
+
+
+def test_sweep_runs_grid_and_aggregates(tmp_path: Path) -> None:
+    grid = parse_set(["env.kwargs.game_kwargs.lam=0,1"])
+    plan = plan_sweep(parse_yaml(CFG), [0, 1], grid, tmp_path / "fam_sweep")
+    assert len(plan.jobs) == 4
+    info = run_sweep(plan, SerialExecutor(), echo=lambda s: None)
+    assert set(info["jobs"].values()) == {"complete"}
+    for label in ("lam=0", "lam=1"):
+        runs = [MetricsTable.load(tmp_path / "fam_sweep" / label / f"seed_{s}" / "metrics.csv") for s in (0, 1)]
+        agg = (tmp_path / "fam_sweep" / label / "aggregate" / "aggregate.csv").read_text().splitlines()
+        header = agg[0].split(",")
+        row = dict(zip(header, agg[-1].split(",")))
+        want = np.mean([r.rows[-1]["power/sum"] for r in runs])
+        assert float(row["power/sum"]) == pytest.approx(want)
+        assert float(row["power/sum:ci_low"]) <= want <= float(row["power/sum:ci_high"])
+        assert row["n_seeds"] == "2"
+        assert list((tmp_path / "fam_sweep" / label / "aggregate" / "plots").glob("*.png"))
+    assert (tmp_path / "fam_sweep" / "final_vs_lam.png").is_file()
+    stored = json.loads((tmp_path / "fam_sweep" / "sweep.json").read_text())
+    assert stored["final"]["lam=1"]["fam"]["align/alpha"]["mean"] == pytest.approx(-2.0)  # = matching pennies
