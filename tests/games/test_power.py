@@ -312,3 +312,43 @@ def test_common_payoff_conjecture_fails_at_other_equilibria():
     np.testing.assert_allclose(power(game, mixed), [4 / 3, 4 / 3], atol=1e-12)
     stag = [np.array([1.0, 0.0]), np.array([1.0, 0.0])]
     np.testing.assert_allclose(power(game, stag), best_case)
+
+
+# ---------------------------------------------------------------------- the `powergames power` CLI
+
+
+def test_power_cli_reports_a_solved_profile(capsys):
+    from powergames.training.cli import main
+
+    assert main(["power", "matching_pennies"]) == 0
+    out = capsys.readouterr().out
+    assert "constant-sum: yes (c = 0)" in out
+    assert "Bayesian Nash equilibrium (per-type regret <= 1e-09): yes" in out
+    assert "sum POWER - c = 0" in out
+
+
+def test_power_cli_json_for_a_given_profile_and_a_game_file(capsys, tmp_path):
+    import json
+
+    from powergames.envs.games import save_game
+    from powergames.training.cli import main
+
+    game = random_bayesian_game((2, 1), (2, 3), 3, "general")
+    path = save_game(game, tmp_path / "game.npz")
+    assert main(["power", str(path), "--profile", "1,0|0.5,0.5;0,0,1", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    profile = [np.array([[1.0, 0.0], [0.5, 0.5]]), np.array([[0.0, 0.0, 1.0]])]
+    np.testing.assert_allclose([p["power"] for p in rep["players"]], power(game, profile))
+    assert rep["nash_conv"] == pytest.approx(nash_conv(game, profile))
+    f = interim_utility(game, 0, profile)
+    np.testing.assert_allclose(rep["players"][0]["types"][1]["interim_utility"], f[1])
+    assert rep["is_bayes_nash"] == is_bayes_nash(game, profile)
+
+
+def test_power_cli_errors(capsys):
+    from powergames.training.cli import main
+
+    assert main(["power", "matching_pennies", "--profile", "1,0"]) == 2
+    assert "one strategy per player" in capsys.readouterr().err
+    assert main(["power", "bayesian_coordination", "--profile", "1,0|0,1|1,0;1,0"]) == 2
+    assert "has 2 types" in capsys.readouterr().err
