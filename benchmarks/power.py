@@ -297,7 +297,7 @@ def conjecture(rng: np.random.Generator, n_games: int) -> list[str]:
         f"{n_games} random 2-player common-payoff games (2–5 actions each, normal payoffs), "
         f"Lemke–Howson from every initial pivot found {total} distinct equilibria; at {below} of "
         f"them ({below / max(total, 1):.0%}, in {games_with_gap} games) Σ POWER < Σ best-case, by "
-        f"up to {worst_gap:.2f} × the payoff range.",
+        f"up to {worst_gap:.2f} × the payoff range (summed over both players, so at most 2).",
         "",
     ]
 
