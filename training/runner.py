@@ -155,9 +155,16 @@ class Agents:
     names: list[str]
     families: list[str]
     feedback: list[str]
+    vector_action: list[bool] = field(default_factory=list)
 
     def policy(self, i: int) -> Any:
         return self.policies[i]
+
+    def env_action(self, i: int, action: Any) -> Any:
+        """The action as the environment wants it (a one-member coalition takes a ``(1,)`` array)."""
+        if self.vector_action and self.vector_action[i] and np.ndim(action) == 0:
+            return np.asarray([int(action)], dtype=np.int64)
+        return action
 
     def index_of(self, name: str) -> int:
         return self.names.index(name)
@@ -229,7 +236,11 @@ def build_agents(exp: ExperimentConfig, env: Any, prefix: str = "") -> Agents:
         specs.append(AgentSpec(i, name, list(seats), n_actions, n_types, layout, agent_label(cfg)))
     policies: list[Any] = [None] * len(specs)
     families, feedback = [], []
-    agents = Agents(specs, policies, [s.name for s in specs], families, feedback)
+    vector = [
+        isinstance(env.action_space(s.name), gymnasium.spaces.MultiDiscrete) and len(s.seats) == 1
+        for s in specs
+    ]
+    agents = Agents(specs, policies, [s.name for s in specs], families, feedback, vector)
     agents.attach()
     for i, (cfg, spec) in enumerate(zip(exp.agents, specs)):
         kind = agent_kind(cfg.kind, f"{prefix}agents[{i}].kind")
@@ -432,7 +443,9 @@ class LearnerEnv(gymnasium.Env):
                 actions[name] = int(a) if a.ndim == 0 else a.astype(np.int64).reshape(-1)
             else:
                 actions[name] = pol.act(obs[name], self.rng)
-        next_obs, rewards, terms, truncs, infos = self.env.step(actions)
+        next_obs, rewards, terms, truncs, infos = self.env.step(
+            {name: self.agents.env_action(i, a) for i, (name, a) in enumerate(actions.items())}
+        )
         learn_from(
             self.agents,
             self.game,
@@ -758,7 +771,9 @@ def _run_native(
     while step < budget:
         obs = holder["obs"]
         actions = {name: pol.act(obs[name], rng) for name, pol in zip(names, policies)}
-        next_obs, rewards, terms, truncs, infos = env.step(actions)
+        next_obs, rewards, terms, truncs, infos = env.step(
+            {name: agents.env_action(i, actions[name]) for i, name in enumerate(names)}
+        )
         learn_from(agents, game, env, obs, actions, rewards, next_obs, infos)
         step += 1
         clock.num_timesteps = step
