@@ -510,10 +510,13 @@ class Progress:
     def __init__(self, total: int, initial: int, desc: str, enabled: bool) -> None:
         self.bar = None
         if enabled:
+            import shutil
+
             from tqdm.auto import tqdm
 
+            width = min(shutil.get_terminal_size((100, 24)).columns, 120)
             self.bar = tqdm(
-                total=total, initial=initial, desc=desc, unit="step", dynamic_ncols=True, leave=True
+                total=total, initial=initial, desc=desc, unit="step", ncols=width, leave=True
             )
         self._pending = 0
 
@@ -1029,8 +1032,12 @@ def final_table(summary: Mapping[str, Any]) -> str:
                 ["profile", "welfare", "coord. gap", "α", "Σ surplus"],
             )
         )  # fmt: skip
-    for note in summary.get("notes", []):
-        out.append(f"note: {note}")
+    notes = summary.get("notes", [])
+    if notes:
+        out.append(
+            "not applicable: "
+            + "; ".join(n.replace("evaluator ", "").replace(" skipped", "") for n in notes)
+        )
     return "\n".join(out)
 
 
