@@ -3,12 +3,14 @@
 ``make("powergames/majority-v0", **kwargs)`` builds a PettingZoo ``ParallelEnv`` from plain keyword
 arguments (``registry`` lists the ids); ``make_aec`` gives its AEC form and ``make_single_agent``
 (or ``gymnasium.make`` with the same id) the Gymnasium view of one seat. ``BatchedGameEnv`` steps
-many copies of a game at once in NumPy.
+many copies of a game at once in NumPy; ``PopulationBargainingEnv`` is population bargaining
+(``"powergames/population-bargaining-v0"``).
 """
 
 from powergames.envs.batched import BatchedGameEnv
 from powergames.envs.coalition_view import CoalitionEnv
 from powergames.envs.game_env import GameEnv, adapt
+from powergames.envs.population_bargaining import PopulationBargainingEnv
 from powergames.envs.registry import (
     EnvSpec,
     env_module,
@@ -26,6 +28,7 @@ __all__ = [
     "CoalitionEnv",
     "EnvSpec",
     "GameEnv",
+    "PopulationBargainingEnv",
     "SingleAgentEnv",
     "adapt",
     "env_module",

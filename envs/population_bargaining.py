@@ -19,7 +19,9 @@ slices): ``"type"`` one-hot own class (``[¬V, V]``), ``"partner_type"`` one-hot
 when sitting out), ``"round"`` (round index / ``max_cycles``), ``"prev_outcome"`` (own action,
 partner action, settled in the previous round; zeros before the first). ``infos[agent]``:
 ``"round"``, ``"value"`` (1 = ``V``), ``"partner"`` (agent name or ``None``), ``"joint_action"``,
-``"settled"``. Episodes terminate after ``max_cycles`` rounds.
+``"settled"``. Episodes terminate after ``max_cycles`` rounds. Registered as
+``"powergames/population-bargaining-v0"`` (:func:`powergames.envs.make` with the same keyword
+arguments).
 """
 
 from __future__ import annotations
@@ -62,12 +64,12 @@ class PopulationBargainingEnv(ParallelEnv):
         max_cycles: rounds per episode.
         settlement: reward of each side when a pair settles.
         disagreement: reward of each side when it does not.
-        render_mode: ``None`` or ``"ansi"``.
+        render_mode: ``None``, ``"ansi"`` (``render()`` returns the text) or ``"human"`` (prints it).
     """
 
     metadata = {
         "name": "powergames_population_bargaining_v0",
-        "render_modes": ["ansi"],
+        "render_modes": ["ansi", "human"],
         "is_parallelizable": True,
         "render_fps": 1,
     }
@@ -94,7 +96,10 @@ class PopulationBargainingEnv(ParallelEnv):
         self.settlement = float(as_float_array("settlement", settlement, ndim=0))
         self.disagreement = float(as_float_array("disagreement", disagreement, ndim=0))
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+            raise ValueError(
+                f"render_mode must be None or one of {self.metadata['render_modes']}, "
+                f"got {render_mode!r}"
+            )
         self.render_mode = render_mode
         self.possible_agents = [f"player_{i}" for i in range(n)]
         self.agents: list[str] = []
@@ -261,10 +266,17 @@ class PopulationBargainingEnv(ParallelEnv):
 
     # ------------------------------------------------------------------ rendering
     def render(self) -> str | None:
-        """The last round as text (``render_mode="ansi"``)."""
+        """The last round as text (``"ansi"``: returned; ``"human"``: printed, returns ``None``)."""
         if self.render_mode is None:
             gymnasium.logger.warn("render() called without a render_mode; pass render_mode='ansi'")
             return None
+        text = self._render_text()
+        if self.render_mode == "human":
+            print(text)
+            return None
+        return text
+
+    def _render_text(self) -> str:
         if self._last is None:
             return f"population bargaining: round 0/{self.max_cycles}, no actions yet"
         acts, settled, rewards = self._last

@@ -12,9 +12,16 @@ also registered with ``gymnasium.register`` (as its single-agent view), so after
 :func:`env_module` gives the ``env()`` / ``parallel_env()`` / ``raw_env()`` module interface
 PettingZoo's test utilities expect.
 
-Keyword arguments common to every id: ``max_cycles`` (rounds, default 1), ``history``
+Keyword arguments common to every game id: ``max_cycles`` (rounds, default 1), ``history``
 (``"auto"``/``"none"``/``"actions"``/``"counts"``) and ``render_mode`` (``None``/``"ansi"``/``"human"``);
 coalition ids also take ``coalitions`` (a list of lists of player indices).
+
+An id is built one of two ways (:class:`EnvSpec`): from a *game factory*, wrapped in
+:class:`~powergames.envs.game_env.GameEnv` (or :class:`~powergames.envs.coalition_view.CoalitionEnv`),
+or from an *env factory* that builds the ``ParallelEnv`` itself from its keyword arguments, e.g.
+``"powergames/population-bargaining-v0"`` →
+:class:`~powergames.envs.population_bargaining.PopulationBargainingEnv` (which takes ``max_cycles``
+and ``render_mode`` but no ``history``, and has no game object for :func:`make_game`).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from typing import Any
 
 import gymnasium
 import numpy as np
+from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec
 
 from powergames.envs.coalition_view import CoalitionEnv
@@ -35,6 +43,7 @@ from powergames.envs.games._validation import check_positive_int
 from powergames.envs.games.io import resolve_game
 from powergames.envs.games.normal_form import NormalFormGame
 from powergames.envs.games.unit_sum import UnitSumGame
+from powergames.envs.population_bargaining import PopulationBargainingEnv
 
 __all__ = [
     "EnvSpec",
@@ -57,26 +66,61 @@ class EnvSpec:
 
     Attributes:
         id: ``"powergames/<name>-v<version>"``.
-        game_factory: ``game_factory(**game_kwargs) -> game`` (JSON-able kwargs).
+        game_factory: ``game_factory(**game_kwargs) -> game`` (JSON-able kwargs), wrapped in a
+            :class:`GameEnv` / :class:`CoalitionEnv`; ``None`` for an env-factory id.
         coalition: whether the environment is a :class:`CoalitionEnv`.
         defaults: default keyword arguments (game and environment ones).
         description: one line for listings.
+        env_factory: ``env_factory(**kwargs) -> ParallelEnv`` (JSON-able kwargs, e.g. an
+            environment class) for ids not built from a game; exactly one of ``game_factory``
+            and ``env_factory`` is given.
+
+    Raises:
+        ValueError: neither or both factories, or ``coalition`` with an ``env_factory``.
     """
 
     id: str
-    game_factory: Callable[..., Any]
+    game_factory: Callable[..., Any] | None
     coalition: bool = False
     defaults: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    env_factory: Callable[..., ParallelEnv] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.game_factory is None) == (self.env_factory is None):
+            raise ValueError(
+                f"{self.id}: give exactly one of game_factory and env_factory, got "
+                f"{'both' if self.game_factory is not None else 'neither'}"
+            )
+        if self.coalition and self.env_factory is not None:
+            raise ValueError(
+                f"{self.id}: coalition=True needs a game_factory (the coalition view wraps a game)"
+            )
 
     @property
     def name(self) -> str:
         """``metadata["name"]``: the id without namespace, e.g. ``"majority_v0"``."""
         return self.id.split("/", 1)[-1].replace("-", "_")
 
-    def make(self, **kwargs: Any) -> GameEnv:
-        """Build the ``ParallelEnv`` from keyword arguments (defaults filled in)."""
+    @property
+    def has_game(self) -> bool:
+        """Whether the id is built from a game (a :class:`GameEnv`/:class:`CoalitionEnv` whose
+        ``.game`` :func:`make_game` returns) rather than by an ``env_factory``."""
+        return self.game_factory is not None
+
+    def make(self, **kwargs: Any) -> ParallelEnv:
+        """Build the ``ParallelEnv`` from keyword arguments (defaults filled in).
+
+        An env-factory id gets every keyword argument; its instance's ``metadata["name"]`` is set
+        to :attr:`name`, as for game ids.
+        """
         merged = {**self.defaults, **kwargs}
+        if self.env_factory is not None:
+            if "coalitions" in merged:
+                raise ValueError(f"{self.id} does not take 'coalitions'")
+            env = self._call(self.env_factory, merged)
+            env.metadata = {**env.metadata, "name": self.name}
+            return env
         env_kwargs = {k: merged.pop(k) for k in ENV_KWARGS if k in merged}
         coalitions = merged.pop("coalitions", None)
         if coalitions is not None and not self.coalition:
@@ -84,15 +128,19 @@ class EnvSpec:
                 f"{self.id} does not take 'coalitions'; use a coalition id such as "
                 "'powergames/coalitions-v0'"
             )
+        assert self.game_factory is not None  # __post_init__: exactly one factory
+        game = self._call(self.game_factory, merged)
+        if self.coalition:
+            return CoalitionEnv(game, coalitions=coalitions, name=self.name, **env_kwargs)
+        return GameEnv(game, name=self.name, **env_kwargs)
+
+    def _call(self, factory: Callable[..., Any], kwargs: Mapping[str, Any]) -> Any:
         try:
-            game = self.game_factory(**merged)
+            return factory(**kwargs)
         except TypeError as exc:
             if "argument" in str(exc):
                 raise ValueError(f"bad arguments for {self.id}: {exc}") from None
             raise
-        if self.coalition:
-            return CoalitionEnv(game, coalitions=coalitions, name=self.name, **env_kwargs)
-        return GameEnv(game, name=self.name, **env_kwargs)
 
 
 class _Registry(Mapping[str, EnvSpec]):
@@ -125,23 +173,29 @@ registry = _Registry()
 
 def register(
     env_id: str,
-    game_factory: Callable[..., Any],
+    game_factory: Callable[..., Any] | None = None,
     *,
     coalition: bool = False,
     defaults: Mapping[str, Any] | None = None,
     description: str = "",
     gymnasium_id: bool = True,
+    env_factory: Callable[..., ParallelEnv] | None = None,
 ) -> EnvSpec:
     """Register an environment id (and, with ``gymnasium_id``, its single-agent view in Gymnasium).
 
+    Give a ``game_factory`` (the id wraps the game in a :class:`GameEnv`/:class:`CoalitionEnv`) or
+    an ``env_factory`` (the id is that ``ParallelEnv``); see :class:`EnvSpec`.
+
     Raises:
-        ValueError: the id is taken or malformed.
+        ValueError: the id is taken or malformed, or the factories are not exactly one.
     """
     if not isinstance(env_id, str) or "/" not in env_id or not env_id.rsplit("-v", 1)[-1].isdigit():
         raise ValueError(f"env ids look like 'namespace/name-v0', got {env_id!r}")
     if env_id in registry._specs:
         raise ValueError(f"environment {env_id!r} is already registered")
-    spec = EnvSpec(env_id, game_factory, coalition, dict(defaults or {}), description)
+    spec = EnvSpec(
+        env_id, game_factory, coalition, dict(defaults or {}), description, env_factory=env_factory
+    )
     registry._specs[env_id] = spec
     if gymnasium_id and env_id not in gymnasium.registry:
         gymnasium.register(
@@ -162,7 +216,7 @@ def _spec(env_id: str) -> EnvSpec:
         raise ValueError(exc.args[0]) from None
 
 
-def make(env_id: str, **kwargs: Any) -> GameEnv:
+def make(env_id: str, **kwargs: Any) -> ParallelEnv:
     """The PettingZoo ``ParallelEnv`` registered as ``env_id``, built from plain keyword arguments.
 
     Raises:
@@ -184,8 +238,18 @@ def make_single_agent(env_id: str, **kwargs: Any) -> gymnasium.Env:
 
 
 def make_game(env_id: str, **kwargs: Any) -> Any:
-    """Only the game object an id builds (environment keyword arguments are ignored)."""
+    """Only the game object an id builds (environment keyword arguments are ignored).
+
+    Raises:
+        ValueError: an unknown id, or an env-factory id (it has no game; see ``EnvSpec.has_game``).
+    """
     spec = _spec(env_id)
+    if spec.game_factory is None:
+        factory = getattr(spec.env_factory, "__name__", repr(spec.env_factory))
+        raise ValueError(
+            f"{env_id} is built by the environment factory {factory}, not from a game, so it has "
+            "no game object; use make() for the environment"
+        )
     merged = {**spec.defaults, **kwargs}
     for key in (*ENV_KWARGS, "coalitions"):
         merged.pop(key, None)
@@ -376,6 +440,14 @@ def _register_builtin() -> None:
             bayesian,
             description="a Bayesian game: types drawn every round, each agent sees its own",
         )
+    register(
+        "powergames/population-bargaining-v0",
+        env_factory=PopulationBargainingEnv,
+        description=(
+            "population bargaining with locality matching (n_agents, f_v, locality, settlement, "
+            "disagreement; MATH.md §4)"
+        ),
+    )
 
 
 _register_builtin()

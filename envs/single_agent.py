@@ -2,12 +2,17 @@
 
 ``SingleAgentEnv(env, seat, opponents)`` is a ``gymnasium.Env`` whose observation and action spaces
 are the seat's (a ``float32`` ``Box`` and ``Discrete`` — ``MultiDiscrete`` for a coalition seat);
-the other seats are played by the given opponents. An opponent can be
+the other seats are played by the given opponents. ``env`` is any registered ``ParallelEnv``
+(:class:`~powergames.envs.game_env.GameEnv`, :class:`~powergames.envs.coalition_view.CoalitionEnv`,
+:class:`~powergames.envs.population_bargaining.PopulationBargainingEnv`, …): the view uses only the
+PettingZoo API plus ``observation_layout(agent)["type"]`` for per-type opponent strategies. An
+opponent can be
 
 * ``None``: uniform random over its action space (the default for every seat not given);
 * a mixed strategy: an array of shape ``(k,)`` (``Discrete(k)``), the joint ``(k_0, …, k_{m-1})``
   of a coalition seat, or one of those per type, ``(T, …)``, chosen by the seat's observed
-  ``"type"`` one-hot;
+  ``"type"`` one-hot (for population bargaining the type is the value class, ``[¬V, V]``, so
+  ``[[1 - F_{C|¬V}, F_{C|¬V}], [1 - F_{C|V}, F_{C|V}]]`` plays the cooperative dispositions);
 * any object with ``act(observation, rng) -> action`` (the agents' ``Policy`` protocol), or a
   callable ``f(observation, rng) -> action``. If the object has ``update``, it is called after
   every step as ``update(observation, action, reward, next_observation, info)``, so learning
@@ -30,8 +35,8 @@ from typing import Any
 import gymnasium
 import numpy as np
 import numpy.typing as npt
+from pettingzoo import ParallelEnv
 
-from powergames.envs.game_env import GameEnv
 from powergames.envs.games._validation import check_distribution
 
 __all__ = ["MixedStrategyOpponent", "SingleAgentEnv", "as_opponent", "make_single_agent"]
@@ -46,10 +51,11 @@ class MixedStrategyOpponent:
         strategy: ``None`` (uniform), or a distribution over the seat's actions (shape
             ``(k,)``, or ``(k_0, …, k_{m-1})`` jointly for a coalition seat), or a stack of them
             with one per type (leading axis of the size of the seat's ``"type"`` block, or of the
-            player's number of types).
+            player's number of types); per-type strategies need a ``"type"`` block in
+            ``env.observation_layout(agent)``.
     """
 
-    def __init__(self, env: GameEnv, agent: str, strategy: Any = None) -> None:
+    def __init__(self, env: ParallelEnv, agent: str, strategy: Any = None) -> None:
         space = env.action_space(agent)
         if isinstance(space, gymnasium.spaces.Discrete):
             shape: tuple[int, ...] = (int(space.n),)
@@ -59,7 +65,8 @@ class MixedStrategyOpponent:
             self._multi = True
         self.agent = agent
         self.shape = shape
-        self._type_slice = env.observation_layout(agent)["type"]
+        layout = getattr(env, "observation_layout", None)
+        self._type_slice: slice | None = layout(agent).get("type") if callable(layout) else None
         name = f"opponent strategy for {agent!r}"
         if strategy is None:
             table = np.full((1, *shape), 1.0 / np.prod(shape))
@@ -72,6 +79,12 @@ class MixedStrategyOpponent:
             elif arr.ndim == len(shape) + 1 and arr.shape[1:] == shape and arr.shape[0] >= 1:
                 flat = check_distribution(name, arr.reshape(arr.shape[0], -1), axis=1)
                 table = flat.reshape(arr.shape)
+                if self._type_slice is None:
+                    raise ValueError(
+                        f"{name}: one strategy per type needs a 'type' block in the "
+                        "environment's observation_layout; give one strategy of shape "
+                        f"{shape}"
+                    )
             else:
                 raise ValueError(
                     f"{name} must have shape {shape} (or (n_types, *{shape}) for one strategy per "
@@ -86,6 +99,7 @@ class MixedStrategyOpponent:
     def _row(self, observation: Any) -> int:
         if self._cdf.shape[0] == 1:
             return 0
+        assert self._type_slice is not None  # per-type tables are refused without it
         block = np.asarray(observation)[self._type_slice]
         t = int(np.argmax(block))
         if t >= self._cdf.shape[0]:
@@ -121,7 +135,7 @@ class _CallableOpponent:
         return self.fn(observation, rng)
 
 
-def as_opponent(env: GameEnv, agent: str, spec: Any) -> Any:
+def as_opponent(env: ParallelEnv, agent: str, spec: Any) -> Any:
     """Turn an opponent specification (see the module docstring) into an object with ``act``."""
     if spec is None or isinstance(spec, list | tuple | np.ndarray):
         return MixedStrategyOpponent(env, agent, spec)
@@ -139,7 +153,8 @@ class SingleAgentEnv(gymnasium.Env):
     """One seat of a multi-agent environment as a Gymnasium environment.
 
     Args:
-        env: a :class:`powergames.envs.game_env.GameEnv` (or :class:`CoalitionEnv`).
+        env: a ``ParallelEnv`` of the registry (:class:`GameEnv`, :class:`CoalitionEnv`,
+            :class:`PopulationBargainingEnv`, …) with the same spaces in every episode.
         seat: the agent name (``"player_0"``) or its index in ``possible_agents``.
         opponents: ``{agent: spec}`` for the other seats (see the module docstring); seats not
             given play uniformly at random.
@@ -151,7 +166,7 @@ class SingleAgentEnv(gymnasium.Env):
     metadata = {"render_modes": ["ansi", "human"], "render_fps": 1}
 
     def __init__(
-        self, env: GameEnv, seat: str | int = 0, opponents: Mapping[str, Any] | None = None
+        self, env: ParallelEnv, seat: str | int = 0, opponents: Mapping[str, Any] | None = None
     ) -> None:
         agents = list(env.possible_agents)
         if isinstance(seat, int | np.integer) and not isinstance(seat, bool):
@@ -165,7 +180,11 @@ class SingleAgentEnv(gymnasium.Env):
         self.observation_space = env.observation_space(seat)
         self.action_space = env.action_space(seat)
         self.render_mode = env.render_mode
-        self.metadata = {**self.metadata, "name": env.metadata.get("name")}
+        self.metadata = {
+            **self.metadata,
+            "name": env.metadata.get("name"),
+            "render_modes": list(env.metadata.get("render_modes", [])),
+        }
         opponents = dict(opponents or {})
         for agent in opponents:
             if agent == seat:

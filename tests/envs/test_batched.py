@@ -9,7 +9,8 @@ from powergames.envs import BatchedGameEnv, GameEnv, make_game, registry
 from powergames.envs.games import matching_pennies
 from powergames.envs.games.symmetric import majority_game
 
-PLAYER_ENV_IDS = [e for e in sorted(registry) if not registry[e].coalition]
+# ids built from a game (env-factory ids have no game arrays to check against)
+PLAYER_ENV_IDS = [e for e in sorted(registry) if registry[e].has_game and not registry[e].coalition]
 
 
 @pytest.mark.parametrize("env_id", PLAYER_ENV_IDS)

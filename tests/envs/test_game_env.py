@@ -17,7 +17,8 @@ from powergames.envs.games import NormalFormGame, UnitSumGame, matching_pennies
 from powergames.envs.games.bayesian import BayesianGame
 from powergames.envs.games.symmetric import majority_game, random_symmetric_unit_sum_game
 
-PLAYER_ENV_IDS = [e for e in sorted(registry) if not registry[e].coalition]
+# ids built from a game (env-factory ids have no game arrays to check against)
+PLAYER_ENV_IDS = [e for e in sorted(registry) if registry[e].has_game and not registry[e].coalition]
 
 
 def brute_rewards(game, info: dict, joint: tuple[int, ...]) -> np.ndarray:
@@ -358,6 +359,7 @@ def test_plain_dict_construction() -> None:
             "coalitions": [[0, 2], [1]],
         },
         "powergames/symmetric-unit-sum-v0": {"n_players": 4, "n_states": 3, "seed": 9},
+        "powergames/population-bargaining-v0": {"n_agents": 6, "f_v": 0.5, "locality": 0.25},
     }
     for env_id, kwargs in configs.items():
         env = make(env_id, **json.loads(json.dumps({**kwargs, "max_cycles": 2})))

@@ -1,11 +1,17 @@
+import json
+
 import numpy as np
 import pytest
+from gymnasium.utils.env_checker import data_equivalence
 from pettingzoo.test import parallel_api_test, parallel_seed_test
 
+from powergames.envs import EnvSpec, make, make_game, register, registry
 from powergames.envs.population_bargaining import (
     PopulationBargainingEnv,
     exact_finite_settlement_rate,
 )
+
+ENV_ID = "powergames/population-bargaining-v0"
 
 
 def test_pettingzoo_api_and_seeding():
@@ -109,7 +115,7 @@ def test_invalid_actions_and_arguments():
     with pytest.raises(ValueError, match="locality"):
         PopulationBargainingEnv(locality=1.5)
     with pytest.raises(ValueError, match="render_mode"):
-        PopulationBargainingEnv(render_mode="human")
+        PopulationBargainingEnv(render_mode="rgb_array")
 
 
 def test_render_ansi():
@@ -119,3 +125,36 @@ def test_render_ansi():
     env.step(dict.fromkeys(env.agents, 1))
     text = env.render()
     assert "round 1/2" in text and "cooperate" in text
+
+
+def test_registered_id_is_the_class_built_from_json_kwargs():
+    kwargs = {"n_agents": 7, "f_v": 0.4, "locality": 0.5, "max_cycles": 3, "settlement": 2.0}
+    env = make(ENV_ID, **json.loads(json.dumps(kwargs)))
+    direct = PopulationBargainingEnv(**kwargs)
+    assert isinstance(env, PopulationBargainingEnv) and not registry[ENV_ID].has_game
+    assert env.metadata["name"] == "population_bargaining_v0"
+    assert direct.metadata["name"] == PopulationBargainingEnv.metadata["name"]  # class untouched
+    rng = np.random.default_rng(1)
+    out = [env.reset(seed=4), direct.reset(seed=4)]
+    for _ in range(3):
+        acts = {a: int(rng.integers(2)) for a in env.agents}
+        out += [env.step(acts), direct.step(acts)]
+    assert all(data_equivalence(a, b, exact=True) for a, b in zip(out[0::2], out[1::2]))
+
+
+def test_registry_errors_for_an_env_factory_id():
+    with pytest.raises(ValueError, match=f"{ENV_ID} is built by the environment factory"):
+        make_game(ENV_ID)
+    with pytest.raises(ValueError, match="does not take 'coalitions'"):
+        make(ENV_ID, coalitions=[[0, 1]])
+    with pytest.raises(ValueError, match=f"bad arguments for {ENV_ID}.*'history'"):
+        make(ENV_ID, history="none")
+    with pytest.raises(ValueError, match="exactly one of game_factory and env_factory, got both"):
+        EnvSpec("powergames/x-v0", dict, env_factory=PopulationBargainingEnv)
+    with pytest.raises(
+        ValueError, match="exactly one of game_factory and env_factory, got neither"
+    ):
+        register("powergames/unregistered-v0")
+    with pytest.raises(ValueError, match="coalition=True needs a game_factory"):
+        EnvSpec("powergames/x-v0", None, coalition=True, env_factory=PopulationBargainingEnv)
+    assert "powergames/unregistered-v0" not in registry

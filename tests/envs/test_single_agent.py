@@ -94,6 +94,29 @@ def test_per_type_mixed_strategy_opponent() -> None:
     assert types_seen == {0, 1}
 
 
+def test_population_bargaining_seat_against_per_class_dispositions() -> None:
+    """Opponents cooperate iff they are V (a strategy per value class, chosen by the observed
+    "type"); a cooperating seat settles exactly when its observed partner is V."""
+    env = gymnasium.make(
+        "powergames/population-bargaining-v0",
+        n_agents=6,
+        locality=0.5,
+        max_cycles=5,
+        opponents={f"player_{i}": [[1, 0], [0, 1]] for i in range(1, 6)},
+    )
+    layout = env.unwrapped.env.observation_layout("player_0")
+    obs, _ = env.reset(seed=0)
+    outcomes = set()
+    for _ in range(60):
+        partner_is_v = bool(obs[layout["partner_type"]][1])  # 6 agents: nobody sits out
+        obs, reward, terminated, _, info = env.step(1)
+        assert info["settled"] == partner_is_v and reward == float(partner_is_v)
+        outcomes.add(partner_is_v)
+        if terminated:
+            obs, _ = env.reset()
+    assert outcomes == {True, False}
+
+
 class _Recorder:
     """A learning opponent: plays its action 1 and records every update."""
 
@@ -187,3 +210,19 @@ def test_single_agent_errors() -> None:
     env.reset(seed=0)
     with pytest.raises(ValueError, match=r"action 7 for agent 'player_0' is out of range"):
         env.step(7)
+
+
+class _NoLayoutEnv:
+    """Just enough of a ParallelEnv for an opponent: no ``observation_layout``."""
+
+    def action_space(self, agent):
+        return gymnasium.spaces.Discrete(2)
+
+
+def test_per_type_strategy_needs_a_type_block() -> None:
+    from powergames.envs.single_agent import MixedStrategyOpponent
+
+    opponent = MixedStrategyOpponent(_NoLayoutEnv(), "player_1", [0.0, 1.0])
+    assert opponent.act(np.zeros(3), np.random.default_rng(0)) == 1
+    with pytest.raises(ValueError, match="one strategy per type needs a 'type' block"):
+        MixedStrategyOpponent(_NoLayoutEnv(), "player_1", [[1, 0], [0, 1]])
