@@ -441,8 +441,10 @@ class SharesEvaluator(Evaluator):
     def applies(self, game: Any, coalitions: Sequence[Sequence[int]]) -> str | None:
         if is_bayesian(game):
             return "shares are defined for unit-sum games"
-        if isinstance(game, NormalFormGame) and game.constant_sum_value() is None:
-            return "shares need a unit-sum (or constant-sum) game"
+        if isinstance(game, NormalFormGame):
+            c = game.constant_sum_value()
+            if c is None or abs(c - 1.0) > SUM_TOL or bool((game.payoffs < 0).any()):
+                return "shares need a unit-sum game (non-negative payoffs summing to 1)"
         return None
 
     def evaluate(self, ctx: EvalContext) -> dict[str, float]:

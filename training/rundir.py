@@ -26,6 +26,7 @@ import math
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -207,6 +208,7 @@ class TensorBoardWriter:
     def __init__(self, log_dir: str | Path, purge_step: int | None = None) -> None:
         from torch.utils.tensorboard import SummaryWriter
 
+        _wait_for_later_second(Path(log_dir))
         self._writer = SummaryWriter(log_dir=str(log_dir), purge_step=purge_step)
 
     def write(self, step: int, metrics: Mapping[str, float]) -> None:
@@ -219,6 +221,21 @@ class TensorBoardWriter:
     def close(self) -> None:
         """Flush and close the event file."""
         self._writer.close()
+
+
+def _wait_for_later_second(log_dir: Path) -> None:
+    """Make a new event file sort after the existing ones.
+
+    Event files are read in name order, ``events.out.tfevents.<unix second>.<host>.<pid>…``: a file
+    created in the same second as an earlier one (a resume right after a kill) could sort first
+    by process id, and TensorBoard would then read the old steps after the new ones.
+    """
+    newest = -1
+    for f in log_dir.glob("events.out.tfevents.*"):
+        with contextlib.suppress(IndexError, ValueError):
+            newest = max(newest, int(f.name.split(".")[3]))
+    while int(time.time()) <= newest:
+        time.sleep(0.05)
 
 
 def read_tensorboard(log_dir: str | Path) -> dict[str, list[tuple[int, float]]]:

@@ -13,7 +13,13 @@ from powergames.training.rundir import MetricsTable, read_tensorboard
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICKSTART = ROOT / "configs" / "quickstart.yaml"
-TINY = ["budget=512", "eval.every=256", "eval.samples=200"]
+TINY = [
+    "budget=512",
+    "eval.every=256",
+    "eval.samples=200",
+    "experiments.scarcity.budget=512",
+    "experiments.scarcity.eval.every=256",
+]
 
 SHARE_COLUMNS = ["mean", "min_x", "x0", "x1", "fair", "empirical", "ci_low", "ci_high"]
 POWER_COLUMNS = [
