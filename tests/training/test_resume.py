@@ -95,7 +95,9 @@ def test_kill_and_resume_matches_uninterrupted(
     assert resumed.steps == list(range(0, budget_rows * every, every))  # each step exactly once
     assert resumed.columns == reference.columns
     if name == "native":  # a normal-form game: POWER and the alignment metrics
-        assert {"power/nash_conv", "power_avg/sum", "align/alpha", "align/welfare"} <= set(resumed.columns)
+        assert {"power/nash_conv", "power_avg/sum", "align/alpha", "align/welfare"} <= set(
+            resumed.columns
+        )
     assert resumed.rows == reference.rows  # bit-identical values
     raw_resumed = (killed / name / "metrics.csv").read_text()
     assert raw_resumed == (clean / name / "metrics.csv").read_text()

@@ -32,7 +32,10 @@ agents:
 
 
 def test_parse_set_and_band() -> None:
-    assert parse_set(["a.b=0,0.5,1", "c=[1,2],[3,4]"]) == {"a.b": [0, 0.5, 1], "c": [[1, 2], [3, 4]]}
+    assert parse_set(["a.b=0,0.5,1", "c=[1,2],[3,4]"]) == {
+        "a.b": [0, 0.5, 1],
+        "c": [[1, 2], [3, 4]],
+    }
     mean, lo, hi = confidence_band(np.array([[1.0, 2.0], [3.0, 2.0]]))
     assert mean.tolist() == [2.0, 2.0] and hi[1] == lo[1] == 2.0 and lo[0] < 2.0 < hi[0]
 
@@ -44,8 +47,15 @@ def test_sweep_runs_grid_and_aggregates(tmp_path: Path) -> None:
     info = run_sweep(plan, SerialExecutor(), echo=lambda s: None)
     assert set(info["jobs"].values()) == {"complete"}
     for label in ("lam=0", "lam=1"):
-        runs = [MetricsTable.load(tmp_path / "fam_sweep" / label / f"seed_{s}" / "metrics.csv") for s in (0, 1)]
-        agg = (tmp_path / "fam_sweep" / label / "aggregate" / "aggregate.csv").read_text().splitlines()
+        runs = [
+            MetricsTable.load(tmp_path / "fam_sweep" / label / f"seed_{s}" / "metrics.csv")
+            for s in (0, 1)
+        ]
+        agg = (
+            (tmp_path / "fam_sweep" / label / "aggregate" / "aggregate.csv")
+            .read_text()
+            .splitlines()
+        )
         header = agg[0].split(",")
         row = dict(zip(header, agg[-1].split(",")))
         want = np.mean([r.rows[-1]["power/sum"] for r in runs])
@@ -55,4 +65,6 @@ def test_sweep_runs_grid_and_aggregates(tmp_path: Path) -> None:
         assert list((tmp_path / "fam_sweep" / label / "aggregate" / "plots").glob("*.png"))
     assert (tmp_path / "fam_sweep" / "final_vs_lam.png").is_file()
     stored = json.loads((tmp_path / "fam_sweep" / "sweep.json").read_text())
-    assert stored["final"]["lam=1"]["fam"]["align/alpha"]["mean"] == pytest.approx(-2.0)  # = matching pennies
+    assert stored["final"]["lam=1"]["fam"]["align/alpha"]["mean"] == pytest.approx(
+        -2.0
+    )  # = matching pennies
