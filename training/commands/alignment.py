@@ -11,22 +11,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from typing import Any
 
 import numpy as np
 
+from powergames.training.commands._game_args import (
+    add_game_arguments,
+    game_from_args,
+    print_game_list,
+)
+from powergames.training.commands._table import fmt, table
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the command's options."""
-    parser.add_argument("game", nargs="?", help="a named game or a game file (.npz)")
-    parser.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="constructor argument for a named game (repeatable)",
-    )
+    add_game_arguments(parser)
     parser.add_argument(
         "--profile",
         default=None,
@@ -56,54 +55,32 @@ def parse_profile(text: str) -> list[np.ndarray]:
     return out
 
 
-def _fmt(x: Any) -> str:
-    if isinstance(x, bool):
-        return "yes" if x else "no"
-    if isinstance(x, float):
-        if math.isnan(x):
-            return "-"
-        return f"{0.0 if abs(x) < 1e-12 else x:.6g}"
-    if isinstance(x, list):
-        return "[" + ", ".join(_fmt(v) for v in x) + "]"
-    return str(x)
-
-
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
-    lines = []
-    for n, r in enumerate(rows):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def format_report(spec: str, rep: dict[str, Any]) -> str:
     """The report as aligned plain-text tables."""
     g = rep["game"]
     ineq = rep["inequalities"]
     out = [
         f"game: {spec}  players: {g['n_players']}  actions: {g['n_actions']}  "
-        f"constant-sum: {_fmt(g['constant_sum'])}  common payoff: {_fmt(g['common_payoff'])}",
+        f"constant-sum: {fmt(g['constant_sum'])}  common payoff: {fmt(g['common_payoff'])}",
         "",
         "Coordination-alignment inequalities  sum_i u_i(s) <= max_a sum_i u_i(a) <= sum_i max_a u_i(a)",
-        _table(
+        table(
             [
                 ["quantity", "value"],
-                ["max welfare  max_a sum_i u_i(a)", _fmt(ineq["max_welfare"])],
-                ["sum of maxima  sum_i max_a u_i(a)", _fmt(ineq["sum_of_maxima"])],
-                ["alpha", _fmt(ineq["alpha"])],
-                ["alpha per state", _fmt(rep["alpha_per_state"])],
-                ["constant welfare (coordination equality)", _fmt(ineq["constant_welfare"])],
-                ["alignment equality (a profile optimal for all)", _fmt(ineq["alignment_tight"])],
+                ["max welfare  max_a sum_i u_i(a)", fmt(ineq["max_welfare"])],
+                ["sum of maxima  sum_i max_a u_i(a)", fmt(ineq["sum_of_maxima"])],
+                ["alpha", fmt(ineq["alpha"])],
+                ["alpha per state", fmt(rep["alpha_per_state"])],
+                ["constant welfare (coordination equality)", fmt(ineq["constant_welfare"])],
+                ["alignment equality (a profile optimal for all)", fmt(ineq["alignment_tight"])],
                 [
                     "unique Pareto-efficient payoff, optimal for all",
-                    _fmt(ineq["unique_pareto_optimal_for_all"]),
+                    fmt(ineq["unique_pareto_optimal_for_all"]),
                 ],
-                ["distinct Pareto-efficient payoffs", _fmt(ineq["n_pareto_payoffs"])],
+                ["distinct Pareto-efficient payoffs", fmt(ineq["n_pareto_payoffs"])],
             ]
             + (
-                [["alpha (count form)", _fmt(rep["alpha_count_form"])]]
+                [["alpha (count form)", fmt(rep["alpha_count_form"])]]
                 if "alpha_count_form" in rep
                 else []
             )
@@ -120,15 +97,15 @@ def format_report(spec: str, rep: dict[str, Any]) -> str:
         rows.append(
             [
                 name,
-                _fmt(p["welfare"]),
-                _fmt(p["coordination_gap"]),
-                _fmt(p["payoffs"]),
-                _fmt(p["surplus_sum"]),
-                _fmt(cov01),
-                _fmt(p["strategies"]) if p["strategies"] is not None else "(joint)",
+                fmt(p["welfare"]),
+                fmt(p["coordination_gap"]),
+                fmt(p["payoffs"]),
+                fmt(p["surplus_sum"]),
+                fmt(cov01),
+                fmt(p["strategies"]) if p["strategies"] is not None else "(joint)",
             ]
         )
-    out.append(_table(rows))
+    out.append(table(rows))
     if rep["game"]["n_players"] > 2:
         out.append("(full covariance matrices: --json)")
     t = rep["threat"]
@@ -136,18 +113,18 @@ def format_report(spec: str, rep: dict[str, Any]) -> str:
     out += [
         "",
         "Threat point and Nash bargaining",
-        _table(
+        table(
             [
                 ["quantity", "value"],
-                ["maxmin strategies a0", _fmt(t["maxmin_strategies"])],
-                ["security levels v_i", _fmt(t["security_levels"])],
-                ["threat point u(a0)", _fmt(t["threat_point"])],
-                ["bound on sum_i s_i", _fmt(t["surplus_bound"])],
-                ["Nash bargaining payoffs", _fmt(b["payoffs"])],
-                ["  surplus over the threat", _fmt(b["surplus"])],
-                ["  product of surpluses", _fmt(b["product"])],
-                ["  threat used", _fmt(b["threat_point"])],
-                ["  positive surplus for all possible", _fmt(b["positive_surplus_possible"])],
+                ["maxmin strategies a0", fmt(t["maxmin_strategies"])],
+                ["security levels v_i", fmt(t["security_levels"])],
+                ["threat point u(a0)", fmt(t["threat_point"])],
+                ["bound on sum_i s_i", fmt(t["surplus_bound"])],
+                ["Nash bargaining payoffs", fmt(b["payoffs"])],
+                ["  surplus over the threat", fmt(b["surplus"])],
+                ["  product of surpluses", fmt(b["product"])],
+                ["  threat used", fmt(b["threat_point"])],
+                ["  positive surplus for all possible", fmt(b["positive_surplus_possible"])],
                 ["  solver", b["message"]],
             ]
         ),
@@ -160,17 +137,11 @@ def format_report(spec: str, rep: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Print the report; returns 0."""
     from powergames.envs.games.alignment import alignment_report, nash_bargaining
-    from powergames.envs.games.io import parse_game_kwargs, resolve_game
-    from powergames.envs.games.library import GAMES, game_names
 
     if args.list:
-        for name in game_names():
-            doc = (GAMES[name].__doc__ or "").strip().splitlines()
-            print(f"{name:24s} {doc[0] if doc else ''}")
+        print_game_list(24)
         return 0
-    if not args.game:
-        raise ValueError("give a GAME (a named game or a game file); --list shows the names")
-    game = resolve_game(args.game, **parse_game_kwargs(args.param))
+    game = game_from_args(args)
     profile = parse_profile(args.profile) if args.profile else None
     rep = alignment_report(game, profile=profile)
     if args.threat != "profile":

@@ -36,6 +36,7 @@ from powergames.envs.games import (
     random_symmetric_unit_sum_game,
     theorem1_policy,
 )
+from powergames.training.commands._table import table
 
 OPPONENTS = {
     "uniform": "each opponent draws i.i.d. uniformly",
@@ -185,9 +186,9 @@ def run(args: argparse.Namespace) -> int:
             f"(k = {k_t}); {n_left} leftover player(s) draw i.i.d. uniformly"
         )
     states = [f"x={x}" for x in range(game.n_states)]
-    table = [["policy", "coalition", "players", *states, "min over x", "E_x", "guarantee"]]
+    cells = [["policy", "coalition", "players", *states, "min over x", "E_x", "guarantee"]]
     for r in rows:
-        table.append(
+        cells.append(
             [
                 r["policy"],
                 r["coalition"],
@@ -198,9 +199,5 @@ def run(args: argparse.Namespace) -> int:
                 "" if r["guarantee"] is None else f">= {r['guarantee']:.6f}",
             ]
         )
-    widths = [max(len(row[c]) for row in table) for c in range(len(table[0]))]
-    for t, row in enumerate(table):
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
-        if t == 0:
-            print("  ".join("-" * w for w in widths))
+    print(table(cells))
     return 0

@@ -16,22 +16,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from typing import Any
 
 import numpy as np
 
+from powergames.training.commands._game_args import (
+    add_game_arguments,
+    game_from_args,
+    print_game_list,
+)
+from powergames.training.commands._table import fmt, table
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the command's options."""
-    parser.add_argument("game", nargs="?", help="a named game or a game file (.npz)")
-    parser.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="constructor argument for a named game (repeatable)",
-    )
+    add_game_arguments(parser)
     parser.add_argument(
         "--profile",
         default=None,
@@ -90,31 +89,6 @@ def parse_profile(text: str, n_types: tuple[int, ...]) -> list[np.ndarray]:
     return out
 
 
-def _fmt(x: Any) -> str:
-    if isinstance(x, bool):
-        return "yes" if x else "no"
-    if x is None:
-        return "-"
-    if isinstance(x, float | np.floating):
-        x = float(x)
-        if math.isnan(x):
-            return "-"
-        return f"{0.0 if abs(x) < 1e-12 else x:.6g}"
-    if isinstance(x, list | tuple):
-        return "[" + ", ".join(_fmt(v) for v in x) + "]"
-    return str(x)
-
-
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
-    lines = []
-    for n, r in enumerate(rows):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def build_report(game: Any, profile: list[np.ndarray], source: str, tol: float) -> dict[str, Any]:
     """The report as a JSON-ready dict."""
     from powergames.envs.games.power import power_report
@@ -168,9 +142,9 @@ def format_report(spec: str, rep: dict[str, Any]) -> str:
     """The report as aligned plain-text tables."""
     g = rep["game"]
     out = [
-        f"game: {spec}  players: {g['n_players']}  types: {_fmt(g['n_types'])}  "
-        f"actions: {_fmt(g['n_actions'])}  constant-sum: "
-        + ("no" if g["constant_sum"] is None else f"yes (c = {_fmt(g['constant_sum'])})"),
+        f"game: {spec}  players: {g['n_players']}  types: {fmt(g['n_types'])}  "
+        f"actions: {fmt(g['n_actions'])}  constant-sum: "
+        + ("no" if g["constant_sum"] is None else f"yes (c = {fmt(g['constant_sum'])})"),
         f"profile: {rep['profile_source']}",
         "",
         "Per type  (POWER = max_a f_i(t, a); achieved = sum_a sigma_i(t, a) f_i(t, a))",
@@ -182,15 +156,15 @@ def format_report(spec: str, rep: dict[str, Any]) -> str:
                 [
                     str(p["player"]),
                     str(t["type"]),
-                    _fmt(t["prob"]) + ("*" if t["prob"] == 0 else ""),
-                    _fmt(t["power"]),
-                    _fmt(t["achieved"]),
-                    _fmt(t["regret"]),
+                    fmt(t["prob"]) + ("*" if t["prob"] == 0 else ""),
+                    fmt(t["power"]),
+                    fmt(t["achieved"]),
+                    fmt(t["regret"]),
                     str(t["best_action"]),
-                    _fmt(t["strategy"]),
+                    fmt(t["strategy"]),
                 ]
             )
-    out.append(_table(rows))
+    out.append(table(rows))
     if any(t["prob"] == 0 for p in rep["players"] for t in p["types"]):
         out.append(
             "* probability 0: posterior undefined, shown under the marginal belief; not in POWER"
@@ -201,31 +175,31 @@ def format_report(spec: str, rep: dict[str, Any]) -> str:
         rows.append(
             [
                 str(p["player"]),
-                _fmt(p["power"]),
-                _fmt(p["achieved"]),
-                _fmt(p["power"] - p["achieved"]),
-                _fmt(p["best_case_power"]),
+                fmt(p["power"]),
+                fmt(p["achieved"]),
+                fmt(p["power"] - p["achieved"]),
+                fmt(p["best_case_power"]),
             ]
         )
     rows.append(
         [
             "sum",
-            _fmt(rep["sum_power"]),
-            _fmt(sum(p["achieved"] for p in rep["players"])),
-            _fmt(rep["nash_conv"]),
-            _fmt(sum(p["best_case_power"] for p in rep["players"])),
+            fmt(rep["sum_power"]),
+            fmt(sum(p["achieved"] for p in rep["players"])),
+            fmt(rep["nash_conv"]),
+            fmt(sum(p["best_case_power"] for p in rep["players"])),
         ]
     )
-    out.append(_table(rows))
+    out.append(table(rows))
     out += [
         "",
-        f"NashConv: {_fmt(rep['nash_conv'])}",
+        f"NashConv: {fmt(rep['nash_conv'])}",
         f"Bayesian Nash equilibrium (per-type regret <= {rep['tol']:g}): "
-        f"{_fmt(rep['is_bayes_nash'])}  (largest per-type regret {_fmt(rep['max_type_regret'])})",
+        f"{fmt(rep['is_bayes_nash'])}  (largest per-type regret {fmt(rep['max_type_regret'])})",
     ]
     if rep["sum_power_minus_c"] is not None:
         out.append(
-            f"power scarcity: sum POWER - c = {_fmt(rep['sum_power_minus_c'])} (>= 0, = NashConv)"
+            f"power scarcity: sum POWER - c = {fmt(rep['sum_power_minus_c'])} (>= 0, = NashConv)"
         )
     return "\n".join(out)
 
@@ -234,19 +208,13 @@ def run(args: argparse.Namespace) -> int:
     """Print the report; returns 0."""
     from powergames.envs.games.bayesian import as_bayesian
     from powergames.envs.games.equilibria import solve_nash
-    from powergames.envs.games.io import parse_game_kwargs, resolve_game
-    from powergames.envs.games.library import GAMES, game_names
 
     if args.list:
-        for name in game_names():
-            doc = (GAMES[name].__doc__ or "").strip().splitlines()
-            print(f"{name:28s} {doc[0] if doc else ''}")
+        print_game_list(28)
         return 0
-    if not args.game:
-        raise ValueError("give a GAME (a named game or a game file); --list shows the names")
     if not args.tol >= 0:
         raise ValueError(f"--tol must be >= 0, got {args.tol}")
-    game = as_bayesian(resolve_game(args.game, **parse_game_kwargs(args.param)))
+    game = as_bayesian(game_from_args(args))
     if args.profile is None:
         try:
             profile = solve_nash(game, method=args.method)
