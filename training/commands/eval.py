@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-from powergames.training.rundir import find_runs
+from powergames.training.commands._run_dirs import runs_under
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,12 +28,7 @@ def run(args: argparse.Namespace) -> int:
     """Evaluate every experiment found under ``run_dir``."""
     from powergames.training.runner import evaluate_run, final_table
 
-    root = Path(args.run_dir)
-    if not root.exists():
-        raise FileNotFoundError(f"no run directory {root}")
-    runs = find_runs(root)
-    if not runs:
-        raise FileNotFoundError(f"{root} holds no run (no metrics.csv)")
+    _, runs = runs_under(args.run_dir)
     if args.samples is not None and args.samples < 1:
         raise ValueError(f"--samples must be >= 1, got {args.samples}")
     results = {}

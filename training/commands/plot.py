@@ -9,9 +9,9 @@ and an ``overview`` section, ``overview.png`` at the top.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from powergames.training.rundir import CONFIG, find_runs
+from powergames.training.commands._run_dirs import runs_under
+from powergames.training.rundir import CONFIG
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,12 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from powergames.training.plots import plot_run
     from powergames.training.runner import write_overview
 
-    root = Path(args.run_dir)
-    if not root.exists():
-        raise FileNotFoundError(f"no run directory {root}")
-    runs = find_runs(root)
-    if not runs:
-        raise FileNotFoundError(f"{root} holds no metrics.csv")
+    root, runs = runs_under(args.run_dir)
     for rd in runs:
         for path in plot_run(rd):
             print(path)
