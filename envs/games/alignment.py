@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linprog, nnls
 
 from powergames.envs.games._validation import SUM_TOL
 from powergames.envs.games.normal_form import NormalFormGame
@@ -339,6 +338,8 @@ def _maxmin_lp(u_i: FloatArray, player: int) -> tuple[FloatArray, float]:
     (against independent mixed opponents the minimum of this multilinear function is attained at
     a pure ``a_{−i}``, so this is also the value against mixed or correlated opponents).
     """
+    from scipy.optimize import linprog  # imported on first use: scipy.optimize is slow to import
+
     m = np.moveaxis(u_i, player, 0).reshape(u_i.shape[player], -1)  # (k_i, Π_{j≠i} k_j)
     k = m.shape[0]
     scale = max(1.0, float(np.abs(m).max()))
@@ -645,6 +646,8 @@ def _bargain_n(pts: FloatArray) -> FloatArray:
         slack = n - pts @ lam
         active = np.flatnonzero(slack <= max(1e3 * mu, 1e-9) * n)
         if 0 < len(active):
+            from scipy.optimize import nnls
+
             rho = 10.0 * float(np.abs(pts).max() + 1.0 / lam.min())
             a = np.vstack([pts[active].T, np.full((1, len(active)), rho)])
             b = np.r_[1.0 / lam, rho]
@@ -710,6 +713,8 @@ def nash_bargaining(game: Any, threat: str = "profile", method: str = "auto") ->
     positive = bool(np.all(span > tol))
     if positive:
         # LP: maximise t with (s_pts.T q)_i / span_i >= t, q in the simplex
+        from scipy.optimize import linprog
+
         scaled = s_pts / span
         m = len(pts)
         res = linprog(

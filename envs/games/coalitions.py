@@ -29,8 +29,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import fft as sp_fft
-from scipy import stats
 
 from powergames.envs.games._validation import (
     as_float_array,
@@ -122,6 +120,8 @@ def _grid_index(counts: np.ndarray, base: int) -> np.ndarray:
 def _use_fft(n_pairs: int, total: int, k: int, n_outputs: int) -> bool:
     if k == 1:
         return False
+    from scipy import fft as sp_fft  # imported on first use: scipy.fft is slow to import
+
     grid = sp_fft.next_fast_len(total + 1, real=True) ** (k - 1)
     if grid > MAX_GRID_ENTRIES:
         return False
@@ -153,6 +153,8 @@ def _convolve_weighted(
     if n_pairs == 0:
         return out
     if _use_fft(n_pairs, total, k, len(lw)):
+        from scipy import fft as sp_fft
+
         # linear convolution on a grid of side >= total + 1: coordinates of sums never wrap around
         base = sp_fft.next_fast_len(total + 1, real=True)
         shape = (base,) * (k - 1)
@@ -840,6 +842,8 @@ def monte_carlo_coalition_values(
         done += b
     mean = total / n_samples
     var = np.maximum(total_sq / n_samples - mean**2, 0.0) * n_samples / (n_samples - 1)
+    from scipy import stats  # imported on first use: scipy.stats is slow to import
+
     z = float(stats.norm.ppf(0.5 + float(confidence) / 2))
     return MonteCarloEstimate(mean, z * np.sqrt(var / n_samples), n_samples, float(confidence))
 

@@ -36,9 +36,6 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
-from scipy.optimize import linprog
-from scipy.sparse.csgraph import connected_components
 
 from powergames.envs.games.bayesian import BayesianGame, as_bayesian
 from powergames.envs.games.power import best_response
@@ -85,6 +82,9 @@ def _maxmin_strategy(prior: FloatArray, rewards: FloatArray) -> tuple[FloatArray
     Returns:
         ``x`` of shape ``(T, k)`` and the LP value ``Σ_s v_s`` (my ex-ante guaranteed payoff).
     """
+    from scipy import sparse  # scipy.sparse and scipy.optimize are imported on first use (slow)
+    from scipy.optimize import linprog
+
     n_t, k, n_l = rewards.shape
     n_s = prior.shape[1]
     nx, nz = n_t * k, n_t * n_l
@@ -147,6 +147,9 @@ def _components(prior: FloatArray) -> list[tuple[FloatArray, FloatArray]]:
     Returns:
         ``(types_0, types_1)`` index arrays per component with at least one support edge.
     """
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
     n0, n1 = prior.shape
     t0, t1 = np.nonzero(prior)
     graph = sparse.coo_matrix((np.ones(len(t0)), (t0, n0 + t1)), shape=(n0 + n1, n0 + n1))

@@ -38,7 +38,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import norm
 
 from powergames.envs.games._validation import as_float_array, check_positive_int, check_rng
 
@@ -208,6 +207,8 @@ class SimulationResult:
             raise ValueError(f"weights must have shape ({len(ESTIMANDS)},), got {w.shape}")
         mean = float(offset + w @ self.mean)
         se = float(np.sqrt(max(w @ self.cov @ w, 0.0) / self.n_interactions))
+        from scipy.stats import norm  # imported on first use: scipy.stats is slow to import
+
         z = float(norm.ppf(0.5 + self.confidence / 2))
         return Estimate(mean, se, mean - z * se, mean + z * se)
 
