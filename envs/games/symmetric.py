@@ -152,6 +152,22 @@ def composition_index(counts: Any, total: int | None = None) -> npt.NDArray[np.i
     return _rank(arr, total)
 
 
+def _as_int64(name: str, value: Any) -> npt.NDArray[np.int64]:
+    """``value`` as an int64 array (TypeError for a non-integer dtype; an empty array passes)."""
+    arr = np.asarray(value)
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must be integers, got dtype {arr.dtype}")
+    return arr.astype(np.int64)
+
+
+def _check_below(name: str, arr: npt.NDArray[np.int64], high: int, kind: str) -> None:
+    """Require every entry of ``arr`` in ``[0, high)`` (ValueError naming the first one outside)."""
+    bad = (arr < 0) | (arr >= high)
+    if np.any(bad):
+        idx = first_index(bad)
+        raise ValueError(f"{name} must be {kind} in [0, {high}); found {arr[idx]} at index {idx}")
+
+
 # ---------------------------------------------------------------------------------------------- game
 @dataclass(frozen=True, eq=False)
 class SymmetricUnitSumGame:
@@ -272,36 +288,20 @@ class SymmetricUnitSumGame:
 
     # ------------------------------------------------------------------ pure profiles
     def _check_actions(self, actions: Any, name: str = "actions") -> npt.NDArray[np.int64]:
-        arr = np.asarray(actions)
-        if arr.size and not np.issubdtype(arr.dtype, np.integer):
-            raise TypeError(f"{name} must be integers, got dtype {arr.dtype}")
-        arr = arr.astype(np.int64)
+        arr = _as_int64(name, actions)
         if arr.ndim < 1 or arr.shape[-1] != self.n_players:
             raise ValueError(
                 f"{name} must have one action per player ({self.n_players}) on its last axis, "
                 f"got shape {arr.shape}"
             )
-        bad = (arr < 0) | (arr >= self.n_actions)
-        if np.any(bad):
-            idx = first_index(bad)
-            raise ValueError(
-                f"{name} must be integers in [0, {self.n_actions}); found {arr[idx]} at index {idx}"
-            )
+        _check_below(name, arr, self.n_actions, "integers")
         return arr
 
     def _check_states(self, xs: Any, shape: tuple[int, ...]) -> npt.NDArray[np.int64]:
-        arr = np.asarray(xs)
-        if arr.size and not np.issubdtype(arr.dtype, np.integer):
-            raise TypeError(f"xs must be integers, got dtype {arr.dtype}")
-        arr = arr.astype(np.int64)
+        arr = _as_int64("xs", xs)
         if arr.shape != shape:
             raise ValueError(f"xs must have shape {shape}, got {arr.shape}")
-        bad = (arr < 0) | (arr >= self.n_states)
-        if np.any(bad):
-            idx = first_index(bad)
-            raise ValueError(
-                f"xs must be states in [0, {self.n_states}); found {arr[idx]} at {idx}"
-            )
+        _check_below("xs", arr, self.n_states, "states")
         return arr
 
     def pure_shares_batch(self, xs: Any, actions: Any) -> npt.NDArray[np.float64]:
