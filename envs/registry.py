@@ -269,19 +269,15 @@ def env_module(env_id: str, **kwargs: Any) -> types.SimpleNamespace:
 
 
 # ============================================================================ game factories
-def _named_or_payoffs(game: Any, game_kwargs: Mapping[str, Any] | None, payoffs: Any) -> Any:
-    if payoffs is not None:
-        return NormalFormGame(np.asarray(payoffs, dtype=np.float64))
-    return resolve_game(game, **dict(game_kwargs or {}))
-
-
 def normal_form_game(
     game: str = "matching_pennies",
     game_kwargs: Mapping[str, Any] | None = None,
     payoffs: Any = None,
 ) -> NormalFormGame:
     """A named game of the library (or a game file), or explicit ``payoffs`` (nested lists)."""
-    out = _named_or_payoffs(game, game_kwargs, payoffs)
+    if payoffs is not None:
+        return NormalFormGame(np.asarray(payoffs, dtype=np.float64))
+    out = any_game(game, game_kwargs)
     if not isinstance(out, NormalFormGame):
         raise ValueError(
             f"game {game!r} is a {type(out).__name__}, not a normal-form game; use "
@@ -365,7 +361,7 @@ def bayesian(
             np.asarray(prior, dtype=np.float64),
             tuple(np.asarray(r, dtype=np.float64) for r in rewards),
         )
-    out = resolve_game(game, **dict(game_kwargs or {}))
+    out = any_game(game, game_kwargs)
     if isinstance(out, NormalFormGame):
         out = BayesianGame.from_normal_form(out)
     if not isinstance(out, BayesianGame):
@@ -396,50 +392,40 @@ def _register_builtin() -> None:
         unit_sum,
         description="a dense unit-sum game with hidden state X (explicit, file, or random)",
     )
-    try:
-        import powergames.envs.games.symmetric  # noqa: F401
-    except ImportError:  # pragma: no cover - depends on the checkout
-        pass
-    else:
-        register(
-            "powergames/majority-v0",
-            majority,
-            description="the majority game of Theorem 1 (n_players, n_actions)",
-        )
-        register(
-            "powergames/symmetric-unit-sum-v0",
-            symmetric_unit_sum,
-            description="a random symmetric unit-sum game (n_players, n_actions, n_states, seed)",
-        )
-        register(
-            "powergames/majority-coalitions-v0",
-            majority,
-            coalition=True,
-            description="coalition view of the majority game (default: majority vs the rest)",
-        )
-        register(
-            "powergames/symmetric-unit-sum-coalitions-v0",
-            symmetric_unit_sum,
-            coalition=True,
-            description="coalition view of a random symmetric unit-sum game",
-        )
-        register(
-            "powergames/coalitions-v0",
-            any_game,
-            coalition=True,
-            defaults={"game": "majority", "game_kwargs": {"n_players": 3, "n_actions": 3}},
-            description="coalition view of any named game or game file (coalitions=[[...], ...])",
-        )
-    try:
-        import powergames.envs.games.bayesian  # noqa: F401
-    except ImportError:  # pragma: no cover - depends on the checkout
-        pass
-    else:
-        register(
-            "powergames/bayesian-v0",
-            bayesian,
-            description="a Bayesian game: types drawn every round, each agent sees its own",
-        )
+    register(
+        "powergames/majority-v0",
+        majority,
+        description="the majority game of Theorem 1 (n_players, n_actions)",
+    )
+    register(
+        "powergames/symmetric-unit-sum-v0",
+        symmetric_unit_sum,
+        description="a random symmetric unit-sum game (n_players, n_actions, n_states, seed)",
+    )
+    register(
+        "powergames/majority-coalitions-v0",
+        majority,
+        coalition=True,
+        description="coalition view of the majority game (default: majority vs the rest)",
+    )
+    register(
+        "powergames/symmetric-unit-sum-coalitions-v0",
+        symmetric_unit_sum,
+        coalition=True,
+        description="coalition view of a random symmetric unit-sum game",
+    )
+    register(
+        "powergames/coalitions-v0",
+        any_game,
+        coalition=True,
+        defaults={"game": "majority", "game_kwargs": {"n_players": 3, "n_actions": 3}},
+        description="coalition view of any named game or game file (coalitions=[[...], ...])",
+    )
+    register(
+        "powergames/bayesian-v0",
+        bayesian,
+        description="a Bayesian game: types drawn every round, each agent sees its own",
+    )
     register(
         "powergames/population-bargaining-v0",
         env_factory=PopulationBargainingEnv,
