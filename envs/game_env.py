@@ -317,7 +317,27 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-class GameEnv(ParallelEnv):
+class _TextRender:
+    """``render()`` for an env whose ``_render_text()`` describes the last round (a mixin)."""
+
+    render_mode: str | None
+
+    def render(self) -> str | None:
+        """The last round as text (``"ansi"``: returned; ``"human"``: printed, returns ``None``)."""
+        if self.render_mode is None:
+            gymnasium.logger.warn("render() called without a render_mode; pass render_mode='ansi'")
+            return None
+        text = self._render_text()
+        if self.render_mode == "human":
+            print(text)
+            return None
+        return text
+
+    def _render_text(self) -> str:
+        raise NotImplementedError
+
+
+class GameEnv(_TextRender, ParallelEnv):
     """A PettingZoo ``ParallelEnv`` playing a game of :mod:`powergames.envs.games`.
 
     Agents ``"player_0"``, …, ``"player_{n-1}"`` act simultaneously with ``Discrete(k_i)`` actions;
@@ -777,21 +797,8 @@ class GameEnv(ParallelEnv):
         return a
 
     # ------------------------------------------------------------------------ rendering
-    def render(self) -> str | None:
-        """The last round as text (``"ansi"``: returned; ``"human"``: printed).
-
-        Shows the hidden state / types, which are never part of an observation.
-        """
-        if self.render_mode is None:
-            gymnasium.logger.warn("render() called without a render_mode; pass render_mode='ansi'")
-            return None
-        text = self._render_text()
-        if self.render_mode == "human":
-            print(text)
-            return None
-        return text
-
     def _render_text(self) -> str:
+        """The last round; shows the hidden state / types, which are never part of an observation."""
         name = self.metadata["name"]
         if self._last is None:
             return f"{name}: round 0/{self._episode_len}, no actions yet"

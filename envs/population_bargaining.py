@@ -34,6 +34,7 @@ import numpy as np
 from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
+from powergames.envs.game_env import _TextRender
 from powergames.envs.games._validation import as_float_array, check_positive_int
 from powergames.envs.games.population import SETTLES
 
@@ -53,7 +54,7 @@ def _fraction(name: str, value: Any, strict: bool = False) -> float:
     return x
 
 
-class PopulationBargainingEnv(ParallelEnv):
+class PopulationBargainingEnv(_TextRender, ParallelEnv):
     """Population bargaining with locality (see the module docstring).
 
     Args:
@@ -265,17 +266,6 @@ class PopulationBargainingEnv(ParallelEnv):
         return obs, rewards, terms, truncs, infos
 
     # ------------------------------------------------------------------ rendering
-    def render(self) -> str | None:
-        """The last round as text (``"ansi"``: returned; ``"human"``: printed, returns ``None``)."""
-        if self.render_mode is None:
-            gymnasium.logger.warn("render() called without a render_mode; pass render_mode='ansi'")
-            return None
-        text = self._render_text()
-        if self.render_mode == "human":
-            print(text)
-            return None
-        return text
-
     def _render_text(self) -> str:
         if self._last is None:
             return f"population bargaining: round 0/{self.max_cycles}, no actions yet"
