@@ -187,6 +187,23 @@ def sensitivity(scenario: Scenario) -> SensitivityReport:
 
 
 # ------------------------------------------------------------------------------------- plots
+def _pyplot() -> Any:
+    """``matplotlib.pyplot`` on the file-only Agg backend (imported on first use: it is slow)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(plt: Any, fig: Any, path: str | Path, dpi: int) -> Path:
+    path = Path(path)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
 def plot_tornado(report: SensitivityReport, path: str | Path, title: str = "") -> Path:
     """Tornado plot of the base-case best intervention's advantage ``A`` per input.
 
@@ -194,11 +211,7 @@ def plot_tornado(report: SensitivityReport, path: str | Path, title: str = "") -
     a grey line spans the whole range of ``A`` seen in the sweep. ``A < 0`` (left of the dashed
     line) means another intervention is best there.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     sweeps = list(report.sweeps.values())[::-1]  # widest at the top
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(sweeps) + 1.6))
     a0 = report.base_advantage
@@ -223,19 +236,12 @@ def plot_tornado(report: SensitivityReport, path: str | Path, title: str = "") -
         fontsize=8,
     )
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path, dpi=120)
 
 
 def plot_sweeps(report: SensitivityReport, path: str | Path, title: str = "") -> Path:
     """One panel per input: the three marginal values along its sweep, base value marked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     sweeps = list(report.sweeps.values())
     ncols = 4
     nrows = max(1, -(-len(sweeps) // ncols))
@@ -253,7 +259,4 @@ def plot_sweeps(report: SensitivityReport, path: str | Path, title: str = "") ->
     axes.flat[0].legend(fontsize=7)
     fig.suptitle(title or "marginal values along one-at-a-time sweeps", fontsize=10)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path, dpi=110)
