@@ -105,11 +105,6 @@ class CountDistribution:
         return f"CountDistribution(n_members={self.n_members}, n_actions={self.n_actions})"
 
 
-def _support(d: CountDistribution) -> tuple[np.ndarray, np.ndarray]:
-    nz = np.flatnonzero(d.probs)
-    return d.counts[nz], d.probs[nz]
-
-
 def _grid_index(counts: np.ndarray, base: int) -> np.ndarray:
     """Flat C-order index of the first ``k-1`` counts on the grid ``(base,)*(k-1)`` (additive in counts)."""
     k = counts.shape[-1]
