@@ -9,7 +9,9 @@ splitting into ``k−1`` sub-coalitions of ``|c_2|`` players that each copy ``π
 
 * :class:`OracleCopyingPolicy` copies the other coalition's **current** policy, read from it at every
   step (it is given the opponent's policy object, or a fixed joint). The guarantee then holds
-  exactly at every step whatever the opponent does, learning opponents included.
+  exactly at every step whatever the opponent does, learning opponents included. The opponent may
+  be bound after construction (:meth:`OracleCopyingPolicy.set_target`), e.g. to an SB3 learner's
+  policy that only exists once its model has been built.
 * :class:`EmpiricalCopyingPolicy` copies the other coalition's **observed play**: the empirical
   distribution of its last ``window`` joint actions (:class:`EmpiricalJointPolicy`; each
   sub-coalition replays one uniformly drawn past joint action of ``c_2``). Against an opponent with
@@ -118,18 +120,31 @@ def _opponent_view(value: Any, observation: Any) -> CoalitionPolicy:
 class OracleCopyingPolicy(CoalitionAgent):
     """Theorem 2's copying policy given the other coalition's current policy (the oracle form).
 
+    The opponent is read live at every call: a learning opponent's updates are followed at once.
+    It may be left unbound at construction (``opponent=None``) and bound later with
+    :meth:`set_target` — the route when the opponent's policy object is created after the
+    copier (an SB3 learner's :class:`~powergames.agents.sb3.SB3Policy` exists only once its
+    model and vectorised environment do, and the environment's other agents — the copier
+    among them — are needed to build those).
+
     Args:
         opponent: the other coalition ``c_2``: a policy object whose ``strategy(observation)`` is its
             current joint ``(k,)*|c_2|`` (any :class:`~powergames.agents.policy.Policy`, learners
             included, or a coalition agent with ``coalition_policy``), a fixed joint array, a
             :class:`~powergames.envs.games.coalitions.CoalitionPolicy`, or a sequence of these (the
-            other coalitions pooled into one ``c_2``, members in block order).
+            other coalitions pooled into one ``c_2``, members in block order); ``None`` to bind it
+            later with :meth:`set_target`.
         coalition_size: ``|c_1|``.
         k: the guarantee parameter (largest admissible when ``None``: see
             :func:`~powergames.envs.games.coalitions.max_guarantee_k`).
         leftover: the leftover members' mixed strategy ``(n_actions,)`` (uniform by default).
         opponent_observation: maps this agent's observation to the one the opponent's
             ``strategy`` is queried with (identity by default).
+
+    Raises:
+        ValueError: if the coalition is too small for ``k`` against the opponent (checked when the
+            opponent is bound and its policy can be read without an observation, else at the
+            first step).
     """
 
     def __init__(
@@ -141,26 +156,56 @@ class OracleCopyingPolicy(CoalitionAgent):
         leftover: npt.ArrayLike | None = None,
         opponent_observation: Callable[[Any], Any] | None = None,
     ) -> None:
-        self.opponents = (
-            list(opponent)
-            if isinstance(opponent, Sequence) and not isinstance(opponent, np.ndarray)
-            else [opponent]
-        )
-        if not self.opponents:
-            raise ValueError("opponent must name at least one policy")
         self.coalition_size = check_positive_int("coalition_size", coalition_size)
         self.k = k
         self.leftover = leftover
         self.opponent_observation = opponent_observation
+        self.opponents: list[Any] = []
+        if opponent is not None:
+            self.set_target(opponent)
+
+    def set_target(self, opponent: Any) -> None:
+        """Bind (or re-bind) the opponent ``c_2`` whose current policy is copied.
+
+        Args:
+            opponent: as the constructor's ``opponent`` (not ``None``). Policy objects are kept by
+                reference, so later changes to them (learning, a model attached afterwards) are
+                followed.
+
+        Raises:
+            ValueError: no opponent given, or the coalition is too small for ``k`` (when the
+                opponent's policy can be read without an observation).
+        """
+        opponents = (
+            list(opponent)
+            if isinstance(opponent, Sequence) and not isinstance(opponent, np.ndarray)
+            else [opponent]
+        )
+        if not opponents or any(o is None for o in opponents):
+            raise ValueError("opponent must name at least one policy")
+        self.opponents = opponents
         try:  # validate the sizes now where the opponents' policy can be read without an observation
             pi2 = self.opponent_policy(None)
-        except (TypeError, ValueError, AttributeError):
-            pi2 = None  # it needs a real observation: checked at the first step
+        except (TypeError, ValueError, AttributeError, IndexError):
+            pi2 = None  # it needs a real observation (or a model not attached yet): first step
         if pi2 is not None:
             coalition_copying_policy(pi2, self.coalition_size, self.k, self.leftover)
 
+    @property
+    def bound(self) -> bool:
+        """Whether an opponent has been bound."""
+        return bool(self.opponents)
+
     def opponent_policy(self, observation: Any) -> CoalitionPolicy:
-        """``π_2`` now: the opponents' current policies pooled into one."""
+        """``π_2`` now: the opponents' current policies pooled into one.
+
+        Raises:
+            ValueError: if no opponent has been bound yet.
+        """
+        if not self.opponents:
+            raise ValueError(
+                "OracleCopyingPolicy has no opponent to copy yet: bind one with set_target()"
+            )
         obs = (
             observation
             if self.opponent_observation is None

@@ -43,15 +43,20 @@ training (restored afterwards). Two runs with the same seed give identical param
 
 from __future__ import annotations
 
+import copy
 import importlib
+import os
+import pickle
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import gymnasium
 import numpy as np
 import numpy.typing as npt
 from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import VecEnv
 
 from powergames.agents.policy import Policy, as_policy, sample_action
@@ -133,13 +138,41 @@ class SB3Policy:
             else:
                 raise TypeError(f"SB3Policy needs a discrete action space, got {space}")
         self.action_shape = tuple(int(k) for k in action_shape)
+        self._cache: dict[bytes, FloatArray] = {}
+        self._cache_key: tuple[int, int] | None = None
 
     def strategy(self, observation: Any) -> FloatArray:
-        """The model's exact action distribution at ``observation``, shape ``action_shape``."""
+        """The model's exact action distribution at ``observation``, shape ``action_shape``.
+
+        Results are cached per observation until the model's parameters change (SB3 counts its
+        gradient updates in ``_n_updates``), so a copier reading a learner's strategy every step
+        costs one forward pass per distinct observation and update.
+
+        Raises:
+            ValueError: if no model is attached (a policy unpickled from a checkpoint before
+                its model was loaded).
+        """
+        if self.model is None:
+            raise ValueError("this SB3Policy has no model attached (load the model first)")
+        key = (id(self.model), int(getattr(self.model, "_n_updates", 0)))
+        if key != self._cache_key:
+            self._cache.clear()
+            self._cache_key = key
+        obs = np.asarray(observation, dtype=np.float32)
+        tag = obs.tobytes() + repr(obs.shape).encode()
+        hit = self._cache.get(tag)
+        if hit is None:
+            hit = self._distribution(obs)
+            hit.setflags(write=False)
+            if len(self._cache) < 4096:
+                self._cache[tag] = hit
+        return hit.copy()
+
+    def _distribution(self, obs: npt.NDArray[np.float32]) -> FloatArray:
         import torch as th
 
         policy = self.model.policy
-        obs_t, _ = policy.obs_to_tensor(np.asarray(observation, dtype=np.float32))
+        obs_t, _ = policy.obs_to_tensor(obs)
         with th.no_grad():
             if hasattr(policy, "get_distribution"):
                 dist = policy.get_distribution(obs_t).distribution
@@ -166,23 +199,38 @@ class SB3Policy:
     def update(self, *args: Any, **kwargs: Any) -> None:
         """SB3 models learn inside their own ``learn`` loop."""
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The model is saved with its own ``save`` (MultiAgentSB3.save_models) and re-attached.
+        state = self.__dict__.copy()
+        state["model"] = None
+        state["_cache"] = {}
+        state["_cache_key"] = None
+        return state
+
     def __repr__(self) -> str:
-        return f"SB3Policy({type(self.model).__name__}, action_shape={self.action_shape})"
+        model = type(self.model).__name__ if self.model is not None else "detached"
+        return f"SB3Policy({model}, action_shape={self.action_shape})"
 
 
 # ============================================================================ the hub
 class _Hub:
-    """Steps ``n_envs`` copies of a ParallelEnv; collects the learners' actions, plays the others."""
+    """Steps ``n_envs`` copies of a ParallelEnv; collects the learners' actions, plays the others.
+
+    ``update_others(obs, joint, rewards, next_obs, infos)`` (per copy, all dicts keyed by agent)
+    replaces the default feedback of the other agents (``update`` of each with its transition).
+    """
 
     def __init__(
         self,
         envs: Sequence[Any],
         others: dict[str, Policy],
         seed: int | None,
+        update_others: Callable[..., None] | None = None,
     ) -> None:
         self.envs = list(envs)
         self.agents = list(self.envs[0].possible_agents)
         self.others = others
+        self.update_others = update_others
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.multi = {
@@ -217,8 +265,11 @@ class _Hub:
                         action = np.atleast_1d(np.asarray(action, dtype=np.int64))
                     joint[agent] = action
             nxt, rew, term, trunc, infos = env.step(joint)
-            for agent, pol in self.others.items():
-                pol.update(obs[agent], joint[agent], rew[agent], nxt[agent], infos.get(agent))
+            if self.update_others is not None:
+                self.update_others(obs, joint, rew, nxt, infos)
+            else:
+                for agent, pol in self.others.items():
+                    pol.update(obs[agent], joint[agent], rew[agent], nxt[agent], infos.get(agent))
             self.lengths[c] += 1
             for agent in self.agents:
                 self.returns[c][agent] += float(rew[agent])
@@ -360,6 +411,34 @@ class _Aborted(Exception):
     """Raised inside a worker thread to unwind ``learn`` when another model failed."""
 
 
+class ModelBuildError(ValueError):
+    """An algorithm rejected its arguments while a model was built; ``model`` names the model."""
+
+    def __init__(self, model: str, cause: BaseException) -> None:
+        super().__init__(f"model {model!r}: {cause}")
+        self.model = model
+        self.cause = cause
+
+
+class _BoundaryCallback(BaseCallback):
+    """Reports a model's rollout start to its :class:`MultiAgentSB3` (see ``learn``'s ``on_boundary``)."""
+
+    def __init__(self, runner: MultiAgentSB3, name: str) -> None:
+        super().__init__(0)
+        self.runner = runner
+        self.name = name
+
+    def _on_step(self) -> bool:
+        return True
+
+    def _on_rollout_start(self) -> None:
+        self.runner._at_boundary(self.name)
+
+
+#: File names inside a :meth:`MultiAgentSB3.save` directory.
+STATE_FILE = "state.pkl"
+
+
 # ============================================================================ the runner
 class MultiAgentSB3:
     """SB3 models for groups of agents of a ParallelEnv, trained together (see the module docstring).
@@ -371,15 +450,24 @@ class MultiAgentSB3:
             mapping ``model name -> algorithm``.
         others: ``agent -> Policy`` (or callable ``observation -> action``) for every agent not in a
             group; uniform random play by default. May be set later with :meth:`set_policy` (e.g. a
-            copying policy that reads a learner's :meth:`policy`).
+            copying policy that reads a learner's :meth:`policy`; or give the copier here unbound
+            and bind it with :meth:`~powergames.agents.copying.OracleCopyingPolicy.set_target`).
         n_envs: environment copies stepped together.
         seed: the seed of everything (module docstring); ``None`` for an unseeded run.
         flatten_joint: present ``MultiDiscrete`` coalition actions as one ``Discrete(k**m)`` joint.
-        policy: the SB3 policy class name for every model.
+        policy: the SB3 policy class name for every model, or ``model name -> name``.
         model_kwargs: keyword arguments for every algorithm's constructor (``n_steps``,
             ``policy_kwargs`` …).
         per_model_kwargs: ``model name -> kwargs`` overriding ``model_kwargs`` for that model.
         deterministic: use deterministic torch algorithms and one intra-op thread while training.
+        update_others: optional ``(obs, joint, rewards, next_obs, infos) -> None`` called after
+            every step of every environment copy (dicts keyed by agent; ``joint`` holds every
+            agent's action) instead of the default ``update`` of each other agent with its own
+            transition — e.g. to give classic learners full-information feedback. It is pickled
+            with the runner by :meth:`save`.
+
+    Raises:
+        ModelBuildError: an algorithm rejected its keyword arguments (``.model`` names the model).
     """
 
     def __init__(
@@ -392,10 +480,11 @@ class MultiAgentSB3:
         n_envs: int = 1,
         seed: int | None = 0,
         flatten_joint: bool = True,
-        policy: str = "MlpPolicy",
+        policy: str | Mapping[str, str] = "MlpPolicy",
         model_kwargs: Mapping[str, Any] | None = None,
         per_model_kwargs: Mapping[str, Mapping[str, Any]] | None = None,
         deterministic: bool = True,
+        update_others: Callable[..., None] | None = None,
     ) -> None:
         n_envs = check_positive_int("n_envs", n_envs)
         if callable(env) and not hasattr(env, "possible_agents"):
@@ -433,28 +522,39 @@ class MultiAgentSB3:
                 continue
             fixed[a] = as_policy(others[a]) if a in others else _UniformAct(envs[0].action_space(a))
         self._lockstep = len(self.groups) > 1
-        self.hub = _Hub(envs, fixed, seed)
+        self.hub = _Hub(envs, fixed, seed, update_others)
         algos = (
             dict(algorithm)
             if isinstance(algorithm, Mapping)
             else dict.fromkeys(self.groups, algorithm)
         )
+        policies = (
+            dict(policy) if isinstance(policy, Mapping) else dict.fromkeys(self.groups, policy)
+        )
         per_model = dict(per_model_kwargs or {})
-        unknown = set(per_model) - set(self.groups)
+        unknown = (set(per_model) | set(policies)) - set(self.groups)
         if unknown:
-            raise ValueError(f"per_model_kwargs: unknown model {sorted(unknown)[0]!r}")
+            raise ValueError(f"per_model_kwargs / policy: unknown model {sorted(unknown)[0]!r}")
         kwargs_of = {n: {**(model_kwargs or {}), **per_model.get(n, {})} for n in self.groups}
         self.vec_envs: dict[str, AgentVecEnv] = {}
         self.models: dict[str, BaseAlgorithm] = {}
+        self.algorithms: dict[str, type[BaseAlgorithm]] = {}
         for i, (name, members) in enumerate(self.groups.items()):
             if name not in algos:
                 raise ValueError(f"algorithm: no entry for model {name!r}")
             cls = resolve_algorithm(algos[name])
+            self.algorithms[name] = cls
             slots = [(c, a) for c in range(n_envs) for a in members]
             venv = AgentVecEnv(self.hub, slots, flatten_joint, self, name)
             self.vec_envs[name] = venv
             model_seed = None if seed is None else seed + i
-            self.models[name] = cls(policy, venv, seed=model_seed, **kwargs_of[name])
+            try:
+                model = cls(
+                    policies.get(name, "MlpPolicy"), venv, seed=model_seed, **kwargs_of[name]
+                )
+            except (TypeError, ValueError, AssertionError) as exc:
+                raise ModelBuildError(name, exc) from exc
+            self.models[name] = model
         if seed is not None:
             self.hub.reset(seed)  # model construction may have touched nothing, but be explicit
         self._policies = {
@@ -465,7 +565,9 @@ class MultiAgentSB3:
             )
             for a in seen
         }
-        # lockstep state
+        self._init_lockstep()
+
+    def _init_lockstep(self) -> None:
         self._cond = threading.Condition()
         self._turn: str | None = None
         self._pending: dict[str, dict] = {}
@@ -473,6 +575,8 @@ class MultiAgentSB3:
         self._finished: set[str] = set()
         self._errors: dict[str, BaseException] = {}
         self._abort = False
+        self._parked: dict[str, int] = {}
+        self._on_boundary: Callable[[int], Any] | None = None
 
     @staticmethod
     def _action_shape(env: Any, agent: str) -> tuple[int, ...]:
@@ -503,46 +607,87 @@ class MultiAgentSB3:
             raise ValueError(f"unknown agent {agent!r}; agents are {self.agents}")
         self.hub.others[agent] = as_policy(policy)
 
+    def rounds(self, name: str) -> int:
+        """Environment rounds model ``name`` has played (its ``num_timesteps`` over its slots)."""
+        return int(self.models[name].num_timesteps) // self.vec_envs[name].num_envs
+
     # --------------------------------------------------------------------- learning
     def learn(
         self,
-        total_timesteps: int,
+        total_timesteps: int | Mapping[str, int],
         callback: Any = None,
+        *,
+        on_boundary: Callable[[int], Any] | None = None,
         **learn_kwargs: Any,
     ) -> MultiAgentSB3:
         """Train every model for ``total_timesteps`` of its own (SB3 counts one per sub-environment).
 
         Args:
-            total_timesteps: SB3's budget per model.
-            callback: an SB3 callback for every model, or ``model name -> callback``.
+            total_timesteps: SB3's budget per model, or ``model name -> budget`` (a
+                parameter-shared model of ``m`` agents counts ``m`` timesteps per round).
+            callback: an SB3 callback (or list of them) for every model, or
+                ``model name -> callback``.
+            on_boundary: called as ``on_boundary(rounds)`` whenever every model still learning
+                sits at the start of a rollout after the same number of environment rounds
+                (SB3's ``on_rollout_start``: the previous rollout is trained on, the next not yet
+                begun) — with a single model at each of its rollout starts. The models are in a
+                consistent state there: evaluate them, or :meth:`save` the run. Rollout lengths
+                (``n_steps``, ``train_freq``) that divide a period make every multiple of it a
+                boundary.
             **learn_kwargs: passed to every model's ``learn`` (e.g. ``reset_num_timesteps``).
         """
         import torch as th
 
-        total_timesteps = check_positive_int("total_timesteps", total_timesteps)
-        callbacks = (
-            dict(callback)
-            if isinstance(callback, Mapping)
-            else dict.fromkeys(self.groups, callback)
-        )
+        names = list(self.groups)
+        if isinstance(total_timesteps, Mapping):
+            missing = set(names) - set(total_timesteps)
+            if missing:
+                raise ValueError(f"total_timesteps: no entry for model {sorted(missing)[0]!r}")
+            totals = {n: check_positive_int("total_timesteps", total_timesteps[n]) for n in names}
+        else:
+            totals = dict.fromkeys(names, check_positive_int("total_timesteps", total_timesteps))
+        given = dict(callback) if isinstance(callback, Mapping) else dict.fromkeys(names, callback)
+        callbacks: dict[str, Any] = {}
+        for name in names:
+            cb = given.get(name)
+            if on_boundary is not None:
+                extra = [_BoundaryCallback(self, name)]
+                cb = extra if cb is None else [*(cb if isinstance(cb, list) else [cb]), *extra]
+            callbacks[name] = cb
         threads_before = th.get_num_threads()
         det_before = th.are_deterministic_algorithms_enabled()
         if self.deterministic:
             th.set_num_threads(1)
             th.use_deterministic_algorithms(True)
+        self._on_boundary = on_boundary
         try:
             if not self._lockstep:
                 (name,) = self.groups
-                self.models[name].learn(
-                    total_timesteps, callback=callbacks.get(name), **learn_kwargs
-                )
+                self.models[name].learn(totals[name], callback=callbacks[name], **learn_kwargs)
             else:
-                self._learn_lockstep(total_timesteps, callbacks, learn_kwargs)
+                self._learn_lockstep(totals, callbacks, learn_kwargs)
         finally:
+            self._on_boundary = None
             if self.deterministic:
                 th.set_num_threads(threads_before)
                 th.use_deterministic_algorithms(det_before)
         return self
+
+    def _at_boundary(self, name: str) -> None:
+        """A model's rollout start: report it (single model) or park until the coordinator
+        has seen every model (lockstep)."""
+        if self._on_boundary is None:
+            return
+        if not self._lockstep:
+            self._on_boundary(self.rounds(name))
+            return
+        with self._cond:
+            self._parked[name] = self.rounds(name)
+            self._turn = None
+            self._cond.notify_all()
+            self._cond.wait_for(lambda: self._turn == name or self._abort)
+            if self._abort:
+                raise _Aborted
 
     def _worker(self, name: str, total: int, callback: Any, kwargs: dict) -> None:
         try:
@@ -582,16 +727,17 @@ class MultiAgentSB3:
             self._cond.notify_all()
             self._cond.wait_for(lambda: self._turn is None)
 
-    def _learn_lockstep(self, total: int, callbacks: dict, kwargs: dict) -> None:
+    def _learn_lockstep(self, totals: dict, callbacks: dict, kwargs: dict) -> None:
         self._finished = set()
         self._errors = {}
         self._abort = False
         self._pending = {}
+        self._parked = {}
         self._results = None
         threads = [
             threading.Thread(
                 target=self._worker,
-                args=(name, total, callbacks.get(name), dict(kwargs)),
+                args=(name, totals[name], callbacks.get(name), dict(kwargs)),
                 name=f"sb3-{name}",
                 daemon=True,
             )
@@ -601,13 +747,23 @@ class MultiAgentSB3:
             t.start()
         try:
             while True:
+                # every model runs until it hands in its next actions, parks at a rollout start
+                # or finishes — one at a time, always in the same order
                 for name in self.groups:
-                    if name not in self._finished:
+                    if name not in self._finished and name not in self._pending:
                         self._run_turn(name)
                     if self._errors:
                         raise next(iter(self._errors.values()))
                 if len(self._finished) == len(self.groups):
                     break
+                if self._parked:
+                    active = [n for n in self.groups if n not in self._finished]
+                    if self._on_boundary is not None and all(n in self._parked for n in active):
+                        rounds = {self._parked[n] for n in active}
+                        assert len(rounds) == 1, f"models parked at different rounds {rounds}"
+                        self._on_boundary(rounds.pop())
+                    self._parked = {}
+                    continue  # the parked models go on to hand in their actions
                 actions: dict = {}
                 for name, venv in self.vec_envs.items():
                     if name in self._finished:  # done learning: keep playing its final policy
@@ -627,9 +783,109 @@ class MultiAgentSB3:
             for t in threads:
                 t.join()
 
+    # --------------------------------------------------------------------- saving
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        for key in ("_cond", "_errors", "_on_boundary", "_results", "_pending", "_parked"):
+            state.pop(key, None)
+        state["models"] = {}
+        state["_space_rng"] = {
+            name: copy.deepcopy(model.action_space.np_random.bit_generator.state)
+            for name, model in self.models.items()
+        }
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._space_rng: dict[str, Any] = {}
+        self.__dict__.update(state)
+        self._init_lockstep()
+
+    def save(self, directory: str | Path, extra: Any = None) -> Path:
+        """Save the whole run so that :meth:`load` continues it exactly.
+
+        Writes ``state.pkl`` (everything but the models: environments, the other agents, the
+        generators — the global ones of torch, NumPy and ``random`` included — and ``extra``,
+        pickled together so objects shared with it keep their identity), ``<model>.zip`` per
+        model (SB3's ``save``) and ``<model>.replay.pkl`` per off-policy model (its replay
+        buffer). Save at a rollout boundary (``learn``'s ``on_boundary``) or between ``learn``
+        calls, and continue with ``learn(..., reset_num_timesteps=False)``.
+
+        Args:
+            directory: created if needed.
+            extra: anything else to restore with the run (read back as ``loaded.extra``).
+
+        Returns:
+            ``directory``.
+        """
+        from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
+
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        for name, model in self.models.items():
+            model.save(path / f"{name}.zip")
+            if isinstance(model, OffPolicyAlgorithm):
+                model.save_replay_buffer(path / f"{name}.replay.pkl")
+        payload = {"runner": self, "extra": extra, "global_rng": _global_rng_state()}
+        with open(path / STATE_FILE, "wb") as fh:
+            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return path
+
+    @classmethod
+    def load(cls, directory: str | Path, *, device: str = "auto") -> MultiAgentSB3:
+        """A runner saved by :meth:`save`, with its models, replay buffers and generators restored.
+
+        The saved ``extra`` is available as the result's ``extra`` attribute. Only load files you
+        wrote yourself (this unpickles them).
+        """
+        from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
+
+        path = Path(directory)
+        with open(path / STATE_FILE, "rb") as fh:
+            payload = pickle.load(fh)  # noqa: S301 - the caller's own checkpoint
+        runner: MultiAgentSB3 = payload["runner"]
+        for name, algo in runner.algorithms.items():
+            model = algo.load(
+                path / f"{name}.zip", env=runner.vec_envs[name], device=device, force_reset=False
+            )
+            if isinstance(model, OffPolicyAlgorithm):
+                model.load_replay_buffer(path / f"{name}.replay.pkl")
+            space_rng = runner._space_rng.get(name)
+            if space_rng is not None:
+                model.action_space.np_random.bit_generator.state = space_rng
+            runner.models[name] = model
+        for agent, pol in runner._policies.items():
+            pol.model = runner.models[next(n for n, m in runner.groups.items() if agent in m)]
+        _set_global_rng_state(payload["global_rng"])  # loading reseeded them (set_random_seed)
+        runner.extra = payload["extra"]
+        return runner
+
     def __repr__(self) -> str:
         models = ", ".join(f"{n}: {type(m).__name__}" for n, m in self.models.items())
         return f"MultiAgentSB3({models}; others={sorted(self.hub.others)})"
+
+
+def _global_rng_state() -> dict[str, Any]:
+    import random
+
+    import torch as th
+
+    return {
+        "torch": th.get_rng_state(),
+        "numpy": np.random.get_state(),  # noqa: NPY002 - SB3 draws minibatches and ε from it
+        "python": random.getstate(),
+    }
+
+
+def _set_global_rng_state(state: Mapping[str, Any]) -> None:
+    import random
+
+    import torch as th
+
+    th.set_rng_state(state["torch"])
+    np.random.set_state(state["numpy"])  # noqa: NPY002 - SB3 draws minibatches and ε from it
+    random.setstate(state["python"])
 
 
 class _UniformAct:

@@ -10,13 +10,19 @@ kind                      family   what it is
 ``mixed``                 fixed    a fixed ``strategy`` (joint for a coalition; per type)
 ``majority``              fixed    Theorem 1: one uniform action, every member plays it
 ``copying``               fixed    Theorem 2: sub-coalitions copy ``target``'s current strategy
+                                   (:class:`~powergames.agents.copying.OracleCopyingPolicy`)
 ``empirical_copying``     learner  Theorem 2 copying ``target``'s last ``window`` observed actions
 ``regret_matching``       learner  regret matching (``plus: true`` for RM+)
 ``hedge``                 learner  Hedge / Exp3
 ``fictitious_play``       learner  fictitious play
 ``best_response``         learner  best-response dynamics
-``ppo``, ``a2c``          sb3      Stable-Baselines3 learners; ``params`` are SB3's arguments
+``ppo``, ``a2c``, ``dqn``  sb3     Stable-Baselines3 learners; ``params`` are SB3's arguments
 ========================  =======  ==========================================================
+
+SB3 learners are driven by :class:`powergames.agents.sb3.MultiAgentSB3`: each entry is an
+independent learner (one model; several learn in lockstep), and entries naming the same
+``shared`` group are played by one parameter-shared model. ``params.policy`` names the SB3 policy
+class (``MlpPolicy`` by default); every other key is the algorithm's keyword argument.
 
 Classic learners also take ``feedback``: ``sampled`` (learn from the realised reward, the
 default) or ``full`` (each step, observe the exact expected payoff of every action against the
@@ -231,28 +237,52 @@ def _fixed_majority(spec: AgentSpec, params: dict[str, Any]) -> Any:
     return MajorityPolicy(len(spec.seats), int(k))
 
 
-def _copying(spec: AgentSpec, params: dict[str, Any]) -> Any:
-    from powergames.training.policies import CopyingPolicy
+def copy_targets(spec: AgentSpec, target: Any) -> list[int]:
+    """The agent indices a copying agent copies: ``target`` (an index or a list), or every other
+    agent when ``None``.
 
-    return CopyingPolicy(
-        spec,
-        target=params.get("target"),
-        leftover=params.get("leftover"),
-        k=params.get("k"),
+    Raises:
+        ValueError: a target that is not another agent's index.
+    """
+    if target is None:
+        return [s.index for s in spec.all_specs if s.index != spec.index]
+    targets = [target] if isinstance(target, int) else list(target)
+    for t in targets:
+        if (
+            isinstance(t, bool)
+            or not isinstance(t, int)
+            or not 0 <= t < len(spec.all_specs)
+            or t == spec.index
+        ):
+            raise ValueError(f"target must name other agents by index, got {target!r}")
+    return targets
+
+
+def _copying(spec: AgentSpec, params: dict[str, Any]) -> Any:
+    """Theorem 2's oracle copier, unbound: the runner binds its targets' policies
+    (:meth:`~powergames.agents.copying.OracleCopyingPolicy.set_target`) once they exist."""
+    from powergames.agents.copying import OracleCopyingPolicy
+    from powergames.envs.games.coalitions import IndependentPolicy, coalition_copying_policy
+
+    targets = copy_targets(spec, params.get("target"))
+    n_opp = sum(len(spec.all_specs[t].seats) for t in targets)
+    k_a = spec.n_actions[0] if isinstance(spec.n_actions, tuple) else int(spec.n_actions)
+    leftover = params.get("leftover")
+    leftover = None if leftover is None else np.asarray(leftover, dtype=np.float64)
+    # the sizes (and k, leftover) are known now: check them before any target exists
+    coalition_copying_policy(
+        IndependentPolicy(n_opp, np.full(k_a, 1.0 / k_a)),
+        len(spec.seats),
+        params.get("k"),
+        leftover,
     )
+    return OracleCopyingPolicy(None, len(spec.seats), k=params.get("k"), leftover=leftover)
 
 
 def _empirical_copying(spec: AgentSpec, params: dict[str, Any]) -> Any:
     from powergames.agents.copying import EmpiricalCopyingPolicy
 
-    target = params.get("target")
-    if target is None:
-        targets = [s.index for s in spec.all_specs if s.index != spec.index]
-    else:
-        targets = [target] if isinstance(target, int) else list(target)
-    for t in targets:
-        if not isinstance(t, int) or not 0 <= t < len(spec.all_specs) or t == spec.index:
-            raise ValueError(f"target must name other agents by index, got {target!r}")
+    targets = copy_targets(spec, params.get("target"))
     seats = sorted(s for t in targets for s in spec.all_specs[t].seats)
     k = spec.n_actions[0] if isinstance(spec.n_actions, tuple) else int(spec.n_actions)
     return EmpiricalCopyingPolicy(
@@ -267,9 +297,9 @@ def _empirical_copying(spec: AgentSpec, params: dict[str, Any]) -> Any:
 
 
 def _sb3_class(name: str) -> Any:
-    import stable_baselines3
+    from powergames.agents.sb3 import resolve_algorithm
 
-    return getattr(stable_baselines3, name)
+    return resolve_algorithm(name)
 
 
 def _sb3_kind(name: str, cls_name: str, doc: str) -> AgentKind:
@@ -315,6 +345,7 @@ AGENT_KINDS: dict[str, AgentKind] = {
     ),
     "ppo": _sb3_kind("ppo", "PPO", "Stable-Baselines3 PPO"),
     "a2c": _sb3_kind("a2c", "A2C", "Stable-Baselines3 A2C"),
+    "dqn": _sb3_kind("dqn", "DQN", "Stable-Baselines3 DQN (greedy strategy in evaluations)"),
 }  # fmt: skip
 
 
@@ -345,7 +376,7 @@ def check_experiment(exp: ExperimentConfig, prefix: str = "") -> None:
         raise ConfigError(
             f"{prefix}env.id: unknown environment {exp.env.id!r} (registered: {', '.join(known)})"
         )
-    n_sb3 = 0
+    groups: dict[str, int] = {}  # shared group -> its first agent
     for i, agent in enumerate(exp.agents):
         where = f"{prefix}agents[{i}]"
         kind = agent_kind(agent.kind, f"{where}.kind")
@@ -363,12 +394,32 @@ def check_experiment(exp: ExperimentConfig, prefix: str = "") -> None:
             raise ConfigError(
                 f"{where}.params.feedback: must be 'sampled' or 'full', got {agent.params['feedback']!r}"
             )
-        if kind.family == "sb3":
-            n_sb3 += 1
-            n_steps = agent.params.get("n_steps", _sb3_default(kind, "n_steps"))
-            if isinstance(n_steps, int) and n_steps > 0 and exp.eval.every % n_steps:
+        if agent.shared is not None and kind.family != "sb3":
+            raise ConfigError(
+                f"{where}.shared: parameter sharing is for SB3 learners only, not {agent.kind!r}"
+            )
+        params = agent.params
+        if agent.shared is not None and agent.shared in groups:
+            first = groups[agent.shared]
+            ref = exp.agents[first]
+            if agent.kind != ref.kind:
                 raise ConfigError(
-                    f"{prefix}eval.every: must be a multiple of agents[{i}].params.n_steps = {n_steps} "
+                    f"{where}.kind: agents sharing the model {agent.shared!r} need one kind; "
+                    f"agents[{first}] is {ref.kind!r}, got {agent.kind!r}"
+                )
+            if params and params != ref.params:
+                raise ConfigError(
+                    f"{where}.params: agents sharing the model {agent.shared!r} take their params "
+                    f"from agents[{first}]; leave them empty or repeat them exactly"
+                )
+            params = ref.params
+        elif agent.shared is not None:
+            groups[agent.shared] = i
+        if kind.family == "sb3":
+            key, length = rollout_length(kind, params, f"{where}.params")
+            if exp.eval.every % length:
+                raise ConfigError(
+                    f"{prefix}eval.every: must be a multiple of agents[{i}].params.{key} = {length} "
                     f"(SB3 learners evaluate and checkpoint at rollout boundaries), got {exp.eval.every}"
                 )
         if len(set(agent.seats)) != len(agent.seats) or any(s < 0 for s in agent.seats):
@@ -381,11 +432,6 @@ def check_experiment(exp: ExperimentConfig, prefix: str = "") -> None:
             and not isinstance(agent.params["policy"], str)
         ):
             raise ConfigError(f"{where}.params.policy: expected a policy name like MlpPolicy")
-    if n_sb3 > 1:
-        raise ConfigError(
-            f"{prefix}agents: at most one SB3 learner per run (it drives the environment through "
-            f"its own learn loop); got {n_sb3}"
-        )
     seats = sorted(s for a in exp.agents for s in a.seats)
     if len(seats) != len(set(seats)):
         dup = next(s for s in seats if seats.count(s) > 1)
@@ -400,6 +446,31 @@ def _sb3_default(kind: AgentKind, param: str) -> Any:
     sig = inspect.signature(_sb3_class(kind.factory).__init__)
     p = sig.parameters.get(param)
     return None if p is None else p.default
+
+
+def rollout_length(kind: AgentKind, params: Mapping[str, Any], where: str) -> tuple[str, int]:
+    """The environment rounds of one SB3 rollout: ``n_steps`` (on-policy) or ``train_freq``
+    (off-policy, in steps), with the parameter's name.
+
+    Raises:
+        ConfigError: a non-positive length, or an off-policy ``train_freq`` counted in episodes
+            (rollout boundaries must fall on fixed steps for evaluations and checkpoints).
+    """
+    from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
+
+    on_policy = issubclass(_sb3_class(kind.factory), OnPolicyAlgorithm)
+    key = "n_steps" if on_policy else "train_freq"
+    value = params.get(key, _sb3_default(kind, key))
+    if isinstance(value, list | tuple):
+        if len(value) != 2 or str(value[1]) != "step":
+            raise ConfigError(
+                f"{where}.{key}: give the rollout length in steps (an integer or [n, step]); "
+                f"got {value!r}"
+            )
+        value = value[0]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}.{key}: expected a positive integer, got {value!r}")
+    return key, int(value)
 
 
 def check_seats(exp: ExperimentConfig, n_players: int, prefix: str = "") -> None:

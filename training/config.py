@@ -199,6 +199,14 @@ class AgentConfig(_Strict):
     """Keyword arguments of the agent kind (hyper-parameters), checked against its signature."""
     name: str | None = None
     """A label for tables and plots; defaults to ``<kind>[seats]``."""
+    shared: str | None = Field(default=None, min_length=1)
+    """SB3 learners only — parameter sharing: every agent entry naming the same ``shared`` group
+    is played by ONE model (one network, trained on all their experience; SB3's parameter-shared
+    mode). The entries need the same ``kind`` and identical observation/action spaces; the first
+    entry's ``params`` configure the model (the others leave ``params`` empty or repeat them
+    exactly). SB3 entries without ``shared`` are independent learners, one model each, all
+    learning in lockstep. Example: ``{kind: ppo, seats: [0], shared: crowd, params: {n_steps:
+    256}}`` and ``{kind: ppo, seats: [1], shared: crowd}``."""
 
 
 class EvalConfig(_Strict):

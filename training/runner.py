@@ -6,17 +6,22 @@ Two drivers share the evaluator callbacks, the run directory and the checkpoints
   the PettingZoo environment, feeds each learner its transition (``update``; or, with
   ``feedback: full``, the exact payoff of every action through ``observe``), and fires
   :class:`~powergames.training.evaluators.EvalCallback` (``on_step``) after every step.
-* **sb3** — one Stable-Baselines3 learner: the other agents are folded into a single-agent
-  Gymnasium view (:class:`LearnerEnv`, which also feeds *their* transitions to them) and the SB3
-  model keeps its own ``learn`` machinery; the same callback runs inside ``learn`` (evaluation at
-  rollout boundaries, so checkpoints are exact).
+* **sb3** — Stable-Baselines3 learners, through :class:`powergames.agents.sb3.MultiAgentSB3`:
+  one model per independent learner (several learn in lockstep) and one per ``shared`` group
+  (parameter sharing); PPO, A2C and DQN. Every model keeps SB3's own ``learn`` machinery; the
+  other agents play inside the environment hub, which feeds them their transitions (the same
+  ``learn_from`` as the native loop). The same callback runs at the rollout boundaries common to
+  every model (``MultiAgentSB3.learn``'s ``on_boundary``), so evaluations and checkpoints are
+  taken where each model sits between a policy update and its next rollout — an exact state.
 
 Determinism and resume: every random stream (environment, agents' draws, torch, NumPy's global
 generator used by SB3's minibatches, evaluation samples) derives from the config's seed; the
 state at every evaluation is checkpointed (learners and environment pickled together, SB3 models
-through ``save``/``load``, all RNG states including ``bit_generator.state``), so a run killed at
-any instant and resumed with ``--resume`` produces the same ``metrics.csv`` as an uninterrupted
-run, every evaluation step exactly once.
+through ``save``/``load`` with their replay buffers, all RNG states including
+``bit_generator.state``), so a run killed at any instant and resumed with ``--resume`` produces
+the same ``metrics.csv`` as an uninterrupted run, every evaluation step exactly once. The SB3
+driver seeds the models, the environment and the other agents' draws from the seed's torch
+stream (``MultiAgentSB3(seed=…)``).
 """
 
 from __future__ import annotations
@@ -71,7 +76,8 @@ from powergames.training.rundir import (
 )
 
 #: Format version of checkpoints (bumped when their content changes).
-CHECKPOINT_VERSION = 1
+#: 2: SB3 runs are saved by ``MultiAgentSB3.save``; copying agents are the agents' oracle copier.
+CHECKPOINT_VERSION = 2
 
 EVAL_SEED_TAG = 0xE7A1
 
@@ -156,6 +162,8 @@ class Agents:
     families: list[str]
     feedback: list[str]
     vector_action: list[bool] = field(default_factory=list)
+    targets: dict[int, list[int]] = field(default_factory=dict)
+    """For each oracle-copying agent, the agents whose current policies it copies."""
 
     def policy(self, i: int) -> Any:
         return self.policies[i]
@@ -170,13 +178,30 @@ class Agents:
         return self.names.index(name)
 
     def attach(self) -> None:
-        """(Re)connect specs and cross-agent references after building or unpickling."""
+        """(Re)connect the specs to each other after building or unpickling."""
         for spec in self.specs:
             spec.resolve = self.policy
             spec.all_specs = self.specs
-        for pol in self.policies:
-            if hasattr(pol, "_resolve"):
-                pol._resolve = self.policy
+
+    @property
+    def sb3(self) -> list[int]:
+        """The indices of the SB3 learners."""
+        return [i for i, f in enumerate(self.families) if f == "sb3"]
+
+    def bind_targets(self, prefix: str = "") -> None:
+        """Bind each copying agent to its targets' policies once they all exist.
+
+        Raises:
+            ConfigError: the copier cannot copy them (sizes, ``k``), naming its params.
+        """
+        for i, targets in self.targets.items():
+            pol = self.policies[i]
+            if pol.bound or any(self.policies[t] is None for t in targets):
+                continue
+            try:
+                pol.set_target([self.policies[t] for t in targets])
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"{prefix}agents[{i}].params: {exc}") from None
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -214,8 +239,9 @@ def build_env(exp: ExperimentConfig, prefix: str = "") -> tuple[Any, list[list[i
 
 
 def build_agents(exp: ExperimentConfig, env: Any, prefix: str = "") -> Agents:
-    """Construct every agent (SB3 models are attached later by the SB3 driver)."""
-    from powergames.training.policies import SB3Policy
+    """Construct every agent; SB3 learners' places stay ``None`` until the SB3 driver builds
+    their models (copiers of them are bound then)."""
+    from powergames.training.builders import copy_targets
 
     game = game_of(env)
     ks = actions_of(game)
@@ -248,11 +274,11 @@ def build_agents(exp: ExperimentConfig, env: Any, prefix: str = "") -> Agents:
         params = dict(cfg.params)
         feedback.append(str(params.pop("feedback", "sampled")) if kind.family == "learner" else "")
         if kind.family == "sb3":
-            shape = (spec.n_actions,) if isinstance(spec.n_actions, int) else spec.n_actions
-            policies[i] = SB3Policy(shape)
             continue
         try:
             policies[i] = kind.factory(spec, params)
+            if cfg.kind == "copying":
+                agents.targets[i] = copy_targets(spec, params.get("target"))
         except ConfigError as exc:
             raise ConfigError(f"{prefix}agents[{i}].{exc}") from None
         except (TypeError, ValueError) as exc:
@@ -262,6 +288,7 @@ def build_agents(exp: ExperimentConfig, env: Any, prefix: str = "") -> Agents:
                 f"{prefix}agents[{i}].params.feedback: full information needs one agent per seat"
             )
     agents.attach()
+    agents.bind_targets(prefix)
     return agents
 
 
@@ -375,12 +402,12 @@ def learn_from(
     rewards: Mapping[str, float],
     next_obs: Mapping[str, Any],
     infos: Mapping[str, Any],
-    skip: int | None = None,
+    skip: Sequence[int] = (),
 ) -> None:
-    """Feed one transition to every agent except ``skip`` (sampled ``update`` or full ``observe``)."""
-    full = [i for i, f in enumerate(agents.feedback) if f == "full" and i != skip]
+    """Feed one transition to every agent not in ``skip`` (sampled ``update`` or full ``observe``)."""
+    full = [i for i, f in enumerate(agents.feedback) if f == "full" and i not in skip]
     for i, (name, pol) in enumerate(zip(agents.names, agents.policies)):
-        if i == skip or i in full:
+        if i in skip or i in full:
             continue
         pol.update(obs[name], actions[name], rewards[name], next_obs[name], infos.get(name))
     if full:
@@ -397,74 +424,26 @@ def learn_from(
             agents.policies[i].observe(values[i])
 
 
-class LearnerEnv(gymnasium.Env):
-    """The single-agent Gymnasium view for one SB3 learner: the other agents are part of the env.
+class FeedOthers:
+    """The SB3 hub's feedback to the agents that are not SB3 learners: :func:`learn_from` (sampled
+    ``update`` or full-information ``observe``) — picklable, so it is saved with the run."""
 
-    ``step(action)`` has the other agents act (their draws from the view's own generator), steps
-    the multi-agent environment, feeds the others their transitions, and returns the learner's
-    observation and reward. Episodes end when the multi-agent episode ends.
-
-    Args:
-        env: the PettingZoo ``ParallelEnv``.
-        agents: all agents of the run.
-        learner: the index of the SB3 agent.
-        game: the game (for full-information feedback of the others).
-    """
-
-    metadata = {"render_modes": []}
-
-    def __init__(self, env: Any, agents: Agents, learner: int, game: Any) -> None:
-        super().__init__()
-        self.env = env
+    def __init__(self, agents: Agents, game: Any, env: Any) -> None:
         self.agents = agents
-        self.learner = learner
         self.game = game
-        self.name = agents.names[learner]
-        self.observation_space = env.observation_space(self.name)
-        self.action_space = env.action_space(self.name)
-        self.rng = np.random.default_rng(0)
-        self._obs: dict[str, Any] = {}
+        self.env = env
 
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[Any, dict[str, Any]]:
-        if seed is not None:
-            self.rng = np.random.default_rng([seed, 0x0A6E])
-        obs, infos = self.env.reset(seed=seed, options=options)
-        self._obs = obs
-        return obs[self.name], dict(infos.get(self.name, {}))
-
-    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
-        obs = self._obs
-        actions = {}
-        for i, (name, pol) in enumerate(zip(self.agents.names, self.agents.policies)):
-            if i == self.learner:
-                a = np.asarray(action)
-                actions[name] = int(a) if a.ndim == 0 else a.astype(np.int64).reshape(-1)
-            else:
-                actions[name] = pol.act(obs[name], self.rng)
-        next_obs, rewards, terms, truncs, infos = self.env.step(
-            {name: self.agents.env_action(i, a) for i, (name, a) in enumerate(actions.items())}
-        )
+    def __call__(
+        self,
+        obs: Mapping[str, Any],
+        actions: Mapping[str, Any],
+        rewards: Mapping[str, float],
+        next_obs: Mapping[str, Any],
+        infos: Mapping[str, Any],
+    ) -> None:
+        agents = self.agents
         learn_from(
-            self.agents,
-            self.game,
-            self.env,
-            obs,
-            actions,
-            rewards,
-            next_obs,
-            infos,
-            skip=self.learner,
-        )
-        self._obs = next_obs
-        name = self.name
-        return (
-            next_obs[name],
-            float(rewards[name]),
-            bool(terms[name]),
-            bool(truncs[name]),
-            dict(infos.get(name, {})),
+            agents, self.game, self.env, obs, actions, rewards, next_obs, infos, skip=agents.sb3
         )
 
 
@@ -637,7 +616,6 @@ def run_experiment(
     game = game_of(env)
     agents = build_agents(exp, env, prefix)
     evaluators, notes = build_evaluators(exp, game, coalitions)
-    sb3_index = next((i for i, f in enumerate(agents.families) if f == "sb3"), None)
 
     # ---- resume point
     checkpoints = rd.checkpoints
@@ -678,11 +656,11 @@ def run_experiment(
         return make_context(state["agents"], state["env"], game, coalitions, streams.eval_rng(step))
 
     try:
-        if sb3_index is None:
+        if not agents.sb3:
             _run_native(exp, rd, streams, state, game, evaluators, logger, latest, bar, context)
         else:
             _run_sb3(
-                exp, rd, streams, state, game, evaluators, logger, latest, bar, context, sb3_index
+                exp, rd, streams, state, game, evaluators, logger, latest, bar, context, prefix
             )
     finally:
         bar.close()
@@ -796,6 +774,101 @@ def _check_snapshot(snap: Mapping[str, Any], rd: RunDir) -> None:
         )
 
 
+def sb3_groups(exp: ExperimentConfig, agents: Agents) -> dict[str, list[int]]:
+    """The SB3 models of a run: ``model name -> agent indices`` (config order).
+
+    An independent learner's model is named after the environment agent it plays
+    (``player_0``, ``coalition_1``); a parameter-shared group's model is ``shared_<group>``.
+    """
+    groups: dict[str, list[int]] = {}
+    for i in agents.sb3:
+        shared = exp.agents[i].shared
+        groups.setdefault(agents.names[i] if shared is None else f"shared_{shared}", []).append(i)
+    return groups
+
+
+def build_sb3(
+    exp: ExperimentConfig,
+    agents: Agents,
+    env: Any,
+    game: Any,
+    seed: int,
+    prefix: str = "",
+) -> Any:
+    """The :class:`~powergames.agents.sb3.MultiAgentSB3` of a run (models built, not trained);
+    the learners' :class:`~powergames.agents.sb3.SB3Policy` faces are put in ``agents`` and the
+    copiers of them bound.
+
+    Raises:
+        ConfigError: naming the agent entry whose SB3 parameters or spaces do not fit.
+    """
+    from powergames.agents.sb3 import ModelBuildError, MultiAgentSB3
+
+    groups = sb3_groups(exp, agents)
+    for indices in groups.values():
+        first = indices[0]
+        for j in indices[1:]:
+            a, b = agents.names[first], agents.names[j]
+            if env.observation_space(a) != env.observation_space(b) or env.action_space(
+                a
+            ) != env.action_space(b):
+                raise ConfigError(
+                    f"{prefix}agents[{j}].shared: agents sharing a model need identical observation "
+                    f"and action spaces; agents[{j}] differs from agents[{first}]"
+                )
+    algorithms, policy_names, kwargs = {}, {}, {}
+    for name, indices in groups.items():
+        cfg = exp.agents[indices[0]]
+        params = dict(cfg.params)
+        policy_names[name] = params.pop("policy", "MlpPolicy")
+        if isinstance(params.get("train_freq"), list):  # YAML has no tuples; SB3 wants (n, "step")
+            params["train_freq"] = tuple(params["train_freq"])
+        kwargs[name] = {"device": "cpu", "verbose": 0, **params}
+        algorithms[name] = agent_kind(cfg.kind).factory
+    learners = {i for indices in groups.values() for i in indices}
+    others = {
+        agents.names[i]: agents.policies[i] for i in range(len(agents.names)) if i not in learners
+    }
+    try:
+        multi = MultiAgentSB3(
+            env,
+            {name: [agents.names[i] for i in indices] for name, indices in groups.items()},
+            algorithms,
+            others=others,
+            seed=seed,
+            policy=policy_names,
+            per_model_kwargs=kwargs,
+            update_others=FeedOthers(agents, game, env),
+        )
+    except ModelBuildError as exc:
+        first = groups[exc.model][0]
+        msg = str(exc.cause).splitlines()[0] if str(exc.cause) else type(exc.cause).__name__
+        raise ConfigError(f"{prefix}agents[{first}].params: {msg}") from None
+    for indices in groups.values():
+        for i in indices:
+            agents.policies[i] = multi.policy(agents.names[i])
+    agents.bind_targets(prefix)
+    return multi
+
+
+def _load_sb3(path: Path, rd: RunDir) -> tuple[Any, dict[str, Any]]:
+    """A checkpoint of the SB3 driver: the runner (models loaded) and the saved extras."""
+    from powergames.agents.sb3 import MultiAgentSB3
+
+    try:
+        multi = MultiAgentSB3.load(path, device="cpu")
+    except (KeyError, ModuleNotFoundError, AttributeError, FileNotFoundError):
+        multi = None
+    extra = getattr(multi, "extra", None)
+    if not isinstance(extra, dict):
+        raise ValueError(
+            f"{rd.path}: checkpoint format is not {CHECKPOINT_VERSION}; "
+            "start the run again with --overwrite"
+        )
+    _check_snapshot(extra, rd)
+    return multi, extra
+
+
 def _run_sb3(
     exp: ExperimentConfig,
     rd: RunDir,
@@ -807,56 +880,28 @@ def _run_sb3(
     latest: Any,
     bar: Progress,
     context: Callable[[int], EvalContext],
-    learner: int,
+    prefix: str = "",
 ) -> None:
-    from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+    from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.logger import Logger
-    from stable_baselines3.common.vec_env import DummyVecEnv
-
-    cfg = exp.agents[learner]
-    kind = agent_kind(cfg.kind)
-    import stable_baselines3
-
-    algo = getattr(stable_baselines3, kind.factory)
-    params = dict(cfg.params)
-    policy_name = params.pop("policy", "MlpPolicy")
 
     if latest is not None:
-        snap = _unpickle(latest[1] / "state.pkl")
-        _check_snapshot(snap, rd)
-        view: LearnerEnv = snap["view"]
-        vec = DummyVecEnv([lambda: view])
-        model = algo.load(latest[1] / "model.zip", env=vec, device="cpu", force_reset=False)
-        _set_rng_state(snap["rng_state"])
-        model.action_space.np_random.bit_generator.state = snap["action_space_rng"]
-        step = int(model.num_timesteps)
+        multi, extra = _load_sb3(latest[1], rd)
+        agents = extra["agents"]
+        step = int(extra["step"])
     else:
-        view = LearnerEnv(state["env"], state["agents"], learner, game)
-        vec = DummyVecEnv([lambda: view])
-        try:
-            model = algo(
-                policy_name, vec, seed=streams.torch_seed, device="cpu", verbose=0, **params
-            )
-        except (TypeError, ValueError, AssertionError) as exc:
-            raise ConfigError(f"agents[{learner}].params: {exc}") from None
+        agents = state["agents"]
+        multi = build_sb3(exp, agents, state["env"], game, streams.torch_seed, prefix)
         step = 0
-    model.set_logger(Logger(None, []))
-    agents = view.agents
-    state["agents"], state["env"] = agents, view.env
-    agents.policies[learner].model = model
+    for model in multi.models.values():
+        model.set_logger(Logger(None, []))
+    state["agents"], state["env"] = agents, multi.hub.envs[0]
+    names = list(multi.groups)
 
     def after_eval(s: int, metrics: Mapping[str, float]) -> None:
         stage = rd.checkpoints.staging(s)
-        model.save(stage / "model.zip")
-        snap = {
-            "version": CHECKPOINT_VERSION,
-            "driver": "sb3",
-            "step": s,
-            "view": view,
-            "rng_state": _rng_state(),
-            "action_space_rng": copy.deepcopy(model.action_space.np_random.bit_generator.state),
-        }
-        _pickle(stage / "state.pkl", snap)
+        extra = {"version": CHECKPOINT_VERSION, "driver": "sb3", "step": s, "agents": agents}
+        multi.save(stage, extra=extra)
         rd.checkpoints.publish(s, stage, {"rows": len(logger.table.rows)})
 
     class _Bar(BaseCallback):
@@ -864,17 +909,28 @@ def _run_sb3(
             bar.advance()
             return True
 
+    clock = _Clock(state["env"], logger, step)
     callback = EvalCallback(
         evaluators, context, exp.eval.every, logger, mode="rollout", after_eval=after_eval,
         first_step=step if latest is not None else -1,
     )  # fmt: skip
+    callback.init_callback(clock)
+    callback.on_training_start({}, {})
+
+    def on_boundary(rounds: int) -> None:
+        clock.num_timesteps = rounds
+        callback.on_rollout_start()
+
     remaining = exp.budget - step
     if remaining > 0:
-        model.learn(
-            total_timesteps=remaining,
-            callback=CallbackList([callback, _Bar()]),
+        multi.learn(
+            {name: remaining * multi.vec_envs[name].num_envs for name in names},
+            callback={names[0]: _Bar()},
+            on_boundary=on_boundary,
             reset_num_timesteps=latest is None,
         )
+    clock.num_timesteps = multi.rounds(names[0])
+    callback.on_training_end()
 
 
 # ------------------------------------------------------------------------------------- eval
@@ -911,18 +967,13 @@ def evaluate_run(run_dir: str | Path, samples: int | None = None) -> dict[str, A
     streams = Streams.from_seed(exp.seed)
     env, coalitions = build_env(exp)
     game = game_of(env)
-    snap = _unpickle(path / "state.pkl")
-    _check_snapshot(snap, rd)
-    if snap["driver"] == "native":
-        env, agents = snap["env"], snap["agents"]
+    if any(agent_kind(a.kind).family == "sb3" for a in exp.agents):
+        multi, extra = _load_sb3(path, rd)
+        env, agents = multi.hub.envs[0], extra["agents"]
     else:
-        import stable_baselines3
-
-        view = snap["view"]
-        env, agents = view.env, view.agents
-        learner = next(i for i, f in enumerate(agents.families) if f == "sb3")
-        algo = getattr(stable_baselines3, agent_kind(exp.agents[learner].kind).factory)
-        agents.policies[learner].model = algo.load(path / "model.zip", device="cpu")
+        snap = _unpickle(path / "state.pkl")
+        _check_snapshot(snap, rd)
+        env, agents = snap["env"], snap["agents"]
     evaluators, notes = build_evaluators(exp, game, coalitions)
     ctx = make_context(agents, env, game, coalitions, streams.eval_rng(step))
     from powergames.training.evaluators import run_evaluators
@@ -1203,7 +1254,7 @@ def _run_parallel(
 
 __all__ = [
     "Agents",
-    "LearnerEnv",
+    "FeedOthers",
     "PowerEvaluator",
     "RunLogger",
     "RunResult",
