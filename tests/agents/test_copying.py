@@ -275,3 +275,39 @@ def test_empirical_copying_in_the_repeated_game_env():
         checkpoints[1]
     ) - _t_half_width(checkpoints[1])
     assert oracle[:, 0].min() >= guarantee - TOL
+
+
+def test_oracle_copier_binds_its_target_later_and_follows_it():
+    game = random_symmetric_unit_sum_game(4, 2, 1, np.random.default_rng(3))
+    copier = OracleCopyingPolicy(None, 3)  # c_2 = player 3, bound later: k = 4
+    assert not copier.bound
+    with pytest.raises(ValueError, match="set_target"):
+        copier.act(None, np.random.default_rng(0))
+    target = MixedPolicyStub(np.array([0.9, 0.1]))
+    copier.set_target(target)
+    assert copier.bound
+    for pi2 in ([0.9, 0.1], [0.2, 0.8]):  # the copier reads the target live
+        target.p = np.array(pi2)
+        values = coalition_values(game, [[0, 1, 2], [3]], [copier.coalition_policy(None), target.p])
+        assert values[0, 0] >= 3 / 4 - TOL
+        np.testing.assert_allclose(copier.strategy(None).sum(axis=(1, 2)), pi2)
+    with pytest.raises(ValueError, match="too small"):
+        OracleCopyingPolicy(None, 1).set_target(UniformPolicy((2, 2)))
+    with pytest.raises(ValueError, match="at least one"):
+        copier.set_target([])
+
+
+class MixedPolicyStub:
+    """A policy whose strategy can be changed in place (a stand-in for a learner)."""
+
+    def __init__(self, p):
+        self.p = p
+
+    def strategy(self, observation):
+        return self.p
+
+    def act(self, observation, rng):
+        return int(rng.choice(len(self.p), p=self.p))
+
+    def update(self, *args):
+        pass

@@ -15,6 +15,8 @@ from powergames.agents.fixed import UniformPolicy
 from powergames.agents.profile import current_joint_policies, current_profile
 from powergames.agents.sb3 import (
     AgentVecEnv,
+    ModelBuildError,
+    MultiAgentSB3,
     SB3Policy,
     independent,
     parameter_shared,
@@ -229,3 +231,57 @@ def test_classic_learners_among_the_others_learn_alongside():
     # one update per env step: 2 copies × (160 / 2 model steps per vec step)
     assert hedge.iterations == runner.models["player_0"].num_timesteps
     assert runner.policy("player_1") is hedge
+
+
+def _boundary_runner(seed=4):
+    return independent(
+        lambda: GameEnv(matching_pennies(), max_cycles=4),
+        algorithm={"player_0": "PPO", "player_1": "DQN"},
+        seed=seed,
+        per_model_kwargs={
+            "player_0": dict(
+                n_steps=32, batch_size=32, n_epochs=2, policy_kwargs=dict(net_arch=[8])
+            ),
+            "player_1": dict(
+                train_freq=8, learning_starts=16, buffer_size=500, policy_kwargs=dict(net_arch=[8])
+            ),
+        },
+    )
+
+
+def test_rollout_boundaries_and_save_load_continue_exactly(tmp_path):
+    """Lockstep PPO (rollouts of 32 rounds) and DQN (8): ``on_boundary`` fires where both start
+    a rollout; a run saved there and loaded continues exactly as the uninterrupted one."""
+    seen = []
+
+    def on_boundary(rounds):
+        seen.append(rounds)
+        if rounds == 64:
+            whole.save(tmp_path / "mid", extra={"note": "mid"})
+
+    whole = _boundary_runner()
+    whole.learn(128, on_boundary=on_boundary)
+    assert seen == [0, 32, 64, 96]  # the end (128) is no rollout start
+
+    resumed = MultiAgentSB3.load(tmp_path / "mid")
+    assert resumed.extra == {"note": "mid"}
+    assert resumed.rounds("player_0") == resumed.rounds("player_1") == 64
+    assert resumed.policy("player_0").model is resumed.models["player_0"]
+    resumed.learn(64, reset_num_timesteps=False)
+    for name in ("player_0", "player_1"):
+        assert resumed.models[name].num_timesteps == whole.models[name].num_timesteps == 128
+        assert _same(_parameters(resumed.models[name]), _parameters(whole.models[name]))
+    obs = np.zeros(GameEnv(matching_pennies()).observation_space("player_0").shape, np.float32)
+    np.testing.assert_array_equal(
+        resumed.policy("player_0").strategy(obs), whole.policy("player_0").strategy(obs)
+    )
+
+
+def test_model_build_errors_name_the_model():
+    with pytest.raises(ModelBuildError, match="model 'player_1'") as info:
+        independent(
+            lambda: GameEnv(matching_pennies()),
+            algorithm="PPO",
+            per_model_kwargs={"player_1": dict(n_stepz=4)},
+        )
+    assert info.value.model == "player_1"

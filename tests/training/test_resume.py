@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -40,6 +41,24 @@ agents:
   - {kind: copying, seats: [1, 2, 3], params: {target: 0}}
 """
 
+# three models in lockstep: PPO, DQN (its replay buffer is checkpointed) and a parameter-shared
+# A2C pair; every eval.every = 256 steps is a rollout boundary of all three
+MULTI = """
+name: multi
+seed: 5
+budget: 2560
+eval: {every: 256, samples: 100}
+env:
+  id: powergames/symmetric-unit-sum-v0
+  kwargs: {n_players: 4, n_actions: 3, n_states: 2, seed: 1}
+agents:
+  - {kind: ppo, seats: [0], params: {n_steps: 128, batch_size: 64, policy_kwargs: {net_arch: [16]}}}
+  - {kind: dqn, seats: [1], params: {learning_starts: 64, buffer_size: 2000, train_freq: 4, policy_kwargs: {net_arch: [16]}}}
+  - {kind: a2c, seats: [2], shared: pair, params: {n_steps: 16, policy_kwargs: {net_arch: [16]}}}
+  - {kind: a2c, seats: [3], shared: pair}
+"""
+BUDGETS = {"native": (16000, 1000), "sb3": (5120, 512), "multi": (2560, 256)}
+
 
 def rows_written(path: Path) -> int:
     try:
@@ -74,7 +93,9 @@ def kill_mid_run(cfg: Path, runs: Path, name: str, min_rows: int, timeout: float
 
 
 @pytest.mark.parametrize(
-    ("text", "name", "min_rows"), [(NATIVE, "native", 4), (SB3, "sb3", 3)], ids=["native", "sb3"]
+    ("text", "name", "min_rows"),
+    [(NATIVE, "native", 4), (SB3, "sb3", 3), (MULTI, "multi", 3)],
+    ids=["native", "sb3", "multi"],
 )
 def test_kill_and_resume_matches_uninterrupted(
     tmp_path: Path, text: str, name: str, min_rows: int
@@ -83,15 +104,18 @@ def test_kill_and_resume_matches_uninterrupted(
     cfg.write_text(text)
     killed, clean = tmp_path / "killed", tmp_path / "clean"
     rows_at_kill = kill_mid_run(cfg, killed, name, min_rows)
-    budget_rows = 16000 // 1000 + 1 if name == "native" else 5120 // 512 + 1
+    budget, every = BUDGETS[name]
+    budget_rows = budget // every + 1
     assert min_rows <= rows_at_kill < budget_rows
 
     assert main(["train", str(cfg), "--runs-dir", str(killed), "--resume", "--quiet"]) == 0
     assert main(["train", str(cfg), "--runs-dir", str(clean), "--quiet"]) == 0
 
+    summary = json.loads((killed / name / "summary.json").read_text())
+    # continued from the newest checkpoint (the last row's may not have been published yet)
+    assert summary["resumed_from_step"] >= max(rows_at_kill - 2, 1) * every
     resumed = MetricsTable.load(killed / name / "metrics.csv")
     reference = MetricsTable.load(clean / name / "metrics.csv")
-    every = 1000 if name == "native" else 512
     assert resumed.steps == list(range(0, budget_rows * every, every))  # each step exactly once
     assert resumed.columns == reference.columns
     if name == "native":  # a normal-form game: POWER and the alignment metrics
