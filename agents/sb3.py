@@ -35,6 +35,16 @@ the outer product of the per-member categoricals for ``MultiDiscrete``; reshaped
 a flattened joint), and ``act`` samples it with the caller's generator. DQN has no distribution:
 its strategy is the greedy one-hot of the Q-values (ε-exploration is a training device).
 
+Rollout boundaries and saving. ``learn(..., on_boundary=fn)`` calls ``fn(rounds)`` whenever every
+model still learning sits at the start of a rollout after the same number of environment rounds
+(each model's SB3 ``on_rollout_start``; in lockstep a model that reaches one waits there until
+the others have too). There every model has trained on its last rollout and begun no new one, so
+evaluations are of the updated policies and :meth:`MultiAgentSB3.save` captures an exact state:
+the runner without its models (environments, other agents, generators, global RNG states) in one
+pickle, each model with SB3's ``save`` and off-policy replay buffers beside them.
+:meth:`MultiAgentSB3.load` restores it; ``learn(..., reset_num_timesteps=False)`` then continues
+exactly as the uninterrupted run.
+
 Seeding and determinism. ``seed`` seeds every model (``seed + i`` for model ``i``: weights, torch and
 the action-space samplers), the environment copies (``reset(seed=seed + c)``) and the generator the
 other agents draw from; torch is set to deterministic algorithms with one intra-op thread while

@@ -16,13 +16,17 @@ kind                      family   what it is
 ``hedge``                 learner  Hedge / Exp3
 ``fictitious_play``       learner  fictitious play
 ``best_response``         learner  best-response dynamics
-``ppo``, ``a2c``, ``dqn``  sb3     Stable-Baselines3 learners; ``params`` are SB3's arguments
+``ppo`` ``a2c`` ``dqn``   sb3      Stable-Baselines3 learners; ``params`` are SB3's arguments
 ========================  =======  ==========================================================
 
 SB3 learners are driven by :class:`powergames.agents.sb3.MultiAgentSB3`: each entry is an
 independent learner (one model; several learn in lockstep), and entries naming the same
 ``shared`` group are played by one parameter-shared model. ``params.policy`` names the SB3 policy
-class (``MlpPolicy`` by default); every other key is the algorithm's keyword argument.
+class (``MlpPolicy`` by default); every other key is the algorithm's keyword argument. A coalition
+learner acts in ``Discrete(k**m)`` (its members' joint action), so it can learn correlated joints.
+DQN's strategy in evaluations is greedy in its Q-values (ε-exploration is a training device); its
+replay buffer is saved with every checkpoint, so keep ``buffer_size`` modest (SB3's default is
+one million transitions).
 
 Classic learners also take ``feedback``: ``sampled`` (learn from the realised reward, the
 default) or ``full`` (each step, observe the exact expected payoff of every action against the
