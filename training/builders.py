@@ -122,7 +122,8 @@ class AgentSpec:
         n_types: the number of types of its (first) player.
         layout: its observation layout.
         label: display name.
-        resolve: ``resolve(i)`` returns the built policy of agent ``i`` (for copying policies).
+        resolve: ``resolve(i)`` returns the built policy of agent ``i`` (``None`` for an SB3
+            learner until its model is built).
         all_specs: the specs of every agent of the run.
     """
 

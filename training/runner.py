@@ -477,7 +477,10 @@ def _pickle(path: Path, obj: Any) -> None:
 
 def _unpickle(path: Path) -> Any:
     with open(path, "rb") as fh:
-        return pickle.load(fh)  # noqa: S301 - our own checkpoint file
+        try:
+            return pickle.load(fh)  # noqa: S301 - our own checkpoint file
+        except (ModuleNotFoundError, AttributeError):  # written by an older format's classes
+            return {"version": None}
 
 
 # ------------------------------------------------------------------------------------ progress
@@ -860,12 +863,7 @@ def _load_sb3(path: Path, rd: RunDir) -> tuple[Any, dict[str, Any]]:
     except (KeyError, ModuleNotFoundError, AttributeError, FileNotFoundError):
         multi = None
     extra = getattr(multi, "extra", None)
-    if not isinstance(extra, dict):
-        raise ValueError(
-            f"{rd.path}: checkpoint format is not {CHECKPOINT_VERSION}; "
-            "start the run again with --overwrite"
-        )
-    _check_snapshot(extra, rd)
+    _check_snapshot(extra if isinstance(extra, dict) else {}, rd)
     return multi, extra
 
 
