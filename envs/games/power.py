@@ -11,16 +11,20 @@ For a behaviour profile ``σ`` (``σ_i(t_i) ∈ Δ(A_i)``) the interim expected 
 ``Ũ_i(t_i, a_i) = Ω_i(t_i) f_i(t_i, a_i)`` (no division, so types of probability 0 cost nothing):
 
 1. the weights ``W_i(t_i, a_{-i}) = Σ_{t_{-i}} Ω(t) Π_{j≠i} σ_j(t_j, a_j)`` — the prior with every
-   other player's type axis replaced by its action axis, one matrix product per axis. The
-   ``W_i`` of all players share work through divide and conquer (``O(n log n)`` contractions);
-   their size is ``T_i Π_{j≠i} k_j`` (the reward array divided by ``k_i``), and the joint
-   type × action tensor is never formed;
-2. ``Ũ_i(t_i, ·) = W_i(t_i, ·) · R_i(t_i)`` with ``R_i(t_i)`` the ``(Π_{j≠i} k_j, k_i)`` matrix of
+   other player's type axis replaced by its action axis, one matrix product per axis (laid out
+   so that none needs a transposed copy). The ``W_i`` of all players share work through divide
+   and conquer (``O(n log n)`` contractions); their size is ``T_i Π_{j≠i} k_j`` (the reward array
+   divided by ``k_i``), and the joint type × action tensor is never formed;
+2. ``Ũ_i(t_i, ·) = R_i(t_i) · W_i(t_i, ·)`` with ``R_i(t_i)`` the ``(k_i, Π_{j≠i} k_j)`` matrix of
    player ``i``'s rewards — one batched matrix-vector product, i.e. one pass over ``rewards[i]``.
-   For the first and last player this reads ``rewards[i]`` in place; for a middle player it reads
-   a cached copy with the own-action axis last (built once per game, on first use). With one
-   type per player (a normal-form game) ``W_i`` is an outer product and is never formed: each
-   ``rewards[i]`` is read in place by one matrix-vector product.
+   Player 0 (and the last player when it has many actions) reads ``rewards[i]`` in place; the
+   others read a copy with the own-action axis first and the other axes in ``W_i``'s order
+   (built once per game, on first use, and cached on it: it costs the memory of those reward
+   arrays once more). With one type per player (a normal-form game) ``W_i`` is an outer product
+   and is never formed: each ``rewards[i]`` is read in place by one matrix-vector product.
+
+Profiles are validated with one vectorised check over all players; anything it does not pass
+goes through ``check_profile``, which rejects it with the usual message.
 
 **Types of probability 0.** Their posterior is undefined (MATH.md §2 only constrains types of
 positive probability), they carry weight 0 in POWER, the achieved value and NashConv, and the
@@ -37,6 +41,9 @@ Bayesian game with one type per player and per-type outputs come back without th
 
 from __future__ import annotations
 
+import itertools
+import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -44,80 +51,179 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from powergames.envs.games._validation import as_float_array, check_distribution, check_profile
+from powergames.envs.games._validation import (
+    SUM_TOL,
+    as_float_array,
+    check_distribution,
+    check_profile,
+)
 from powergames.envs.games.bayesian import BayesianGame, as_bayesian
 
 FloatArray = npt.NDArray[np.float64]
 
 
 # ---------------------------------------------------------------------- inputs
+def _fast_profile(profile: Any, shapes: Sequence[tuple[int, ...]]) -> list[FloatArray] | None:
+    """The profile as float64 arrays if it is plainly valid, else ``None``.
+
+    One vectorised check over all players at once (finite, non-negative, every row summing to 1
+    within ``SUM_TOL``) instead of several reductions per player. ``None`` sends the caller to
+    :func:`check_profile`, which accepts or rejects exactly as before and names the first
+    offending index.
+    """
+    if not isinstance(profile, list | tuple) or len(profile) != len(shapes):
+        return None
+    arrays = []
+    for sigma, shape in zip(profile, shapes):
+        if isinstance(sigma, np.ndarray) and sigma.dtype == np.float64:
+            a = sigma
+        elif isinstance(sigma, np.ndarray | list | tuple):
+            try:
+                a = np.asarray(sigma, dtype=np.float64)
+            except (TypeError, ValueError):
+                return None
+        else:
+            return None
+        if a.shape != shape:
+            return None
+        arrays.append(a)
+    flat = np.concatenate([a.ravel() for a in arrays]) if len(arrays) > 1 else arrays[0].ravel()
+    if not flat.min() >= 0:  # also fails on NaN and -inf (+inf fails the sums below)
+        return None
+    widths = [s[-1] for s in shapes for _ in range(s[0] if len(s) == 2 else 1)]
+    if len(set(widths)) == 1:
+        totals = flat.reshape(-1, widths[0]).sum(axis=1)
+    else:
+        totals = np.add.reduceat(flat, np.cumsum([0, *widths[:-1]]))
+    if not np.abs(totals - 1.0).max() <= SUM_TOL:
+        return None
+    return arrays
+
+
+def _power_achieved(
+    sigmas: Sequence[FloatArray], u: dict[int, FloatArray]
+) -> tuple[FloatArray, FloatArray]:
+    """``(POWER_i, achieved_i)`` for every player from the unnormalised interim utilities ``u``.
+
+    ``POWER_i = Σ_{t_i} max_a Ũ_i(t_i, a)`` and ``achieved_i = Σ_{t_i, a} σ_i(t_i, a) Ũ_i(t_i, a)``;
+    one stacked reduction when every player has the same ``(T_i, k_i)``.
+    """
+    n = len(sigmas)
+    if all(s.shape == sigmas[0].shape for s in sigmas):
+        us = np.stack([u[i] for i in range(n)])
+        return us.max(axis=2).sum(axis=1), (np.stack(sigmas) * us).sum(axis=(1, 2))
+    pw = np.array([u[i].max(axis=1).sum() for i in range(n)])
+    return pw, np.array([np.vdot(sigmas[i], u[i]) for i in range(n)])
+
+
 def _prepare(game: Any, profile: Any) -> tuple[BayesianGame, list[FloatArray], bool]:
     """The Bayesian game, the validated ``(T_i, k_i)`` profile and whether to drop the type axis."""
     if isinstance(game, BayesianGame):
-        return game, game.validate_profile(profile), False
+        shapes = list(zip(game.n_types, game.n_actions))
+        sigmas = _fast_profile(profile, shapes)
+        return game, sigmas if sigmas is not None else game.validate_profile(profile), False
     bgame = as_bayesian(game)
-    flat = check_profile("profile", profile, bgame.n_actions)  # (k_i,) arrays, checked as such
+    flat = _fast_profile(profile, [(k,) for k in bgame.n_actions])
+    if flat is None:
+        flat = check_profile("profile", profile, bgame.n_actions)  # (k_i,) arrays, checked as such
     return bgame, [p.reshape(1, -1) for p in flat], True
 
 
 # ---------------------------------------------------------------------- the contraction
-def _apply(tensor: FloatArray, sigmas: Sequence[FloatArray], players: Sequence[int]) -> FloatArray:
-    """Replace the type axis of each player in ``players`` by its action axis (``Σ_t · σ_j(t, a)``)."""
-    for j in players:
-        tensor = np.moveaxis(np.tensordot(tensor, sigmas[j], axes=([j], [0])), -1, j)
-    return tensor
-
-
 def _weights(
     game: BayesianGame, sigmas: Sequence[FloatArray], players: Sequence[int]
-) -> dict[int, FloatArray]:
-    """``W_i`` of shape ``(T_i, Π_{j≠i} k_j)`` for every ``i`` in ``players`` (divide and conquer)."""
-    out: dict[int, FloatArray] = {}
+) -> dict[int, tuple[FloatArray, tuple[int, ...]]]:
+    """``W_i`` of shape ``(T_i, Π_{j≠i} k_j)`` and its action-axis order, for every ``i`` in ``players``.
+
+    Divide and conquer over contiguous groups of players. The tensor of a group ``[g0, g1)`` is
+    laid out with the group's type axes first (in player order), then the action axes of the
+    players already replaced, so that replacing a type axis is always one matrix product without
+    transposed copies: the group's leading type ``t_j`` becomes ``X.reshape(T_j, -1).T @ σ_j``
+    (its action axis is appended), a trailing one ``σ_j.T @ X.reshape(T_pre, T_j, A)`` (its action
+    axis goes in front of the others). The action axes of ``W_i`` therefore come in the returned
+    order, not in player order; :func:`_rewards_layout` matches the rewards to it.
+    """
+    types = game.n_types
+    out: dict[int, tuple[FloatArray, tuple[int, ...]]] = {}
     wanted = set(players)
 
-    def rec(tensor: FloatArray, group: list[int]) -> None:
-        if not wanted.intersection(group):
+    def rec(x: FloatArray, g0: int, g1: int, acts: tuple[int, ...]) -> None:
+        if not wanted.intersection(range(g0, g1)):
             return
-        if len(group) == 1:
-            i = group[0]
-            out[i] = np.moveaxis(tensor, i, 0).reshape(game.n_types[i], -1)
+        if g1 - g0 == 1:
+            out[g0] = (x.reshape(types[g0], -1), acts)
             return
-        half = len(group) // 2
-        left, right = group[:half], group[half:]
-        rec(_apply(tensor, sigmas, right), left)
-        rec(_apply(tensor, sigmas, left), right)
+        h = (g0 + g1) // 2
+        y = x
+        for j in range(g1 - 1, h - 1, -1):  # trailing types of the group, last first
+            t_pre = math.prod(types[g0:j])
+            s = sigmas[j]
+            if t_pre == 1:
+                y = s.T @ y.reshape(types[j], -1)
+            elif y.size == t_pre * types[j]:
+                y = y.reshape(t_pre, types[j]) @ s
+            else:
+                y = np.matmul(s.T, y.reshape(t_pre, types[j], -1))
+        rec(y, g0, h, (*range(h, g1), *acts))
+        y = x
+        for j in range(g0, h):  # leading types of the group, first first
+            y = y.reshape(types[j], -1).T @ sigmas[j]
+        rec(y, h, g1, (*acts, *range(g0, h)))
 
-    rec(np.asarray(game.prior), list(range(game.n_players)))
+    rec(game.prior, 0, game.n_players, ())
     return out
 
 
-def _own_action_last(game: BayesianGame, i: int) -> FloatArray:
-    """``rewards[i]`` as ``(T_i, Π_{j≠i} k_j, k_i)``: a view for the last player, else a cached copy."""
+#: Below this many actions the last player's rewards are also given the own-action-first copy
+#: (a matrix-vector product over rows of ``k_i`` entries is several times slower than one over
+#: long rows).
+_OWN_LAST_MIN_ACTIONS = 32
+
+
+def _rewards_layout(game: BayesianGame, i: int, acts: tuple[int, ...]) -> tuple[FloatArray, bool]:
+    """``rewards[i]`` with its action axes ordered as ``W_i``'s, as ``(T_i, k_i, M)`` (own action
+    first) or ``(T_i, M, k_i)`` (own action last; the flag says which).
+
+    A view when the order is the natural one and the own action is first (player 0), or last with
+    many actions (the last player); otherwise a transposed copy cached on the game, built once.
+    """
     r = game.rewards[i]
     t, k = game.n_types[i], game.n_actions[i]
-    if i == game.n_players - 1:
-        return r.reshape(t, -1, k)
-    cache = game.__dict__.get("_own_action_last_cache")
+    natural = acts == tuple(j for j in range(game.n_players) if j != i)
+    if natural and (i == 0 or game.n_players == 1):
+        return r.reshape(t, k, -1), True
+    if natural and i == game.n_players - 1 and k >= _OWN_LAST_MIN_ACTIONS:
+        return r.reshape(t, -1, k), False
+    cache = game.__dict__.get("_rewards_layout_cache")
     if cache is None:
         cache = {}
-        object.__setattr__(game, "_own_action_last_cache", cache)
-    if i not in cache:
-        arr = np.ascontiguousarray(np.moveaxis(r, i + 1, -1)).reshape(t, -1, k)
+        object.__setattr__(game, "_rewards_layout_cache", cache)
+    key = (i, acts)
+    if key not in cache:
+        arr = np.ascontiguousarray(np.transpose(r, (0, i + 1, *(j + 1 for j in acts))))
+        arr = arr.reshape(t, k, -1)
         arr.setflags(write=False)
-        cache[i] = arr
-    return cache[i]
+        cache[key] = arr
+    return cache[key], True
 
 
-def _contract(game: BayesianGame, i: int, weights: FloatArray, rows: Any = None) -> FloatArray:
+def _contract(
+    game: BayesianGame, i: int, weights: FloatArray, acts: tuple[int, ...], rows: Any = None
+) -> FloatArray:
     """``Σ_{a_{-i}} r_i(t_i, a) W(t_i, a_{-i})`` for the type rows ``rows`` (all when ``None``)."""
-    k = game.n_actions[i]
-    if i == 0 and game.n_players > 1:
-        r = game.rewards[0].reshape(game.n_types[0], k, -1)
-        r = r if rows is None else r[rows]
-        return np.matmul(r, weights[:, :, None])[:, :, 0]
-    r = _own_action_last(game, i)
+    r, own_first = _rewards_layout(game, i, acts)
     r = r if rows is None else r[rows]
+    if own_first:
+        return np.matmul(r, weights[:, :, None])[:, :, 0]
     return np.matmul(weights[:, None, :], r)[:, 0, :]
+
+
+#: In the one-type contraction, a reward array of at least ``_SPLIT_SIZE`` entries whose
+#: remaining rows would be shorter than ``_MIN_ROW`` entries is contracted in two steps (a
+#: matrix-vector product over rows of a few entries is several times slower than a pass over
+#: memory); smaller arrays are contracted in one step, where the call overhead dominates.
+_SPLIT_SIZE = 8192
+_MIN_ROW = 256
 
 
 def _unnormalised_one_type(
@@ -125,25 +231,47 @@ def _unnormalised_one_type(
 ) -> dict[int, FloatArray]:
     """The one-type (normal-form) case: ``W_i`` is an outer product, never formed.
 
-    ``rewards[i]`` is read as a ``(B k_i, C)`` matrix (``B = Π_{j<i} k_j``, ``C = Π_{j>i} k_j``) and
-    multiplied by the outer product of the later players' strategies (one matrix-vector product,
-    one pass), then the ``(B, k_i)`` result by the earlier players' outer product.
+    ``rewards[i]`` is read once, in place, as a ``(Π_{j<i} k_j · k_i, Π_{j>i} k_j)`` matrix times
+    the outer product of the later players' strategies when the later players' side is the larger,
+    else as a ``(Π_{j<i} k_j, k_i Π_{j>i} k_j)`` matrix from the left by the earlier players' outer
+    product; the small result is then contracted from the other side. When the rows of the second
+    form would be very short (the last players of a large game), the earlier players are split so
+    that the pass over the rewards keeps rows of at least ``_MIN_ROW`` entries. Outer products
+    are shared between players.
     """
     n = game.n_players
+    cum = [1, *itertools.accumulate(game.n_actions, operator.mul)]
     flat = [s[0] for s in sigmas]
-    prefix = [np.ones(1)]
-    for j in range(n - 1):
-        prefix.append(np.multiply.outer(prefix[-1], flat[j]).ravel())
-    suffix = [np.ones(1)] * n
-    for j in range(n - 2, -1, -1):
-        suffix[j] = np.multiply.outer(flat[j + 1], suffix[j + 1]).ravel()
+    outers: dict[tuple[int, int], FloatArray] = {}
+
+    def outer(lo: int, hi: int) -> FloatArray:
+        """``σ_lo ⊗ … ⊗ σ_{hi-1}``, flattened (C order)."""
+        if hi - lo == 1:
+            return flat[lo]
+        v = outers.get((lo, hi))
+        if v is None:  # the long factor last: an outer product with a short inner loop is slow
+            v = np.multiply.outer(flat[lo], outer(lo + 1, hi)).ravel()
+            outers[(lo, hi)] = v
+        return v
+
     out = {}
     for i in players:
-        k = game.n_actions[i]
-        b, c = prefix[i].size, suffix[i].size
-        r = game.rewards[i].reshape(b * k, c)
-        x = r @ suffix[i] if c > 1 else r[:, 0]
-        out[i] = (prefix[i] @ x.reshape(b, k) if b > 1 else x)[None, :]
+        x = game.rewards[i].reshape(-1)
+        lo, hi = 0, n
+        while lo < i or hi > i + 1:
+            before = cum[i] // cum[lo]
+            after = cum[hi] // cum[i + 1]
+            if hi > i + 1 and (after >= before or lo == i):  # the trailing axes [i+1, hi)
+                x = x.reshape(-1, after) @ outer(i + 1, hi)
+                hi = i + 1
+            else:  # the leading axes [lo, s)
+                s = i
+                if x.size >= _SPLIT_SIZE:
+                    while s > lo + 1 and x.size // (cum[s] // cum[lo]) < _MIN_ROW:
+                        s -= 1
+                x = outer(lo, s) @ x.reshape(cum[s] // cum[lo], -1)
+                lo = s
+        out[i] = x[None, :]
     return out
 
 
@@ -154,15 +282,16 @@ def _unnormalised(
     if all(t == 1 for t in game.n_types):
         return _unnormalised_one_type(game, sigmas, players)
     weights = _weights(game, sigmas, players)
-    return {i: _contract(game, i, weights[i]) for i in players}
+    return {i: _contract(game, i, *weights[i]) for i in players}
 
 
 def _marginal_rows(
     game: BayesianGame, sigmas: Sequence[FloatArray], i: int, rows: npt.NDArray[np.intp]
 ) -> FloatArray:
     """Interim rows for zero-probability types under the marginal-belief convention."""
-    w = _weights(game, sigmas, [i])[i].sum(axis=0)
-    return _contract(game, i, np.broadcast_to(w, (len(rows), w.size)).copy(), rows=rows)
+    w, acts = _weights(game, sigmas, [i])[i]
+    w = w.sum(axis=0)
+    return _contract(game, i, np.broadcast_to(w, (len(rows), w.size)).copy(), acts, rows=rows)
 
 
 # ---------------------------------------------------------------------- public API
@@ -228,8 +357,7 @@ def power(game: Any, profile: Any) -> FloatArray:
     """
     bgame, sigmas, _ = _prepare(game, profile)
     players = range(bgame.n_players)
-    u = _unnormalised(bgame, sigmas, players)
-    return np.array([u[i].max(axis=1).sum() for i in players])
+    return _power_achieved(sigmas, _unnormalised(bgame, sigmas, players))[0]
 
 
 def achieved_value(game: Any, profile: Any) -> FloatArray:
@@ -240,8 +368,7 @@ def achieved_value(game: Any, profile: Any) -> FloatArray:
     """
     bgame, sigmas, _ = _prepare(game, profile)
     players = range(bgame.n_players)
-    u = _unnormalised(bgame, sigmas, players)
-    return np.array([np.vdot(sigmas[i], u[i]) for i in players])
+    return _power_achieved(sigmas, _unnormalised(bgame, sigmas, players))[1]
 
 
 def nash_conv(game: Any, profile: Any) -> float:
@@ -250,8 +377,8 @@ def nash_conv(game: Any, profile: Any) -> float:
     """
     bgame, sigmas, _ = _prepare(game, profile)
     players = range(bgame.n_players)
-    u = _unnormalised(bgame, sigmas, players)
-    return float(sum(u[i].max(axis=1).sum() - np.vdot(sigmas[i], u[i]) for i in players))
+    pw, ach = _power_achieved(sigmas, _unnormalised(bgame, sigmas, players))
+    return float((pw - ach).sum())
 
 
 def is_bayes_nash(game: Any, profile: Any, tol: float = 1e-9) -> bool:
@@ -352,8 +479,7 @@ def power_report(game: Any, profile: Any, tol: float = 1e-9) -> PowerReport:
         best.append(np.argmax(f, axis=1))
         if s.any():
             worst = max(worst, float((tpow[-1] - tach[-1])[s].max()))
-    pw = np.array([u[i].max(axis=1).sum() for i in players])
-    ach = np.array([np.vdot(sigmas[i], u[i]) for i in players])
+    pw, ach = _power_achieved(sigmas, u)
     return PowerReport(
         type_prob=[m.copy() for m in bgame.type_marginals],
         interim=interim,

@@ -20,6 +20,7 @@ from powergames.envs.games import (
     power_report,
     random_bayesian_game,
 )
+from powergames.envs.games._validation import check_profile
 from powergames.envs.games.normal_form import contract_profile
 
 # ---------------------------------------------------------------------- brute-force reference
@@ -222,6 +223,70 @@ def test_bad_profiles_name_the_problem():
         interim_utility(game, 0, game.uniform_profile(), zero_types="nan")
     with pytest.raises(ValueError, match="tol must be"):
         is_bayes_nash(game, game.uniform_profile(), tol=-1.0)
+
+
+@given(seed=seeds(), bad=st.sampled_from(["none", "neg", "nan", "inf", "sum", "shape", "list"]))
+def test_profiles_are_accepted_and_rejected_as_check_profile_does(seed, bad):
+    """The vectorised profile check agrees with ``check_profile`` (the per-player reference)."""
+    rng = np.random.default_rng(seed)
+    game = random_bayesian_game((2, 3, 1), (2, 3, 2), rng)
+    profile = [random_simplex(rng, (t, k)) for t, k in zip(game.n_types, game.n_actions)]
+    j = int(rng.integers(3))
+    p = profile[j].copy()
+    if bad == "neg":
+        p[0, 0] = -1e-12
+    elif bad in ("nan", "inf"):
+        p[-1, -1] = np.nan if bad == "nan" else np.inf
+    elif bad == "sum":
+        p[0] *= 1 + float(rng.choice([5e-10, 2e-9]))  # inside, then outside SUM_TOL
+    elif bad == "shape":
+        p = p[:, :1]
+    profile[j] = p.tolist() if bad == "list" else p
+    try:
+        expected = check_profile("profile", profile, game.n_actions, per_type=game.n_types)
+    except (TypeError, ValueError) as exc:
+        with pytest.raises(type(exc)) as info:
+            nash_conv(game, profile)
+        assert str(info.value) == str(exc)
+    else:
+        assert nash_conv(game, profile) == pytest.approx(nash_conv(game, expected), abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "ks", [(4,) * 7, (2, 4, 4, 4, 1, 4, 4, 4, 4), (3, 5, 4, 2, 5, 3, 2), (40, 30, 20)]
+)
+def test_large_normal_form_contractions_match_contract_profile(ks):
+    """Arrays large enough for the split contraction order, against ``contract_profile``."""
+    rng = np.random.default_rng(sum(ks))
+    n = len(ks)
+    nf = NormalFormGame(rng.normal(size=(n, *ks)))
+    profile = [random_simplex(rng, (k,)) for k in ks]
+    expected = []
+    for i in range(n):
+        others = [profile[j] for j in range(n) if j != i]
+        f = contract_profile(np.moveaxis(nf.payoffs[i], i, 0), others)
+        np.testing.assert_allclose(interim_utility(nf, i, profile), f, atol=1e-12)
+        expected.append((f.max(), f @ profile[i]))
+    np.testing.assert_allclose(power(nf, profile), [e[0] for e in expected], atol=1e-12)
+    nc = sum(e[0] - e[1] for e in expected)
+    assert nash_conv(nf, profile) == pytest.approx(nc, abs=1e-12)
+
+
+@pytest.mark.parametrize("n", [5, 6])
+def test_bayesian_games_with_more_players_match_brute_force(n):
+    """Deeper divide and conquer for the weights (action axes in a non-player order)."""
+    rng = np.random.default_rng(n)
+    n_types = tuple(int(x) for x in rng.integers(1, 3, size=n))
+    n_actions = tuple(int(x) for x in rng.integers(1, 3, size=n))
+    game = random_bayesian_game(n_types, n_actions, rng)
+    profile = random_profile(rng, game)
+    for i in range(n):
+        np.testing.assert_allclose(
+            interim_utility(game, i, profile), brute_interim(game, i, profile), atol=1e-12
+        )
+    pw, ach = brute_power_and_achieved(game, profile)
+    np.testing.assert_allclose(power(game, profile), pw, atol=1e-12)
+    assert nash_conv(game, profile) == pytest.approx((pw - ach).sum(), abs=1e-12)
 
 
 # ---------------------------------------------------------------------- single-agent POWER
