@@ -44,7 +44,7 @@ from __future__ import annotations
 import itertools
 import math
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -131,9 +131,13 @@ def _prepare(game: Any, profile: Any) -> tuple[BayesianGame, list[FloatArray], b
 
 # ---------------------------------------------------------------------- the contraction
 def _weights(
-    game: BayesianGame, sigmas: Sequence[FloatArray], players: Sequence[int]
-) -> dict[int, tuple[FloatArray, tuple[int, ...]]]:
-    """``W_i`` of shape ``(T_i, Π_{j≠i} k_j)`` and its action-axis order, for every ``i`` in ``players``.
+    game: BayesianGame,
+    sigmas: Sequence[FloatArray],
+    players: Sequence[int],
+    consume: Callable[[int, FloatArray, tuple[int, ...]], Any],
+) -> dict[int, Any]:
+    """``consume(i, W_i, order_i)`` for every ``i`` in ``players``, where ``W_i`` has shape
+    ``(T_i, Π_{j≠i} k_j)`` and ``order_i`` lists the players of its action axes.
 
     Divide and conquer over contiguous groups of players. The tensor of a group ``[g0, g1)`` is
     laid out with the group's type axes first (in player order), then the action axes of the
@@ -141,17 +145,19 @@ def _weights(
     transposed copies: the group's leading type ``t_j`` becomes ``X.reshape(T_j, -1).T @ σ_j``
     (its action axis is appended), a trailing one ``σ_j.T @ X.reshape(T_pre, T_j, A)`` (its action
     axis goes in front of the others). The action axes of ``W_i`` therefore come in the returned
-    order, not in player order; :func:`_rewards_layout` matches the rewards to it.
+    order, not in player order; :func:`_rewards_layout` matches the rewards to it. Each ``W_i`` is
+    handed to ``consume`` as soon as it exists, so at most one is alive at a time (less memory,
+    and its buffer is reused for the next instead of being faulted in afresh).
     """
     types = game.n_types
-    out: dict[int, tuple[FloatArray, tuple[int, ...]]] = {}
+    out: dict[int, Any] = {}
     wanted = set(players)
 
     def rec(x: FloatArray, g0: int, g1: int, acts: tuple[int, ...]) -> None:
         if not wanted.intersection(range(g0, g1)):
             return
         if g1 - g0 == 1:
-            out[g0] = (x.reshape(types[g0], -1), acts)
+            out[g0] = consume(g0, x.reshape(types[g0], -1), acts)
             return
         h = (g0 + g1) // 2
         y = x
@@ -281,16 +287,14 @@ def _unnormalised(
     """``Ũ_i(t_i, a_i) = Ω_i(t_i) f_i(t_i, a_i, σ_{-i})`` of shape ``(T_i, k_i)`` (0 rows for 0 types)."""
     if all(t == 1 for t in game.n_types):
         return _unnormalised_one_type(game, sigmas, players)
-    weights = _weights(game, sigmas, players)
-    return {i: _contract(game, i, *weights[i]) for i in players}
+    return _weights(game, sigmas, players, lambda i, w, acts: _contract(game, i, w, acts))
 
 
 def _marginal_rows(
     game: BayesianGame, sigmas: Sequence[FloatArray], i: int, rows: npt.NDArray[np.intp]
 ) -> FloatArray:
     """Interim rows for zero-probability types under the marginal-belief convention."""
-    w, acts = _weights(game, sigmas, [i])[i]
-    w = w.sum(axis=0)
+    w, acts = _weights(game, sigmas, [i], lambda _, w, acts: (w.sum(axis=0), acts))[i]
     return _contract(game, i, np.broadcast_to(w, (len(rows), w.size)).copy(), acts, rows=rows)
 
 
