@@ -181,15 +181,16 @@ def memory_limit(rng: np.random.Generator, quick: bool) -> list[str]:
         "### Cost against one pass over the rewards",
         "",
         "Ratio = time of the call / time of `sum(r.sum() for r in game.rewards)` on the same arrays "
-        "(target ≤ 3×). *First call* includes building the cached own-action-last layout that "
-        "Bayesian games with ≥ 3 players use for their middle players.",
+        "(target ≤ 3×). *First call* (on a fresh copy of the game) includes building the cached "
+        "own-action-first copies of the reward arrays that Bayesian games read for every player "
+        "but the first (and the last when it has many actions).",
         "",
         "| game | reward entries | one `sum()` | `power` | `nash_conv` | first call |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, game in cases:
         profile = random_profile(rng, game)
-        cold = BayesianGame(game.prior, game.rewards) if game.n_players > 2 else game
+        cold = BayesianGame(game.prior, game.rewards)
         t0 = time.perf_counter()
         power(cold, profile)
         first = time.perf_counter() - t0
