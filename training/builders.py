@@ -25,8 +25,8 @@ independent learner (one model; several learn in lockstep), and entries naming t
 class (``MlpPolicy`` by default); every other key is the algorithm's keyword argument. A coalition
 learner acts in ``Discrete(k**m)`` (its members' joint action), so it can learn correlated joints.
 DQN's strategy in evaluations is greedy in its Q-values (ε-exploration is a training device); its
-replay buffer is saved with every checkpoint, so keep ``buffer_size`` modest (SB3's default is
-one million transitions).
+replay buffer is saved with every checkpoint, so ``buffer_size`` defaults to 50,000 transitions here
+(SB3's own default is one million); set it in ``params`` to change it.
 
 Classic learners also take ``feedback``: ``sampled`` (learn from the realised reward, the
 default) or ``full`` (each step, observe the exact expected payoff of every action against the

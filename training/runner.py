@@ -84,6 +84,9 @@ EVAL_SEED_TAG = 0xE7A1
 #: Agent kinds that play a theorem's policy: their guarantee lines are reported.
 THEOREM_OF_KIND = {"majority": "thm1", "copying": "thm2", "empirical_copying": "thm2"}
 
+#: Default DQN replay-buffer size (SB3's is 1,000,000; the buffer is saved with each checkpoint).
+DQN_BUFFER_SIZE = 50_000
+
 
 # ------------------------------------------------------------------------------------- logging
 
@@ -826,6 +829,8 @@ def build_sb3(
         policy_names[name] = params.pop("policy", "MlpPolicy")
         if isinstance(params.get("train_freq"), list):  # YAML has no tuples; SB3 wants (n, "step")
             params["train_freq"] = tuple(params["train_freq"])
+        if cfg.kind == "dqn":  # the replay buffer goes into every checkpoint: keep it small
+            params.setdefault("buffer_size", DQN_BUFFER_SIZE)
         kwargs[name] = {"device": "cpu", "verbose": 0, **params}
         algorithms[name] = agent_kind(cfg.kind).factory
     learners = {i for indices in groups.values() for i in indices}
