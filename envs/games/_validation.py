@@ -27,7 +27,7 @@ def as_float_array(name: str, value: Any, ndim: int | None = None) -> npt.NDArra
     Returns:
         A new C-contiguous float64 array with ``writeable=False``.
     """
-    if isinstance(value, str | bytes):
+    if value is None or isinstance(value, str | bytes):
         raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}")
     try:
         arr = np.array(value, dtype=np.float64)

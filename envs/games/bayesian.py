@@ -163,12 +163,21 @@ class BayesianGame:
             stack = np.stack([self.rewards[i][chunk[:, i]] for i in range(self.n_players)], axis=1)
             yield chunk, stack
 
-    def constant_sum_value(self, tol: float = SUM_TOL) -> float | None:
+    @property
+    def scale_tol(self) -> float:
+        """Absolute tolerance for equality facts: ``SUM_TOL · max(1, max |r|)`` (relative to the scale)."""
+        return SUM_TOL * max(1.0, max(float(np.abs(r).max()) for r in self.rewards))
+
+    def constant_sum_value(self, tol: float | None = None) -> float | None:
         """The constant ``c`` if ``Σ_i r_i(t_i, a) = c`` for every ``a`` and every type profile of
         positive prior probability (within ``tol``), else ``None``.
 
         Checked in chunks of support profiles, so memory stays bounded whatever the sizes.
+
+        Args:
+            tol: absolute tolerance; default :attr:`scale_tol`, so a game and its rescaling agree.
         """
+        tol = self.scale_tol if tol is None else tol
         c: float | None = None
         for _, stack in self._reward_sums_on_support():
             total = stack.sum(axis=1)
@@ -186,8 +195,9 @@ class BayesianGame:
     @property
     def is_common_payoff(self) -> bool:
         """Whether ``r_i(t_i, a) = r_j(t_j, a)`` for all players, actions and support profiles."""
+        tol = self.scale_tol
         for _, stack in self._reward_sums_on_support():
-            if np.any(np.abs(stack - stack[:, :1]) > SUM_TOL):
+            if np.any(np.abs(stack - stack[:, :1]) > tol):
                 return False
         return True
 
@@ -236,7 +246,7 @@ class BayesianGame:
         return check_profile(name, profile, self.n_actions, per_type=self.n_types)
 
     def uniform_profile(self) -> list[npt.NDArray[np.float64]]:
-        """Every type of every player mixes uniformly."""
+        """Every type of every player mixes uniformly: one array of shape ``(T_i, k_i)`` per player."""
         return [np.full((t, k), 1.0 / k) for t, k in zip(self.n_types, self.n_actions)]
 
     # ------------------------------------------------------------------ helpers
@@ -341,6 +351,12 @@ def random_bayesian_game(
         A :class:`BayesianGame` whose class property is a checked fact.
     """
     rng = check_rng(rng)
+    for name, value in (("n_types", n_types), ("n_actions", n_actions)):
+        if not isinstance(value, Sequence | np.ndarray) or isinstance(value, str):
+            raise TypeError(
+                f"{name} must be a sequence with one entry per player, e.g. (2, 3); "
+                f"got {type(value).__name__}"
+            )
     n_types = tuple(check_positive_int(f"n_types[{i}]", t) for i, t in enumerate(n_types))
     n_actions = tuple(check_positive_int(f"n_actions[{i}]", k) for i, k in enumerate(n_actions))
     n = len(n_types)

@@ -37,6 +37,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from powergames.envs.games._validation import check_positive_int
 from powergames.envs.games.bayesian import BayesianGame, as_bayesian
 from powergames.envs.games.power import best_response
 
@@ -45,7 +46,8 @@ FloatArray = npt.NDArray[np.float64]
 #: Largest induced normal form (entries per player) :func:`solve_nash` builds for a Bayesian game.
 MAX_INDUCED_ENTRIES = 1_000_000
 
-_HIGHS_OPTIONS = {
+#: HiGHS tolerances for the exact LPs (the defaults, 1e-7, are too loose for 1e-9 checks).
+HIGHS_OPTIONS = {
     "primal_feasibility_tolerance": 1e-10,
     "dual_feasibility_tolerance": 1e-10,
 }
@@ -134,7 +136,7 @@ def _maxmin_strategy(prior: FloatArray, rewards: FloatArray) -> tuple[FloatArray
         b_eq=b_eq,
         bounds=bounds,
         method="highs-ds",
-        options=_HIGHS_OPTIONS,
+        options=HIGHS_OPTIONS,
     )
     if res.status != 0:  # pragma: no cover - a bounded feasible LP; HiGHS failing is a bug
         raise RuntimeError(f"HiGHS failed on the zero-sum LP: {res.message}")
@@ -280,8 +282,8 @@ def _lemke_howson(payoffs: FloatArray, init_pivot: int) -> list[FloatArray]:
 def _gambit(payoffs: FloatArray, method: str) -> list[FloatArray]:
     if not gambit_available():
         raise ImportError(
-            "games with more than two players need pygambit, an optional extra: "
-            "pip install 'powergames[gambit]'"
+            f"method {method!r} (games with more than two players) needs pygambit, an optional "
+            "extra: pip install 'powergames[gambit]'"
         )
     import pygambit as gbt
 
@@ -347,6 +349,7 @@ def solve_nash(
     methods = ("auto", "lemke_howson", "gnm", "logit", "lp")
     if method not in methods:
         raise ValueError(f"method must be one of {methods}, got {method!r}")
+    init_pivot = check_positive_int("init_pivot", init_pivot, minimum=0)
     if n == 1:
         profile = [best_response(bgame, 0, [bgame.uniform_profile()[0]])]
         return _finish(bgame, profile, squeeze)

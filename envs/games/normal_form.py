@@ -72,8 +72,18 @@ class NormalFormGame:
         """``Σ_i u_i(a)``, shape ``(k_0, …, k_{n-1})``."""
         return self.payoffs.sum(axis=0)
 
-    def constant_sum_value(self, tol: float = SUM_TOL) -> float | None:
-        """The constant ``c`` if ``Σ_i u_i(a) = c`` for every profile (within ``tol``), else ``None``."""
+    @property
+    def scale_tol(self) -> float:
+        """Absolute tolerance for equality facts: ``SUM_TOL · max(1, max |u|)`` (relative to the scale)."""
+        return SUM_TOL * max(1.0, float(np.abs(self.payoffs).max()))
+
+    def constant_sum_value(self, tol: float | None = None) -> float | None:
+        """The constant ``c`` if ``Σ_i u_i(a) = c`` for every profile (within ``tol``), else ``None``.
+
+        Args:
+            tol: absolute tolerance; default :attr:`scale_tol`, so a game and its rescaling agree.
+        """
+        tol = self.scale_tol if tol is None else tol
         w = self.welfare
         c = float(w.flat[0])
         return c if np.all(np.abs(w - c) <= tol) else None
@@ -86,7 +96,7 @@ class NormalFormGame:
     @property
     def is_common_payoff(self) -> bool:
         """Whether every player's payoff array is the same."""
-        return bool(np.allclose(self.payoffs, self.payoffs[0], rtol=0, atol=SUM_TOL))
+        return bool(np.allclose(self.payoffs, self.payoffs[0], rtol=0, atol=self.scale_tol))
 
     # ------------------------------------------------------------------ profiles
     def validate_profile(

@@ -356,6 +356,11 @@ def best_response(game: Any, player: int, profile: Any) -> FloatArray:
 def power(game: Any, profile: Any) -> FloatArray:
     """``POWER(i, σ) = E_{t_i}[max_{a_i} f_i(t_i, a_i, σ_{-i})]`` for every player (MATH.md §2).
 
+    Args:
+        game: a :class:`BayesianGame` or a normal-form / unit-sum game (one type per player).
+        profile: one array per player, shape ``(T_i, k_i)`` (a mixed action per type) or ``(k_i,)``
+            for a one-type player; each row a distribution.
+
     Returns:
         Shape ``(n_players,)``. Types of probability 0 do not enter.
     """
@@ -366,6 +371,11 @@ def power(game: Any, profile: Any) -> FloatArray:
 
 def achieved_value(game: Any, profile: Any) -> FloatArray:
     """The on-policy expected reward ``E_t E_{a∼σ(t)}[r_i(t_i, a)]`` of every player.
+
+    Args:
+        game: a :class:`BayesianGame` or a normal-form / unit-sum game (one type per player).
+        profile: one array per player, shape ``(T_i, k_i)`` (a mixed action per type) or ``(k_i,)``
+            for a one-type player; each row a distribution.
 
     Returns:
         Shape ``(n_players,)``.
@@ -378,6 +388,14 @@ def achieved_value(game: Any, profile: Any) -> FloatArray:
 def nash_conv(game: Any, profile: Any) -> float:
     """``NashConv(σ) = Σ_i (POWER(i, σ) − achieved_i(σ)) ≥ 0``; 0 exactly at a Bayesian Nash
     equilibrium. In a constant-sum game with constant ``c`` it equals ``Σ_i POWER(i, σ) − c``.
+
+    Args:
+        game: a :class:`BayesianGame` or a normal-form / unit-sum game (one type per player).
+        profile: one array per player, shape ``(T_i, k_i)`` (a mixed action per type) or ``(k_i,)``
+            for a one-type player; each row a distribution.
+
+    Returns:
+        A float ``≥ 0`` (up to rounding).
     """
     bgame, sigmas, _ = _prepare(game, profile)
     players = range(bgame.n_players)
@@ -390,6 +408,12 @@ def is_bayes_nash(game: Any, profile: Any, tol: float = 1e-9) -> bool:
 
     The test is ``max_a f_i(t_i, a) − Σ_a σ_i(t_i, a) f_i(t_i, a) ≤ tol`` for every player ``i`` and
     every type with ``Ω_i(t_i) > 0`` (the conditional, per-type regret).
+
+    Args:
+        game: a :class:`BayesianGame` or a normal-form / unit-sum game (one type per player).
+        profile: one array per player, shape ``(T_i, k_i)`` (a mixed action per type) or ``(k_i,)``
+            for a one-type player; each row a distribution.
+        tol: the allowed regret, ``>= 0``.
     """
     tol = float(tol)
     if not tol >= 0:
@@ -464,7 +488,18 @@ class PowerReport:
 
 
 def power_report(game: Any, profile: Any, tol: float = 1e-9) -> PowerReport:
-    """POWER per player and type, achieved values, NashConv and the Bayesian Nash check at once."""
+    """POWER per player and type, achieved values, NashConv and the Bayesian Nash check at once.
+
+    Args:
+        game: a :class:`BayesianGame` or a normal-form / unit-sum game (one type per player).
+        profile: one array per player, shape ``(T_i, k_i)`` (a mixed action per type) or ``(k_i,)``
+            for a one-type player; each row a distribution.
+        tol: the regret allowed by the Bayesian Nash check.
+
+    Returns:
+        A :class:`PowerReport` (per-type arrays of shape ``(T_i,)`` / ``(T_i, k_i)``, per-player
+        arrays of shape ``(n_players,)``).
+    """
     bgame, sigmas, _ = _prepare(game, profile)
     players = range(bgame.n_players)
     u = _unnormalised(bgame, sigmas, players)

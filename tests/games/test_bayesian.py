@@ -155,6 +155,7 @@ def test_posterior_and_zero_probability_types():
         (np.ones((1, 1)), (np.full((1, 2, 2), np.inf), np.zeros((1, 2, 2))), "finite"),
         (np.ones((1, 1)), (np.zeros((1, 2, 2)), "abc"), "array of numbers"),
         (np.array([[1.5], [-0.5]]), (np.zeros((2, 2, 2)), np.zeros((1, 2, 2))), "non-negative"),
+        (None, (np.zeros((1, 2, 2)), np.zeros((1, 2, 2))), "prior must be an array of numbers"),
     ],
 )
 def test_bad_games(prior, rewards, match):
@@ -175,6 +176,28 @@ def test_bad_pure_indices_and_generator_arguments():
         random_bayesian_game((2, 3), (2, 2), rng, "constant_sum", n_states=3)
     with pytest.raises(TypeError, match="rng must be"):
         random_bayesian_game((2, 2), (2, 2), None)
+    with pytest.raises(TypeError, match="n_types must be a sequence"):
+        random_bayesian_game(2, (2, 2), rng)
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e7])
+def test_class_checks_are_relative_to_the_payoff_scale(scale):
+    """A constant-sum or common-payoff game stays one when rescaled, whatever the magnitude, and a
+    perturbation far above rounding is detected at every scale."""
+    rng = np.random.default_rng(1)
+    for kind, check in (("constant_sum", "is_constant_sum"), ("common_payoff", "is_common_payoff")):
+        game = random_bayesian_game((2, 2), (3, 2), rng, kind)
+        rewards = [scale * r for r in game.rewards]
+        assert getattr(BayesianGame(game.prior, tuple(rewards)), check)
+        rewards[0] = rewards[0].copy()
+        rewards[0][game.type_support[0].argmax(), 0, 0] += 1e-6 * max(scale, 1.0)
+        assert not getattr(BayesianGame(game.prior, tuple(rewards)), check)
+    z = scale * rng.normal(size=(3, 3))
+    assert NormalFormGame(np.stack([z, 0.5 * scale - z])).is_constant_sum
+    assert NormalFormGame(np.stack([z, z])).is_common_payoff
+    assert not NormalFormGame(
+        np.stack([z, 0.5 * scale - z + 1e-6 * max(scale, 1.0) * np.eye(3)])
+    ).is_constant_sum
 
 
 def test_named_games():

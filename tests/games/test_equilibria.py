@@ -145,6 +145,8 @@ def test_bad_methods():
         solve_nash(bayesian_coordination(), method="simplex")
     with pytest.raises(ValueError, match="two-player"):
         solve_nash(random_bayesian_game((1, 1, 1), (2, 2, 2), 0), method="lemke_howson")
+    with pytest.raises(TypeError, match="init_pivot must be an integer"):
+        solve_nash(bayesian_coordination(), init_pivot="a")
 
 
 def test_one_player_games_are_solved_per_type():
