@@ -91,11 +91,6 @@ def as_normal_form(game: Any) -> NormalFormGame:
     )
 
 
-def _tol(g: NormalFormGame) -> float:
-    """Absolute tolerance for equality flags, relative to the payoff scale."""
-    return SUM_TOL * max(1.0, float(np.abs(g.payoffs).max()))
-
-
 def _joint_weights(g: NormalFormGame, profile: Any) -> FloatArray:
     """The distribution over pure profiles, shape ``(k_0, …, k_{n-1})``, of a validated profile."""
     if isinstance(profile, np.ndarray):
@@ -137,14 +132,27 @@ def max_welfare(game: Any) -> float:
 
 
 def max_welfare_profile(game: Any) -> list[FloatArray]:
-    """A pure profile attaining ``max_a Σ_i u_i(a)`` (the first in C order), as one-hot arrays."""
+    """A pure profile attaining ``max_a Σ_i u_i(a)`` (the first in C order), as one-hot arrays.
+
+    Args:
+        game: see :func:`as_normal_form`.
+
+    Returns:
+        One one-hot array of shape ``(k_i,)`` per player.
+    """
     g = as_normal_form(game)
     a = np.unravel_index(int(np.argmax(g.welfare)), g.n_actions)
     return pure_profile(g.n_actions, tuple(int(x) for x in a))
 
 
 def coordination_gap(game: Any, profile: Any) -> float:
-    """``max_a Σ_i u_i(a) − E_σ[Σ_i u_i]`` ≥ 0: the slack in the coordination inequality."""
+    """``max_a Σ_i u_i(a) − E_σ[Σ_i u_i]`` ≥ 0: the slack in the coordination inequality.
+
+    Args:
+        game: see :func:`as_normal_form`.
+        profile: an independent profile (list of ``(k_i,)`` arrays) or a joint distribution of
+            shape ``(k_0, …, k_{n-1})``.
+    """
     g = as_normal_form(game)
     return float(g.welfare.max()) - welfare(g, profile)
 
@@ -266,8 +274,8 @@ class CAReport:
         alignment_tight: a pure profile attains every player's maximum at once. This is equivalent
             to ``Σ_i max_a u_i(a) = max_a Σ_i u_i(a)`` and to "there is a unique Pareto-efficient
             payoff profile and it is optimal for every player" (MATH.md §3); both are computed.
-        unique_pareto_optimal_for_all: the number of distinct Pareto-efficient pure payoff vectors
-            is one and it equals the vector of maxima (computed from the Pareto set).
+        unique_pareto_optimal_for_all: every Pareto-efficient pure payoff vector equals the vector
+            of maxima up to ``tol`` — there is one, up to rounding (computed from the Pareto set).
         n_pareto_payoffs: that number of distinct Pareto-efficient payoff vectors.
         common_payoff: every player has the same utility (a special case of alignment_tight).
         tol: the absolute tolerance of the flags (``1e-9 · max(1, max |u|)``).
@@ -297,11 +305,15 @@ def ca_report(game: Any, profile: Any = None) -> CAReport:
 
     Args:
         game: see :func:`as_normal_form`.
-        profile: an independent or joint profile for the first term; ``None`` reports only the
-            global terms (``welfare`` and ``coordination_gap`` are then ``nan``).
+        profile: an independent profile (list of ``(k_i,)`` arrays) or a joint distribution of
+            shape ``(k_0, …, k_{n-1})`` for the first term; ``None`` reports only the global terms
+            (``welfare`` and ``coordination_gap`` are then ``nan``).
+
+    Returns:
+        A :class:`CAReport` of floats and flags.
     """
     g = as_normal_form(game)
-    tol = _tol(g)
+    tol = g.scale_tol
     maxima = player_maxima(g)
     w_max = float(g.welfare.max())
     s_max = float(maxima.sum())
@@ -309,7 +321,8 @@ def ca_report(game: Any, profile: Any = None) -> CAReport:
     flat = g.payoffs.reshape(g.n_players, -1)
     alignment_tight = bool(np.any(np.all(flat >= maxima[:, None] - tol, axis=0)))
     pareto = pareto_efficient_payoffs(g)
-    unique = len(pareto) == 1 and bool(np.all(np.abs(pareto[0] - maxima) <= tol))
+    # every Pareto-efficient payoff vector is the vector of maxima (equal up to ``tol``)
+    unique = bool(np.all(np.abs(pareto - maxima[None, :]) <= tol))
     chain = (profile is None or w <= w_max + tol) and w_max <= s_max + tol
     return CAReport(
         welfare=w,
@@ -331,66 +344,130 @@ def ca_report(game: Any, profile: Any = None) -> CAReport:
 # ---------------------------------------------------------------------------- maxmin, surplus
 
 
-def _maxmin_lp(u_i: FloatArray, player: int) -> tuple[FloatArray, float]:
-    """Player ``player``'s maxmin mixed strategy and value for payoff tensor ``u_i`` (HiGHS LP).
+def _maxmin_lp(u_i: FloatArray, player: int) -> tuple[FloatArray, float, bool]:
+    """Player ``player``'s canonical maxmin mixed strategy and value for payoff tensor ``u_i``.
 
-    ``max_{σ, v} v`` s.t. ``v ≤ Σ_{a_i} σ(a_i) u_i(a_i, a_{−i})`` for every pure ``a_{−i}``
-    (against independent mixed opponents the minimum of this multilinear function is attained at
-    a pure ``a_{−i}``, so this is also the value against mixed or correlated opponents).
+    The value is the LP (HiGHS) ``max_{σ, v} v`` s.t. ``v ≤ Σ_{a_i} σ(a_i) u_i(a_i, a_{−i})`` for every
+    pure ``a_{−i}`` (against independent mixed opponents the minimum of this multilinear function is
+    attained at a pure ``a_{−i}``, so this is also the value against mixed or correlated opponents).
+
+    The maxmin strategies form a polytope (the optimal face), often more than a point (e.g. when a
+    player is indifferent). The strategy returned is its **leximin** point — the smallest
+    probability as large as possible, then the next smallest, and so on — which is unique and
+    unchanged when actions are renamed or the player's payoffs are changed by a positive affine
+    map, unlike the vertex an LP solver happens to return. It is found with at most ``k_i`` more
+    LPs: each maximises the smallest free probability ``t`` and fixes at ``t`` the actions whose
+    constraint ``σ(a) ≥ t`` has a positive dual value (by complementary slackness they equal ``t``
+    at every optimum).
+
+    Returns:
+        ``(σ, v, unique)``: the strategy, shape ``(k_i,)``; the maxmin value; whether the optimal
+        face is a single point (then ``σ`` is the only maxmin strategy).
     """
     from scipy.optimize import linprog  # imported on first use: scipy.optimize is slow to import
+
+    from powergames.envs.games.equilibria import HIGHS_OPTIONS
 
     m = np.moveaxis(u_i, player, 0).reshape(u_i.shape[player], -1)  # (k_i, Π_{j≠i} k_j)
     k = m.shape[0]
     scale = max(1.0, float(np.abs(m).max()))
     m = m / scale
-    a_ub = np.hstack([-m.T, np.ones((m.shape[1], 1))])
     res = linprog(
         c=np.r_[np.zeros(k), -1.0],
-        A_ub=a_ub,
+        A_ub=np.hstack([-m.T, np.ones((m.shape[1], 1))]),
         b_ub=np.zeros(m.shape[1]),
         A_eq=np.r_[np.ones(k), 0.0][None],
         b_eq=[1.0],
         bounds=[(0.0, None)] * k + [(None, None)],
         method="highs",
+        options=HIGHS_OPTIONS,
     )
     if res.status != 0:  # pragma: no cover - a bounded feasible LP
         raise RuntimeError(f"maxmin LP failed for player {player}: {res.message}")
-    sigma = np.clip(res.x[:k], 0.0, None)
-    sigma /= sigma.sum()
-    value = float((sigma @ m).min()) * scale
-    return sigma, value
+    value = float(-res.fun)
+    vertex = np.clip(res.x[:k], 0.0, None)
+    vertex /= vertex.sum()
+    # the optimal face {σ ∈ Δ : σ · m[:, b] ≥ value for every b}, as rows of A_ub @ (σ, t)
+    n_b = m.shape[1]
+    face_ub = np.hstack([-m.T, np.zeros((n_b, 1))])
+    face_b = np.full(n_b, -value)
+
+    def solve(c: FloatArray, a_ub: FloatArray, b_ub: FloatArray, bounds: list) -> Any:
+        return linprog(
+            c=c,
+            A_ub=a_ub,
+            b_ub=b_ub,
+            A_eq=np.r_[np.ones(k), 0.0][None],
+            b_eq=[1.0],
+            bounds=bounds,
+            method="highs",
+            options=HIGHS_OPTIONS,
+        )
+
+    # the face is a point iff a generic linear function has the same min and max on it
+    direction = np.r_[np.random.default_rng(0).normal(size=k), 0.0]
+    box = [(0.0, 1.0)] * k + [(0.0, 0.0)]
+    lo, hi = solve(direction, face_ub, face_b, box), solve(-direction, face_ub, face_b, box)
+    if lo.status != 0 or hi.status != 0 or -hi.fun - lo.fun <= 1e-9:
+        return vertex, value * scale, True  # (a failed face LP: the face is numerically a point)
+    sigma = np.zeros(k)
+    free = np.ones(k, dtype=bool)
+    while free.any():  # leximin: each round fixes at least one action
+        f = np.flatnonzero(free)
+        lex = solve(
+            np.r_[np.zeros(k), -1.0],
+            np.vstack([face_ub, np.hstack([-np.eye(k)[f], np.ones((len(f), 1))])]),
+            np.r_[face_b, np.zeros(len(f))],
+            [(0.0, 1.0) if free[a] else (sigma[a], sigma[a]) for a in range(k)] + [(0.0, 1.0)],
+        )
+        if lex.status != 0:  # pragma: no cover - the face is non-empty; rounding only
+            return vertex, value * scale, False
+        duals = -lex.ineqlin.marginals[n_b:]  # ≥ 0, summing to one (the t column)
+        tight = f[duals >= duals.max() * 1e-6]  # at least the largest, which is positive
+        sigma[tight] = lex.x[k]
+        free[tight] = False
+    sigma = np.clip(sigma, 0.0, None)
+    return sigma / sigma.sum(), value * scale, False
 
 
 @functools.lru_cache(maxsize=64)
-def _maxmin(g: NormalFormGame) -> tuple[tuple[FloatArray, ...], FloatArray]:
-    sigmas, values = [], []
+def _maxmin(g: NormalFormGame) -> tuple[tuple[FloatArray, ...], FloatArray, tuple[bool, ...]]:
+    sigmas, values, unique = [], [], []
     for i in range(g.n_players):
-        s, v = _maxmin_lp(g.payoffs[i], i)
+        s, v, u = _maxmin_lp(g.payoffs[i], i)
         s.setflags(write=False)
         sigmas.append(s)
         values.append(v)
+        unique.append(u)
     vals = np.array(values)
     vals.setflags(write=False)
-    return tuple(sigmas), vals
+    return tuple(sigmas), vals, tuple(unique)
 
 
 def maxmin_profile(game: Any) -> list[FloatArray]:
     """The maxmin profile ``a⁰``: each player's maxmin mixed strategy (MATH.md §3), by HiGHS LP.
 
     Player ``i``'s strategy maximises ``min_{a_{−i}} E[u_i]``. When a player has several maxmin
-    strategies, ``a⁰`` uses the one HiGHS returns; :func:`security_levels` does not depend on it.
+    strategies (:func:`maxmin_is_unique` says so), ``a⁰`` uses the leximin one — the most even
+    spread of probability over the optimal set — which is unique and does not depend on how the
+    actions are numbered (for example, a player indifferent between all its actions mixes
+    uniformly). :func:`security_levels` does not depend on the choice; ``u(a⁰)`` does.
 
     Returns:
         A profile: one ``(k_i,)`` array per player.
     """
-    sigmas, _ = _maxmin(as_normal_form(game))
+    sigmas, _, _ = _maxmin(as_normal_form(game))
     return [s.copy() for s in sigmas]
+
+
+def maxmin_is_unique(game: Any) -> npt.NDArray[np.bool_]:
+    """Whether each player has exactly one maxmin strategy, shape ``(n,)``."""
+    return np.array(_maxmin(as_normal_form(game))[2])
 
 
 def security_levels(game: Any) -> FloatArray:
     """Each player's maxmin value ``v_i = max_{σ_i} min_{a_{−i}} u_i(σ_i, a_{−i})``, shape ``(n,)``."""
-    _, values = _maxmin(as_normal_form(game))
+    _, values, _ = _maxmin(as_normal_form(game))
     return values.copy()
 
 
@@ -466,6 +543,13 @@ def localize(game: Any, localizer: str) -> list[FloatArray]:
 
     ``"nash"`` uses :func:`powergames.envs.games.equilibria.solve_zero_sum` for two-player
     constant-sum games and ``solve_nash`` otherwise.
+
+    Args:
+        game: see :func:`as_normal_form`.
+        localizer: a key of ``LOCALIZERS``.
+
+    Returns:
+        The profile, one array of shape ``(k_i,)`` per player.
     """
     if localizer not in LOCALIZERS:
         raise ValueError(f"unknown localizer {localizer!r}; choose one of {', '.join(LOCALIZERS)}")
@@ -703,7 +787,7 @@ def nash_bargaining(game: Any, threat: str = "profile", method: str = "auto") ->
         raise ValueError(f"method='exact' needs two players, this game has {n}")
     d = _disagreement(g, threat)
     flat = g.payoffs.reshape(n, -1).T  # (K, n)
-    tol = _tol(g)
+    tol = g.scale_tol
     # one representative pure profile per distinct payoff vector, dominated vectors removed
     pts, rep = np.unique(flat, axis=0, return_index=True)
     efficient = _pareto_mask(pts)
@@ -849,6 +933,7 @@ def alignment_report(
     report["profiles"] = profiles
     report["threat"] = {
         "maxmin_strategies": [s.tolist() for s in maxmin_profile(g)],
+        "maxmin_unique": maxmin_is_unique(g).tolist(),
         "security_levels": security_levels(g).tolist(),
         "threat_point": d.tolist(),
         "surplus_bound": surplus_bound(g),

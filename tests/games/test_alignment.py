@@ -16,6 +16,7 @@ from powergames.envs.games.alignment import (
     coordination_gap,
     localize,
     localized_welfare,
+    maxmin_is_unique,
     maxmin_profile,
     nash_bargaining,
     pareto_efficient_payoffs,
@@ -270,6 +271,31 @@ def test_best_responding_player_has_nonnegative_surplus(game_rng, data):
     assert surplus(g, other).sum() <= surplus_bound(g) + 1e-9
 
 
+@given(games(min_players=2, max_players=3, max_k=3), st.data())
+def test_maxmin_profile_does_not_depend_on_action_labels(game_rng, data):
+    g, _ = game_rng
+    # integer payoffs in a small range make ties (several maxmin strategies) common
+    g = NormalFormGame(np.round(g.payoffs))
+    i = data.draw(st.integers(0, g.n_players - 1))
+    perm = np.array(data.draw(st.permutations(range(g.n_actions[i]))))
+    h = NormalFormGame(np.take(g.payoffs, perm, axis=1 + i))  # h's action b is g's action perm[b]
+    sg, sh = maxmin_profile(g), maxmin_profile(h)
+    np.testing.assert_allclose(sh[i], sg[i][perm], atol=1e-9)
+    np.testing.assert_allclose(threat_point(h), threat_point(g), atol=1e-9)
+    assert maxmin_is_unique(h).tolist() == maxmin_is_unique(g).tolist()
+
+
+def test_maxmin_is_uniform_for_an_indifferent_player():
+    # three-player coordination: nobody can guarantee more than 0, so each mixes uniformly
+    g = coordination(n_players=3, n_actions=2)
+    assert not maxmin_is_unique(g).any()
+    for s in maxmin_profile(g):
+        np.testing.assert_allclose(s, [0.5, 0.5], atol=1e-12)
+    np.testing.assert_allclose(threat_point(g), [0.25] * 3, atol=1e-12)
+    # a unique maxmin strategy is reported as such (matching pennies: 1/2 each)
+    assert maxmin_is_unique(matching_pennies()).all()
+
+
 def test_surplus_relative_to_u_a0_can_be_negative_for_a_best_responder():
     # player 0 has one action; player 1's maxmin action 0 happens to suit player 0, action 1 does not
     g = NormalFormGame(np.array([[[1.0, 0.0]], [[1.0, 0.0]]]))
@@ -351,10 +377,12 @@ def test_nash_bargaining_examples():
     sol = nash_bargaining(matching_pennies())
     assert not sol.positive_surplus_possible and "no feasible payoff" in sol.message
     np.testing.assert_allclose(sol.payoffs, [0, 0], atol=1e-12)
-    # an interior point of an edge: feasible set conv{(0,0),(4,0),(0,2)}, threat (0,0) ->
-    # maximise x(2 - x/2) on the edge: x = 2, y = 1
+    # an interior point of an edge: feasible set conv{(0,0),(4,0),(0,2)}. Every strategy of either
+    # player guarantees 0, so a0 is the leximin (uniform) one and the threat point is (4/4, 2/4);
+    # maximise (x - 1)(y - 1/2) on the edge y = 2 - x/2: x = 2, y = 1
     g = NormalFormGame(np.array([[[0.0, 4.0], [0.0, 0.0]], [[0.0, 0.0], [2.0, 0.0]]]))
-    assert threat_point(g).tolist() == [0.0, 0.0]
+    assert not maxmin_is_unique(g).any()
+    assert threat_point(g).tolist() == [1.0, 0.5]
     sol = nash_bargaining(g)
     np.testing.assert_allclose(sol.payoffs, [2.0, 1.0], atol=1e-12)
     np.testing.assert_allclose(sol.distribution, [[0.0, 0.5], [0.5, 0.0]], atol=1e-12)

@@ -71,6 +71,7 @@ def format_report(spec: str, rep: dict[str, Any]) -> str:
                 ["sum of maxima  sum_i max_a u_i(a)", fmt(ineq["sum_of_maxima"])],
                 ["alpha", fmt(ineq["alpha"])],
                 ["alpha per state", fmt(rep["alpha_per_state"])],
+                ["chain holds", fmt(ineq["chain_holds"])],
                 ["constant welfare (coordination equality)", fmt(ineq["constant_welfare"])],
                 ["alignment equality (a profile optimal for all)", fmt(ineq["alignment_tight"])],
                 [
@@ -86,28 +87,29 @@ def format_report(spec: str, rep: dict[str, Any]) -> str:
             )
         ),
         "",
-        "Profiles (welfare = sum_i E u_i; gap = max welfare - welfare; surplus vs u(a0))",
+        "Profiles (welfare = sum_i E u_i; gap = max welfare - welfare; surplus s_i = u_i - u_i(a0))",
     ]
-    rows = [
-        ["profile", "welfare", "coord. gap", "payoffs", "sum surplus", "cov(u_0,u_1)", "strategies"]
-    ]
+    rows = [["profile", "welfare", "coord. gap", "payoffs", "surplus", "sum surplus", "strategies"]]
     for name, p in rep["profiles"].items():
-        cov = p["covariance"]
-        cov01 = cov[0][1] if len(cov) > 1 else float("nan")
         rows.append(
             [
                 name,
                 fmt(p["welfare"]),
                 fmt(p["coordination_gap"]),
                 fmt(p["payoffs"]),
+                fmt(p["surplus"]),
                 fmt(p["surplus_sum"]),
-                fmt(cov01),
                 fmt(p["strategies"]) if p["strategies"] is not None else "(joint)",
             ]
         )
     out.append(table(rows))
-    if rep["game"]["n_players"] > 2:
-        out.append("(full covariance matrices: --json)")
+    out += ["", "Utility covariance Cov(u_i, u_j) at each profile (rows i, columns j)"]
+    n = rep["game"]["n_players"]
+    cov_rows = [["profile", "i", *[f"j={j}" for j in range(n)]]]
+    for name, p in rep["profiles"].items():
+        for i, row in enumerate(p["covariance"]):
+            cov_rows.append([name if i == 0 else "", str(i), *[fmt(v) for v in row]])
+    out.append(table(cov_rows))
     t = rep["threat"]
     b = rep["bargaining"]
     out += [
@@ -117,6 +119,7 @@ def format_report(spec: str, rep: dict[str, Any]) -> str:
             [
                 ["quantity", "value"],
                 ["maxmin strategies a0", fmt(t["maxmin_strategies"])],
+                ["  unique per player (else the leximin one)", fmt(t["maxmin_unique"])],
                 ["security levels v_i", fmt(t["security_levels"])],
                 ["threat point u(a0)", fmt(t["threat_point"])],
                 ["bound on sum_i s_i", fmt(t["surplus_bound"])],
