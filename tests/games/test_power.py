@@ -122,6 +122,44 @@ def test_power_scarcity_in_constant_sum_games(seed, n, max_types, max_actions):
             assert np.all(game.type_marginals[i] * regret <= gap + 1e-12)
 
 
+def brute_pure_expected(game, maps):
+    """U_i of the pure Bayesian strategies ``maps[j][t_j] = action``, by loops over type profiles."""
+    out = np.zeros(game.n_players)
+    for t in itertools.product(*(range(x) for x in game.n_types)):
+        a = tuple(maps[j][t[j]] for j in range(game.n_players))
+        for i in range(game.n_players):
+            out[i] += game.prior[t] * game.rewards[i][(t[i], *a)]
+    return out
+
+
+@given(seed=seeds(), n=st.integers(3, 4))
+def test_power_scarcity_equality_iff_nash_at_pure_profiles(seed, n):
+    """n ≥ 3 without an n-player solver: every pure Bayesian profile is enumerated and classified
+    as an equilibrium or not by brute force (every unilateral change of a type→action map);
+    Σ POWER = c (to 1e-9) exactly at the equilibria and > c elsewhere."""
+    rng = np.random.default_rng(seed)
+    n_types = tuple(int(x) for x in rng.integers(1, 3, size=n))
+    n_actions = tuple(int(x) for x in rng.integers(1, 3, size=n))
+    game = random_bayesian_game(n_types, n_actions, rng, "constant_sum")
+    c = game.constant_sum_value()
+    all_maps = [list(itertools.product(range(k), repeat=t)) for t, k in zip(n_types, n_actions)]
+    for maps in itertools.product(*all_maps):
+        base = brute_pure_expected(game, maps)
+        gain = 0.0  # the largest gain of a unilateral deviation
+        for i in range(n):
+            for other in all_maps[i]:
+                dev = brute_pure_expected(game, (*maps[:i], other, *maps[i + 1 :]))
+                gain = max(gain, dev[i] - base[i])
+        profile = [np.eye(k)[list(m)] for k, m in zip(n_actions, maps)]
+        gap = power(game, profile).sum() - c
+        if gain <= 1e-12:
+            assert abs(gap) <= 1e-9
+            assert is_bayes_nash(game, profile, tol=1e-9)
+        else:
+            assert gap >= gain - 1e-9  # NashConv ≥ any single player's gain
+            assert not is_bayes_nash(game, profile, tol=gain / 2)  # a type regrets >= gain
+
+
 @given(seed=seeds(), kind=kinds)
 def test_power_is_the_value_of_a_best_response(seed, kind):
     """POWER_i(σ) is the achieved value of player i's best response to σ_{-i}; NashConv sums the gaps."""
