@@ -392,6 +392,9 @@ def check_experiment(exp: ExperimentConfig, prefix: str = "") -> None:
                     f"{where}.params.{key}: unknown parameter of {agent.kind!r} "
                     f"(accepted: {', '.join(sorted(accepted)) or 'none'})"
                 )
+        if kind.family == "sb3":
+            for key, value in agent.params.items():
+                check_sb3_value(kind, key, value, f"{where}.params.{key}")
         if kind.family == "learner" and agent.params.get("feedback", "sampled") not in (
             "sampled",
             "full",
@@ -453,6 +456,25 @@ def _sb3_default(kind: AgentKind, param: str) -> Any:
     return None if p is None else p.default
 
 
+def check_sb3_value(kind: AgentKind, key: str, value: Any, where: str) -> None:
+    """Reject a value whose type cannot fit the SB3 argument: a number where the algorithm's
+    default is a number, ``true``/``false`` where it is a boolean (the rest SB3 checks itself).
+
+    Raises:
+        ConfigError: naming ``where``.
+    """
+    if key in ("n_steps", "train_freq"):  # rollout_length checks these (train_freq may be a pair)
+        return
+    default = _sb3_default(kind, key)
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    elif isinstance(default, int | float) and (
+        isinstance(value, bool) or not isinstance(value, int | float)
+    ):
+        raise ConfigError(f"{where}: expected a number, got {value!r}")
+
+
 def rollout_length(kind: AgentKind, params: Mapping[str, Any], where: str) -> tuple[str, int]:
     """The environment rounds of one SB3 rollout: ``n_steps`` (on-policy) or ``train_freq``
     (off-policy, in steps), with the parameter's name.
@@ -480,13 +502,19 @@ def rollout_length(kind: AgentKind, params: Mapping[str, Any], where: str) -> tu
 
 def check_seats(exp: ExperimentConfig, n_players: int, prefix: str = "") -> None:
     """Check that the agents' seats partition ``range(n_players)`` (needs the built env)."""
+    for i, agent in enumerate(exp.agents):
+        extra = sorted(s for s in agent.seats if s >= n_players)
+        if extra:
+            raise ConfigError(
+                f"{prefix}agents[{i}].seats: the game has players 0..{n_players - 1}; "
+                f"seats {extra} do not exist"
+            )
     seats = sorted(s for a in exp.agents for s in a.seats)
     if seats != list(range(n_players)):
         missing = sorted(set(range(n_players)) - set(seats))
-        extra = sorted(set(seats) - set(range(n_players)))
-        what = f"players {missing} have no agent" if missing else f"seats {extra} do not exist"
         raise ConfigError(
-            f"{prefix}agents: the seats must cover players 0..{n_players - 1}: {what}"
+            f"{prefix}agents: the seats must cover players 0..{n_players - 1}: "
+            f"players {missing} have no agent"
         )
 
 

@@ -539,16 +539,22 @@ def load_config(path: str | Path, overrides: Sequence[str] = (), check: bool = T
 
 
 def check_names(suite: Suite) -> None:
-    """Resolve every environment id, agent kind and parameter name against the registries.
+    """Resolve every environment id, agent kind and parameter name against the registries, and
+    build each experiment's environment and agents once to check their arguments.
 
     Raises:
         ConfigError: naming the offending key, e.g. ``experiments.a.agents[1].kind``.
     """
     from powergames.training.builders import check_experiment
+    from powergames.training.runner import build_agents, build_env
 
     for exp in suite.experiments:
         prefix = "" if suite.single else f"experiments.{exp.name}."
         check_experiment(exp, prefix)
+        # build the environment and the non-SB3 agents now, so that a bad env argument, seat or
+        # agent parameter is reported before anything is written (they are cheap to build)
+        env, _ = build_env(exp, prefix)
+        build_agents(exp, env, prefix)
 
 
 def parse_seeds(spec: str | int | Sequence[int]) -> list[int]:

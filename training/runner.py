@@ -232,13 +232,34 @@ def build_env(exp: ExperimentConfig, prefix: str = "") -> tuple[Any, list[list[i
     grouped = None if all(len(c) == 1 for c in coalitions) else coalitions
     try:
         env = make_env(exp.env.id, exp.env.kwargs)
-        check_seats(exp, int(game_of(env).n_players), prefix)
-        if grouped is not None:
-            env = make_env(exp.env.id, exp.env.kwargs, grouped)
+        n_players = int(game_of(env).n_players)
     except (TypeError, ValueError) as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"{prefix}env.kwargs: {msg}") from None
+        raise ConfigError(env_kwargs_error(exc, exp.env.kwargs, prefix)) from None
+    check_seats(exp, n_players, prefix)
+    if grouped is not None:
+        try:
+            env = make_env(exp.env.id, exp.env.kwargs, grouped)
+        except (TypeError, ValueError) as exc:
+            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ConfigError(
+                f"{prefix}agents: these seats cannot form coalitions: {msg}"
+            ) from None
     return env, coalitions
+
+
+def env_kwargs_error(exc: Exception, kwargs: Mapping[str, Any], prefix: str = "") -> str:
+    """A one-line message for an environment constructor's error, naming the argument when it can
+    be told: ``env.kwargs.<name>`` for an unknown argument or a message about that argument."""
+    import re
+
+    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    unknown = re.search(r"unexpected keyword argument '(\w+)'", msg)
+    if unknown:
+        return f"{prefix}env.kwargs.{unknown.group(1)}: unknown argument ({msg})"
+    named = [k for k in kwargs if re.match(rf"{re.escape(str(k))}\b", msg)]
+    if named:
+        return f"{prefix}env.kwargs.{named[0]}: {msg}"
+    return f"{prefix}env.kwargs: {msg}"
 
 
 def build_agents(exp: ExperimentConfig, env: Any, prefix: str = "") -> Agents:

@@ -72,6 +72,12 @@ def test_base_config_loads(tmp_path: Path) -> None:
         ("eval.every=0", "eval.every", "must be > 0"),
         ("budget=500", "budget", "multiple of eval.every"),
         ("agents[2].params.feedback=oracle", "agents[2].params.feedback", "sampled"),
+        # checked by building the env and the agents at load time, before anything is written
+        ("env.kwargs.bogus=1", "env.kwargs.bogus", "unknown argument"),
+        ("env.kwargs.n_actions=0", "env.kwargs.n_actions", ">= "),
+        ("agents[2].seats=[7]", "agents[2].seats", "seats [7] do not exist"),
+        ("agents[2].seats=[1]", "agents", "seat 1 is controlled by two agents"),
+        ("agents[1].params.learning_rate=-1", "agents[1].params", "learning_rate"),
     ],
 )
 def test_errors_name_the_key(tmp_path: Path, override: str, key: str, words: str) -> None:
@@ -106,6 +112,17 @@ def test_ppo_hyperparameters_are_checked(tmp_path: Path) -> None:
     assert msg.startswith("agents[0].params.learning_rat: unknown parameter")
     msg = error_of(tmp_path, ["agents[0].params.n_steps=200"], text)
     assert msg.startswith("eval.every:") and "n_steps" in msg
+    msg = error_of(tmp_path, ["agents[0].params.learning_rate=abc"], text)
+    assert msg.startswith("agents[0].params.learning_rate: expected a number")
+    msg = error_of(tmp_path, ["agents[0].params.normalize_advantage=3"], text)
+    assert msg.startswith("agents[0].params.normalize_advantage: expected true or false")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "configs").glob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_configs_validate(path: Path) -> None:
+    """Every shipped experiment file loads, and its envs and agents build."""
+    suite = load_config(path)
+    assert suite.experiments
 
 
 def test_overrides_paths_and_yaml_values() -> None:
@@ -149,6 +166,10 @@ def test_cli_prints_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert err.count("\n") == 0 and "budget: must be > 0" in err
+    assert not (tmp_path / "runs").exists()
+    # an env argument error is found before the run directory is created, too
+    code = main(["train", str(cfg), "env.kwargs.bogus=1", "--runs-dir", str(tmp_path / "runs")])
+    assert code == 2 and "env.kwargs.bogus" in capsys.readouterr().err
     assert not (tmp_path / "runs").exists()
 
 
