@@ -23,6 +23,7 @@ the cost is polynomial in ``n`` for fixed ``k``.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -788,15 +789,25 @@ def monte_carlo_coalition_values(
         game, coalitions, policies: as in :func:`coalition_values`.
         n_samples: number of sampled pure profiles (``>= 2``).
         rng: the generator.
-        confidence: two-sided level of the interval, in ``(0, 1)``.
-        batch_size: profiles evaluated at once (memory bound).
+        confidence: two-sided level of the interval, a real number in ``(0, 1)``.
+        batch_size: profiles evaluated at once (memory bound), an integer ``>= 1``.
 
     Returns:
         A :class:`MonteCarloEstimate` (mean and CI half-width per state and coalition).
+
+    Raises:
+        TypeError: ``n_samples`` or ``batch_size`` not an integer, ``confidence`` not a real number.
+        ValueError: ``n_samples < 2``, ``batch_size < 1`` or ``confidence`` outside ``(0, 1)``.
     """
     rng = check_rng(rng)
     n_samples = check_positive_int("n_samples", n_samples, minimum=2)
-    if not 0.0 < float(confidence) < 1.0:
+    batch_size = check_positive_int("batch_size", batch_size)
+    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real):
+        raise TypeError(
+            f"confidence must be a real number in (0, 1), got {type(confidence).__name__} "
+            f"{confidence!r}"
+        )
+    if not 0.0 < float(confidence) < 1.0:  # also rejects NaN
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
     if isinstance(game, SymmetricUnitSumGame):
         n, n_states = game.n_players, game.n_states

@@ -299,6 +299,28 @@ def test_bad_policies():
         )
 
 
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"batch_size": 0}, ValueError, "batch_size must be >= 1, got 0"),
+        ({"batch_size": -1}, ValueError, "batch_size must be >= 1, got -1"),
+        ({"batch_size": 2.5}, TypeError, "batch_size must be an integer, got float"),
+        ({"confidence": "x"}, TypeError, "confidence must be a real number in \\(0, 1\\), got str"),
+        ({"confidence": True}, TypeError, "confidence must be a real number"),
+        ({"confidence": float("nan")}, ValueError, "confidence must be in \\(0, 1\\), got nan"),
+        ({"confidence": 0.0}, ValueError, "confidence must be in \\(0, 1\\), got 0.0"),
+        ({"n_samples": 1}, ValueError, "n_samples must be >= 2, got 1"),
+    ],
+)
+def test_monte_carlo_argument_errors(kwargs, error, match):
+    game = majority_game(3, 2)
+    args = {"n_samples": 10, "rng": np.random.default_rng(0), **kwargs}
+    with pytest.raises(error, match=match):
+        monte_carlo_coalition_values(
+            game, [[0, 1], [2]], [np.ones((2, 2)) / 4, np.ones(2) / 2], **args
+        )
+
+
 def test_cli_prints_exact_values_and_guarantees(capsys):
     import json
 
