@@ -510,7 +510,9 @@ def coalition_copying_policy(
         leftover: shape ``(n_actions,)``, the leftovers' mixed strategy.
 
     Raises:
-        ValueError: if ``(k-1)·|c_2| > |c_1|`` (the coalition is too small for ``k``), or ``k < 2``.
+        TypeError: if ``k`` is not an integer.
+        ValueError: if ``k < 2``, or ``(k-1)·|c_2| > |c_1|`` (the coalition is too small for ``k``;
+            with ``k=None``, too small even for ``k = 2``).
     """
     if isinstance(opponents, CoalitionPolicy) or isinstance(opponents, np.ndarray):
         opponent = pooled_policy([opponents])
@@ -520,12 +522,16 @@ def coalition_copying_policy(
     n_opp = opponent.n_members
     if k is None:
         k = max_guarantee_k(size, size + n_opp)
-    k = check_positive_int("k", k)
+        if k < 2:
+            raise ValueError(
+                f"a coalition of {size} facing {n_opp} players is too small for Theorem 2: even "
+                f"k = 2 needs (k-1)·|c_2| = {n_opp} members"
+            )
+    if isinstance(k, bool) or not isinstance(k, int | np.integer):
+        raise TypeError(f"k must be an integer (Theorem 2's k), got {type(k).__name__}")
     if k < 2:
-        raise ValueError(
-            f"Theorem 2 needs k >= 2; a coalition of {size} facing {n_opp} players is too small for "
-            f"k = 2 (it needs at least {n_opp})"
-        )
+        raise ValueError(f"k must be >= 2 (Theorem 2's k), got {k}")
+    k = int(k)
     if (k - 1) * n_opp > size:
         raise ValueError(
             f"a coalition of {size} players is too small for k={k} against {n_opp} opponents: the "

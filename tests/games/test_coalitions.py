@@ -248,8 +248,13 @@ def test_copying_policy_structure_and_errors():
     assert policy.parts[-1].n_members == 1
     with pytest.raises(ValueError, match="too small for k=4"):
         coalition_copying_policy(opp, 5, k=4)
-    with pytest.raises(ValueError, match="too small for k = 2"):
+    with pytest.raises(ValueError, match="too small for Theorem 2: even k = 2 needs"):
         coalition_copying_policy(np.ones((3,) * 3) / 27, 2)
+    for bad in (1, 0, -3):
+        with pytest.raises(ValueError, match=rf"k must be >= 2 \(Theorem 2's k\), got {bad}$"):
+            coalition_copying_policy(opp, 5, k=bad)
+    with pytest.raises(TypeError, match="k must be an integer"):
+        coalition_copying_policy(opp, 5, k=2.0)
     with pytest.raises(ValueError, match="leftover must sum to 1"):
         coalition_copying_policy(opp, 5, k=2, leftover=[0.5, 0.5, 0.5])
 
@@ -350,3 +355,44 @@ def test_cli_prints_exact_values_and_guarantees(capsys):
     assert "min over x" in text and ">= 0.750000" in text and ">= 0.500000" in text
     assert main([*args, "--coalition-size", "9"]) == 2
     assert "coalition-size must be in [1, 8]" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--k", "1"], "--k must be >= 2 (Theorem 2's k), got 1"),
+        (["--k", "0"], "--k must be >= 2 (Theorem 2's k), got 0"),
+        (["--states", "3"], "--states 3 does not apply to --game majority"),
+        (["--players", "-3"], "--players must be >= 2"),
+        (["--actions", "0"], "--actions must be >= 1, got 0"),
+        (["--game", "random", "--states", "0"], "--states must be >= 1, got 0"),
+    ],
+)
+def test_cli_option_errors_name_the_option(capsys, extra, message):
+    from powergames.training.cli import main
+
+    args = ["coalitions", "--game", "majority", "--players", "9", "--actions", "4"]
+    assert main([*args, "--coalition-size", "5", *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_cli_theorem2_note_for_a_minority_coalition(capsys):
+    import json
+
+    from powergames.training.cli import main
+
+    args = ["coalitions", "--game", "majority", "--players", "9", "--actions", "4"]
+    assert main([*args, "--coalition-size", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["theorem2_k"] == 1 and out["n_states"] == 1
+    assert (
+        "too small for Theorem 2: even k = 2 needs (k-1)·|c_2| = 6 members" in out["theorem2_note"]
+    )
+    assert {row["policy"] for row in out["rows"]} == {"theorem1"}
+    assert main([*args, "--coalition-size", "5", "--states", "1"]) == 0
+    capsys.readouterr()
+    assert (
+        main(["coalitions", "--game", "random", "--players", "5", "--states", "2", "--json"]) == 0
+    )
+    assert json.loads(capsys.readouterr().out)["n_states"] == 2

@@ -56,7 +56,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--players", type=int, default=9, help="n (majority / random games)")
     parser.add_argument("--actions", type=int, default=3, help="k actions (majority / random)")
-    parser.add_argument("--states", type=int, default=1, help="states of X (random game)")
+    parser.add_argument(
+        "--states",
+        type=int,
+        default=None,
+        help="states of X (random game; default 1). The majority game has one state (X is unused) "
+        "and a game file fixes its own: any other --states is an error there",
+    )
     parser.add_argument("--coalition-size", type=int, default=None, help="|c_1| (default: n//2+1)")
     parser.add_argument(
         "--opponent",
@@ -65,16 +71,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"c_2's policy: {', '.join(OPPONENTS)}, or a mixed strategy like 0.5,0.3,0.2 "
         "played i.i.d. (default: uniform)",
     )
-    parser.add_argument("--k", type=int, default=None, help="Theorem 2's k (default: the largest)")
+    parser.add_argument(
+        "--k",
+        type=int,
+        default=None,
+        help="Theorem 2's k, >= 2 (default: the largest that applies)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for random games and policies")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
 
 
+def _check_options(args: argparse.Namespace) -> None:
+    """Reject bad option values under the options' own names (before any library call)."""
+    if args.game in ("majority", "random"):
+        if args.players < 2:
+            raise ValueError(
+                f"--players must be >= 2 (a coalition and its opponents), got {args.players}"
+            )
+        if args.actions < 1:
+            raise ValueError(f"--actions must be >= 1, got {args.actions}")
+    if args.states is not None and args.states < 1:
+        raise ValueError(f"--states must be >= 1, got {args.states}")
+    if args.k is not None and args.k < 2:
+        raise ValueError(f"--k must be >= 2 (Theorem 2's k), got {args.k}")
+
+
 def _game(args: argparse.Namespace, rng: np.random.Generator) -> tuple[object, str]:
     if args.game == "majority":
+        if args.states not in (None, 1):
+            raise ValueError(
+                f"--states {args.states} does not apply to --game majority: the majority game has "
+                "one state (X is unused); use --game random for several states"
+            )
         return majority_game(args.players, args.actions), "majority game (Theorem 1)"
     if args.game == "random":
-        game = random_symmetric_unit_sum_game(args.players, args.actions, args.states, rng)
+        states = 1 if args.states is None else args.states
+        game = random_symmetric_unit_sum_game(args.players, args.actions, states, rng)
         return game, f"random symmetric unit-sum game (seed {args.seed})"
     from powergames.envs.games.io import resolve_game
 
@@ -87,6 +119,11 @@ def _game(args: argparse.Namespace, rng: np.random.Generator) -> tuple[object, s
         raise ValueError(
             f"--game {args.game!r} is a {type(game).__name__}; this command needs a symmetric "
             "unit-sum game"
+        )
+    if args.states not in (None, game.n_states):
+        raise ValueError(
+            f"--states {args.states} does not apply to --game {args.game!r}: the game has "
+            f"{game.n_states} state(s) of X"
         )
     return game, args.game
 
@@ -119,6 +156,7 @@ def _fmt_players(members: list[int]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the coalition values."""
+    _check_options(args)
     rng = np.random.default_rng(args.seed)
     game, label = _game(args, rng)
     n, k_actions = game.n_players, game.n_actions
@@ -133,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
     policies: dict[str, CoalitionPolicy | None] = {"theorem1": theorem1_policy(size, k_actions)}
     theorem2_note = ""
     try:
-        policies["theorem2"] = coalition_copying_policy(opponent, size, k=k_t)
+        policies["theorem2"] = coalition_copying_policy(opponent, size, k=args.k)
     except ValueError as exc:
         policies["theorem2"] = None
         theorem2_note = str(exc)
