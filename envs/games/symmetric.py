@@ -13,6 +13,7 @@ enumerated in lexicographic order of ``(c_0, c_1, …, c_{k-1})``; :func:`compos
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -35,6 +36,10 @@ MAX_COUNT_VECTORS = 50_000_000
 
 #: Largest number of entries ``n_states * n * k**n`` :meth:`SymmetricUnitSumGame.to_dense` builds.
 MAX_DENSE_ENTRIES = 2**26
+
+#: Largest ``spread`` of :func:`random_symmetric_unit_sum_game`: ``exp(spread · z)`` stays within float64
+#: (``e^{±709}``) for ``|z| <= 13``, so weights and their sums never overflow or vanish.
+MAX_SPREAD = 50.0
 
 
 # ---------------------------------------------------------------------------------------------- counts
@@ -387,15 +392,16 @@ class SymmetricUnitSumGame:
                 ``tol`` (the message names the first offending share).
         """
         table = _table_from_dense(game)
-        out = cls(game.n_players, table, prior=game.prior)
-        diff = np.abs(out.to_dense(max_entries=game.shares.size).shares - game.shares) > tol
+        # symmetry first: the count table read from player 0 is only unit-sum if the game is symmetric
+        rebuilt = _dense_from_table(table, game.n_players).reshape(game.shares.shape)
+        diff = np.abs(rebuilt - game.shares) > tol
         if np.any(diff):
             idx = first_index(diff)
             raise ValueError(
-                f"game is not symmetric: s_{idx[1]}(x={idx[0]}, a={idx[2:]}) = {game.shares[idx]!r} "
+                f"game is not symmetric: s_{idx[1]}(x={idx[0]}, a={idx[2:]}) = {float(game.shares[idx])!r} "
                 f"differs from the share of a player with the same action and the same others' counts"
             )
-        return out
+        return cls(game.n_players, table, prior=game.prior)
 
     def __repr__(self) -> str:
         return (
@@ -438,6 +444,28 @@ def _table_from_dense(game: UnitSumGame) -> npt.NDArray[np.float64]:
     return player0[:, flat]
 
 
+def _dense_from_table(table: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.float64]:
+    """Every player's share at every pure profile read from a (possibly unvalidated) count table.
+
+    Args:
+        table: shape ``(n_states, k, C(n+k-2, k-1))`` as in :class:`SymmetricUnitSumGame`.
+        n: the number of players.
+
+    Returns:
+        Shape ``(n_states, n, k**n)``: ``[x, i, p] = table[x, a_i, index(counts(a) - e_{a_i})]`` for
+        the ``p``-th profile ``a`` in C order.
+    """
+    k = table.shape[1]
+    profiles = np.indices((k,) * n).reshape(n, -1).T  # (k**n, n)
+    rows = np.arange(len(profiles), dtype=np.int64)[:, None]
+    m = np.bincount((rows * k + profiles).ravel(), minlength=len(profiles) * k)
+    m = m.reshape(len(profiles), k)
+    others = np.repeat(m[:, None, :], n, axis=1)  # (k**n, n, k): everybody's counts ...
+    np.subtract.at(others, (rows, np.arange(n)[None, :], profiles), 1)  # ... minus one's own action
+    cols = _rank(others, n - 1)  # (k**n, n)
+    return np.moveaxis(table[:, profiles, cols], 2, 1)
+
+
 def is_symmetric(game: UnitSumGame, tol: float = SUM_TOL) -> bool:
     """Whether a dense unit-sum game is symmetric (MATH.md §1).
 
@@ -462,7 +490,20 @@ def is_symmetric(game: UnitSumGame, tol: float = SUM_TOL) -> bool:
 
 # ---------------------------------------------------------------------------------------------- builders
 def multinomial_pmf(total: int, strategy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """``P(counts = compositions(total, k)[r])`` when ``total`` players draw i.i.d. from ``strategy``."""
+    """The multinomial distribution of action counts of ``total`` players drawing i.i.d.
+
+    ``P(c) = total! / Π_a c_a! · Π_a strategy[a]^{c_a}`` for every count vector ``c``, computed in
+    log space (``0^0 = 1``, so actions of probability zero are handled exactly).
+
+    Args:
+        total: the number of players ``N >= 0``.
+        strategy: shape ``(k,)``, the common mixed strategy (a distribution; not re-validated here —
+            callers validate it).
+
+    Returns:
+        Shape ``(C(N+k-1, k-1),)``: entry ``r`` is the probability of ``compositions(N, k)[r]``; the
+        entries sum to one.
+    """
     from scipy.special import gammaln, xlogy
 
     c = compositions(total, len(strategy)).astype(np.float64)
@@ -476,9 +517,18 @@ def majority_game(n_players: int, n_actions: int) -> SymmetricUnitSumGame:
     Actions ``0..k-1``; the shares are split evenly among the players on the most common action, ties
     going to the lowest such action; one state (``X`` is unused).
 
+    Args:
+        n_players: ``n >= 1``.
+        n_actions: ``k >= 1`` (Theorem 1's guarantee for a majority coalition is ``1 - 1/k``).
+
     Returns:
-        A one-state :class:`SymmetricUnitSumGame` whose ``table[0, a, c]`` is ``1/m_a`` if ``a`` is the
-        (lowest-index) most common action of ``m = c + e_a``, else 0.
+        A one-state :class:`SymmetricUnitSumGame` with ``table`` of shape
+        ``(1, k, C(n+k-2, k-1))``: ``table[0, a, c]`` is ``1/m_a`` if ``a`` is the (lowest-index) most
+        common action of ``m = c + e_a``, else 0; the prior is ``[1.0]``.
+
+    Raises:
+        TypeError: ``n_players`` or ``n_actions`` not an integer.
+        ValueError: either below 1, or more count vectors than :data:`MAX_COUNT_VECTORS`.
     """
     n = check_positive_int("n_players", n_players)
     k = check_positive_int("n_actions", n_actions)
@@ -504,19 +554,42 @@ def random_symmetric_unit_sum_game(
 
     Each (state, own action, others' counts) gets a positive weight ``w(x, a, c) = exp(spread · z)``
     with ``z`` standard normal; at a full count vector ``m`` each player on action ``a`` receives
-    ``w(x, a, m - e_a) / Σ_b m_b w(x, b, m - e_b)``, so shares are symmetric and sum to one.
+    ``w(x, a, m - e_a) / Σ_b m_b w(x, b, m - e_b)``, so shares are symmetric and sum to one. The prior
+    is drawn from a flat Dirichlet.
 
     Args:
         n_players: ``n >= 1``.
         n_actions: ``k >= 1``.
         n_states: ``|𝒳| >= 1``.
         rng: the generator (explicit randomness).
-        spread: standard deviation of the log-weights (0 gives the equal split ``1/n``).
+        spread: standard deviation of the log-weights, a real number in ``[0, MAX_SPREAD]``
+            (``MAX_SPREAD = 50``). 0 gives the equal split ``1/n``; larger values give more unequal
+            shares (at 50 a weight ratio of ``e^{50}`` per unit of ``z`` — already winner-take-all).
+            The bound keeps ``exp(spread · z)`` and its sums finite and non-zero in float64 for
+            ``|z| <= 13`` (the largest of 50M standard normal draws is about 6).
+
+    Returns:
+        A :class:`SymmetricUnitSumGame` with ``table`` of shape ``(n_states, k, C(n+k-2, k-1))`` and
+        ``prior`` of shape ``(n_states,)``.
+
+    Raises:
+        TypeError: a non-integer size, ``rng`` not a generator or seed, ``spread`` not a real number.
+        ValueError: a size below 1, too many count vectors, or ``spread`` not finite or outside
+            ``[0, MAX_SPREAD]``.
     """
     n = check_positive_int("n_players", n_players)
     k = check_positive_int("n_actions", n_actions)
     s = check_positive_int("n_states", n_states)
     rng = check_rng(rng)
+    if isinstance(spread, bool) or not isinstance(spread, numbers.Real):
+        raise TypeError(
+            f"spread must be a real number in [0, {MAX_SPREAD:g}], got {type(spread).__name__}"
+        )
+    if not 0.0 <= float(spread) <= MAX_SPREAD:  # also rejects NaN and infinities
+        raise ValueError(
+            f"spread must be a finite number in [0, {MAX_SPREAD:g}] (the log-weights' standard "
+            f"deviation; larger values overflow exp), got {spread!r}"
+        )
     weights = np.exp(spread * rng.standard_normal((s, k, _check_size(n - 1, k))))
     full = compositions(n, k)
     # normaliser Z(x, m) = Σ_b m_b w(x, b, m - e_b) over full count vectors m

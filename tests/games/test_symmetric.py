@@ -1,5 +1,6 @@
 import itertools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -106,8 +107,25 @@ def test_is_symmetric_is_false_for_a_perturbed_game(seed, n, k):
     shares[i0], shares[i1] = shares[i1], shares[i0]
     perturbed = UnitSumGame(shares, prior=dense.prior)
     assert not is_symmetric(perturbed)
-    with pytest.raises(ValueError, match="not symmetric|sum to 1"):
+    with pytest.raises(ValueError, match="game is not symmetric"):
         SymmetricUnitSumGame.from_dense(perturbed)
+
+
+@pytest.mark.parametrize("n, k", [(2, 2), (3, 3), (4, 2)])
+@pytest.mark.parametrize("first_player_wins", [True, False])
+def test_from_dense_reports_asymmetry_not_unit_sum(n, k, first_player_wins):
+    # a valid unit-sum game that is not symmetric: one player (0 or n-1) takes every share
+    shares = np.zeros((2, n) + (k,) * n)
+    winner = 0 if first_player_wins else n - 1
+    shares[:, winner] = 1.0
+    dictator = UnitSumGame(shares)
+    assert not is_symmetric(dictator)
+    # the count table is read from player 0, so the first share that differs is player 1's (all
+    # ones read) or the winner's (all zeros read), at the first profile
+    bad, value = (1, 0.0) if first_player_wins else (n - 1, 1.0)
+    first = re.escape(f"s_{bad}(x=0, a={(0,) * n}) = {value} differs")
+    with pytest.raises(ValueError, match=f"^game is not symmetric: {first}"):
+        SymmetricUnitSumGame.from_dense(dictator)
 
 
 def test_is_symmetric_rejects_unequal_action_sets_and_wrong_types():
@@ -180,6 +198,30 @@ def test_validation_errors():
         good.expected_shares(np.array([0.5, 0.6]))
     with pytest.raises(ValueError, match="max_entries"):
         majority_game(30, 3).to_dense()
+
+
+@pytest.mark.parametrize(
+    "spread, error, match",
+    [
+        (float("nan"), ValueError, r"spread must be a finite number in \[0, 50\].*got nan"),
+        (float("inf"), ValueError, r"spread must be a finite number in \[0, 50\].*got inf"),
+        (1e4, ValueError, r"spread must be a finite number in \[0, 50\].*got 10000.0"),
+        (-1.0, ValueError, r"spread must be a finite number in \[0, 50\].*got -1.0"),
+        ("2", TypeError, r"spread must be a real number in \[0, 50\], got str"),
+        (True, TypeError, r"spread must be a real number"),
+    ],
+)
+def test_random_game_rejects_a_bad_spread(spread, error, match):
+    with pytest.raises(error, match=match):
+        random_symmetric_unit_sum_game(4, 3, 2, np.random.default_rng(0), spread=spread)
+
+
+@pytest.mark.parametrize("spread", [0.0, 50.0])
+def test_random_game_at_the_ends_of_the_spread_range(spread):
+    game = random_symmetric_unit_sum_game(6, 3, 2, np.random.default_rng(1), spread=spread)
+    assert np.all(np.isfinite(game.table))
+    if spread == 0.0:  # equal weights: everyone gets 1/n
+        np.testing.assert_allclose(game.table, 1 / 6, rtol=1e-12)
 
 
 def test_game_is_immutable_and_hashable():
