@@ -14,6 +14,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 
 import powergames.training.commands as commands
+from powergames.training.rundir import RunDirBusy
 
 
 def package_version() -> str:
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args._run(args) or 0)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
+    except (ValueError, TypeError, FileNotFoundError, RunDirBusy) as exc:
         print(f"powergames {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

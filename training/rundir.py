@@ -362,6 +362,91 @@ class RunDir:
             shutil.rmtree(self.path / name, ignore_errors=True)
 
 
+LOCK = ".lock"
+
+
+class RunDirBusy(RuntimeError):
+    """Another live process holds the run directory's lock."""
+
+
+class RunLock:
+    """An exclusive lock on a run directory while a process writes it (``fcntl.flock`` on
+    ``<dir>/.lock``, which holds the owner's pid). The operating system drops the lock when its
+    holder dies, so a killed run never leaves a stale lock; a second writer waits up to ``wait``
+    seconds (a killed parent's workers take a moment to exit) and then fails with the holder's pid.
+    Where ``fcntl`` does not exist (Windows) the lock is a no-op.
+
+    Args:
+        path: the run directory (created).
+        wait: seconds to wait for a held lock.
+    """
+
+    def __init__(self, path: str | Path, wait: float = 10.0) -> None:
+        self.path = Path(path)
+        self.wait = float(wait)
+        self._file: Any = None
+
+    def __enter__(self) -> RunLock:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            return self
+        self.path.mkdir(parents=True, exist_ok=True)
+        f = open(self.path / LOCK, "a+")  # noqa: SIM115 - held until __exit__
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    f.seek(0)
+                    holder = f.read().strip() or "?"
+                    f.close()
+                    raise RunDirBusy(
+                        f"{self.path} is being written by another process (pid {holder}); wait "
+                        "for it to finish or stop it"
+                    ) from None
+                time.sleep(0.1)
+        f.seek(0)
+        f.truncate()
+        f.write(f"{os.getpid()}\n")
+        f.flush()
+        self._file = f
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()  # closing the descriptor releases the lock
+            self._file = None
+
+
+def exit_with_parent(parent_pid: int) -> None:
+    """Process-pool initializer: end this worker as soon as ``parent_pid`` is gone.
+
+    A worker of a killed ``powergames train``/``sweep`` must not go on writing the run directory a
+    ``--resume`` will continue. On Linux the kernel kills the worker with its parent
+    (``PR_SET_PDEATHSIG``); everywhere a daemon thread also polls the parent's pid.
+    """
+    import signal
+    import threading
+
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(1)
+            time.sleep(0.2)
+
+    if os.getppid() != parent_pid:  # the parent died before the kernel hook was set
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
 def find_runs(path: str | Path) -> list[Path]:
     """The experiment run directories at or under ``path`` (those holding a ``config.yaml``
     and a ``metrics.csv``), sorted; ``path`` itself if it is one."""

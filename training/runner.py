@@ -69,9 +69,11 @@ from powergames.training.evaluators import (
 from powergames.training.rundir import (
     MetricsTable,
     RunDir,
+    RunLock,
     TensorBoardWriter,
     atomic_write_json,
     atomic_write_text,
+    exit_with_parent,
     format_table,
 )
 
@@ -625,6 +627,23 @@ def run_experiment(
     Returns:
         The summary (also in ``summary.json``) and the final table text.
     """
+    with RunLock(run_dir):  # one writer per run directory (a killed run's workers exit first)
+        return _run_experiment(
+            exp, run_dir, resume, overwrite, progress, quiet, prefix, echo, plots
+        )
+
+
+def _run_experiment(
+    exp: ExperimentConfig,
+    run_dir: str | Path,
+    resume: bool,
+    overwrite: bool,
+    progress: bool,
+    quiet: bool,
+    prefix: str,
+    echo: Callable[[str], None] | None,
+    plots: bool,
+) -> RunResult:
     echo = echo or print
     rd = RunDir(run_dir)
     text = resolved_config_text(exp)
@@ -1255,7 +1274,9 @@ def _run_parallel(
     summaries: dict[str, Any] = {}
     ctx = multiprocessing.get_context("spawn")
     try:
-        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        with cf.ProcessPoolExecutor(
+            max_workers=jobs, mp_context=ctx, initializer=exit_with_parent, initargs=(os.getpid(),)
+        ) as pool:
             futures = {
                 pool.submit(
                     _suite_job, (suite.raw, e.name, str(dirs[e.name]), resume, overwrite)

@@ -20,6 +20,7 @@ import itertools
 import json
 import math
 import multiprocessing
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +38,12 @@ from powergames.training.config import (
     dump_yaml,
     parse_override,
 )
-from powergames.training.rundir import MetricsTable, atomic_write_json, atomic_write_text
+from powergames.training.rundir import (
+    MetricsTable,
+    atomic_write_json,
+    atomic_write_text,
+    exit_with_parent,
+)
 
 # -------------------------------------------------------------------------------------- executors
 
@@ -73,7 +79,12 @@ class LocalExecutor:
 
     def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[Any, Any]]:
         ctx = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(max_workers=self.max_workers, mp_context=ctx) as pool:
+        with cf.ProcessPoolExecutor(
+            max_workers=self.max_workers,
+            mp_context=ctx,
+            initializer=exit_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             futures = {pool.submit(fn, job): job for job in jobs}
             for fut in cf.as_completed(futures):
                 exc = fut.exception()

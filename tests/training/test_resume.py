@@ -67,10 +67,12 @@ def rows_written(path: Path) -> int:
         return 0
 
 
-def kill_mid_run(cfg: Path, runs: Path, name: str, min_rows: int, timeout: float = 90) -> int:
+def kill_mid_run(
+    cfg: Path, runs: Path, name: str, min_rows: int, timeout: float = 90, extra: tuple = ()
+) -> int:
     """Start ``powergames train`` in a subprocess and SIGKILL it once ``min_rows`` rows exist."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "powergames.training.cli", "train", str(cfg), "--runs-dir", str(runs), "--quiet"],
+        [sys.executable, "-m", "powergames.training.cli", "train", str(cfg), "--runs-dir", str(runs), "--quiet", *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     metrics = runs / name / "metrics.csv"
@@ -129,3 +131,64 @@ def test_kill_and_resume_matches_uninterrupted(
     tag = "eval/power/nash_conv" if name == "native" else "eval/share/c0/mean"
     steps = [s for s, _ in read_tensorboard(killed / name / "tb")[tag]]
     assert steps == resumed.steps  # TensorBoard purged the rows written after the checkpoint
+
+
+# two experiments in two worker processes: killing the parent must stop the workers too, or they
+# would go on writing the run directories that --resume continues
+SUITE = """
+name: suite
+seed: 2
+budget: 40000
+eval: {every: 1000, samples: 50}
+experiments:
+  a:
+    env:
+      id: powergames/game-v0
+      kwargs: {game: interpolated, game_kwargs: {lam: 0.5, rng: 3, n_actions: 3}}
+    agents:
+      - {kind: regret_matching, seats: [0]}
+      - {kind: hedge, seats: [1]}
+  b:
+    env: {id: powergames/majority-v0, kwargs: {n_players: 3, n_actions: 2}}
+    agents:
+      - {kind: regret_matching, seats: [0]}
+      - {kind: uniform, seats: [1, 2]}
+"""
+
+
+def test_killing_a_parallel_suite_stops_its_workers_and_resumes(tmp_path: Path) -> None:
+    cfg = tmp_path / "suite.yaml"
+    cfg.write_text(SUITE)
+    killed, clean = tmp_path / "killed", tmp_path / "clean"
+    kill_mid_run(cfg, killed, "suite/a", 3, extra=("--jobs", "2"))
+
+    # the workers notice within a fraction of a second; afterwards nothing grows any more
+    def sizes() -> dict[str, int]:
+        files = {e: killed / "suite" / e / "metrics.csv" for e in "ab"}
+        return {e: f.stat().st_size if f.exists() else 0 for e, f in files.items()}
+
+    time.sleep(2.0)
+    before = sizes()
+    time.sleep(2.0)
+    assert sizes() == before
+
+    args = ["train", str(cfg), "--quiet", "--jobs", "2"]
+    assert main([*args, "--runs-dir", str(killed), "--resume"]) == 0
+    assert main([*args, "--runs-dir", str(clean)]) == 0
+    for e in "ab":
+        resumed = (killed / "suite" / e / "metrics.csv").read_text()
+        assert resumed == (clean / "suite" / e / "metrics.csv").read_text()
+        assert MetricsTable.load(killed / "suite" / e / "metrics.csv").steps == list(
+            range(0, 41000, 1000)
+        )
+
+
+def test_a_run_directory_has_one_writer(tmp_path: Path) -> None:
+    from powergames.training.rundir import RunDirBusy, RunLock
+
+    with RunLock(tmp_path / "run"):
+        with pytest.raises(RunDirBusy, match=r"being written by another process \(pid \d+\)"):
+            with RunLock(tmp_path / "run", wait=0.3):
+                pass
+    with RunLock(tmp_path / "run", wait=0.3):  # released on exit
+        pass
