@@ -651,11 +651,12 @@ class GameEnv(_TextRender, ParallelEnv):
         fast = self._fast_index
         if fast is not None:
             try:
-                joint = tuple(map(_index, self._getter(actions)))
+                values = self._getter(actions)
+                joint = tuple(map(_index, values))
                 idx = fast[joint]
             except (KeyError, TypeError, IndexError):
                 self._raise_invalid(actions)
-            if len(actions) != self._n_seats:
+            if len(actions) != self._n_seats or bool in map(type, values):
                 self._raise_invalid(actions)
         else:
             joint, idx = self._parse_actions(actions)
@@ -768,6 +769,11 @@ class GameEnv(_TextRender, ParallelEnv):
 
     @staticmethod
     def _check_scalar(agent: str, value: Any, k: int, space: str, what: str = "action") -> int:
+        if isinstance(value, bool | np.bool_):
+            raise TypeError(
+                f"{what} for agent {agent!r} must be an integer in [0, {k}) for {space}, got "
+                f"the boolean {value!r}"
+            )
         if isinstance(value, float | np.floating) and np.isnan(value):
             raise ValueError(
                 f"{what} for agent {agent!r} is NaN; {space} takes integers in [0, {k})"

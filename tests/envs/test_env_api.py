@@ -152,3 +152,35 @@ def test_max_cycles_attribute_changes_episode_length_at_reset() -> None:
     assert _episode_length(env) == 6
     env.reset()
     assert _episode_length(env) == 2
+
+
+def _bad_actions(space) -> list:
+    """Out of range, negative, NaN, a boolean and a string for ``space``."""
+    import gymnasium
+
+    if isinstance(space, gymnasium.spaces.Discrete):
+        return [int(space.n), -1, float("nan"), True, "1"]
+    nvec = np.asarray(space.nvec)
+    return [nvec.copy(), -np.ones_like(nvec), np.full(nvec.shape, np.nan), np.zeros(nvec.size + 1, int), True]  # fmt: skip
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_invalid_actions_name_the_agent(env_id: str) -> None:
+    """Every env: out of range, negative, NaN, wrong shape or type, unknown and missing agents and a
+    step after the end raise ValueError/TypeError naming the agent."""
+    env = make(env_id)
+    env.reset(seed=0)
+    good = {a: env.action_space(a).sample() * 0 for a in env.agents}
+    agent = env.agents[-1]
+    for value in _bad_actions(env.action_space(agent)):
+        with pytest.raises((ValueError, TypeError), match=re.escape(agent)):
+            env.step({**good, agent: value})
+    with pytest.raises((ValueError, TypeError), match="nobody"):
+        env.step({**good, "nobody": 0})
+    missing = {a: v for a, v in good.items() if a != agent}
+    with pytest.raises((ValueError, TypeError), match=re.escape(agent)):
+        env.step(missing)
+    while env.agents:
+        env.step({a: good[a] for a in env.agents})
+    with pytest.raises(ValueError, match="reset"):
+        env.step(good)

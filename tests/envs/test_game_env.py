@@ -254,6 +254,8 @@ def env() -> GameEnv:
         (np.array(np.nan), ValueError, r"action for agent 'player_1' is NaN"),
         (None, TypeError, r"agent 'player_1' must be an integer.*NoneType"),
         (np.True_, TypeError, r"agent 'player_1'.*bool"),
+        (True, TypeError, r"agent 'player_1' must be an integer.*the boolean True"),
+        (False, TypeError, r"agent 'player_1' must be an integer.*the boolean False"),
     ],
 )
 def test_invalid_action(env: GameEnv, action, error, pattern: str) -> None:
