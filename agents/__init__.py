@@ -14,6 +14,7 @@ from powergames.agents.copying import (
     EmpiricalJointPolicy,
     OracleCopyingPolicy,
 )
+from powergames.agents.disposition import DispositionPolicy
 from powergames.agents.fictitious_play import FictitiousPlay
 from powergames.agents.fixed import (
     CoalitionAgent,
@@ -39,6 +40,7 @@ __all__ = [
     "BestResponseDynamics",
     "CallablePolicy",
     "CoalitionAgent",
+    "DispositionPolicy",
     "EmpiricalCopyingPolicy",
     "EmpiricalJointPolicy",
     "FictitiousPlay",

@@ -9,17 +9,38 @@ act and each agent observes its partner's class. Actions: ``0`` = hold out, ``1`
 pair settles only when both cooperate (:data:`powergames.envs.games.population.SETTLES`); both then
 get ``settlement``, otherwise both get ``disagreement`` (an agent sitting out gets 0).
 
-A cooperative disposition is a policy here: with each ``V`` agent cooperating with probability
-``F_{C|V}`` and each ``¬V`` agent with ``F_{C|¬V}``, the fraction of ``V``-agent interactions that
-settle estimates ``b`` (:attr:`PopulationBargainingEnv.settlement_counts`) — for a finite population,
-so its exact value differs from the continuum model's by ``O(1/n_agents)``.
+**Dispositions.** With ``f_c_given_v`` and ``f_c_given_not_v`` (``F_{C|V}``, ``F_{C|¬V}``) every
+agent also gets a cooperative disposition at ``reset``: ``C`` with probability ``F_{C|V}`` if it is
+``V``, ``F_{C|¬V}`` if ``¬V``, independently across agents (i.i.d., not exact counts: then the
+expected settlement rate is a polynomial in the fractions, smooth enough to differentiate, and two
+distinct agents' dispositions are independent, so a ``V`` agent meeting a class-``X`` partner
+settles with probability exactly ``F_{C|V} F_{C|X}`` when both act on their dispositions). The
+disposition is in the agent's observation and infos; the policy that acts on it (cooperate iff
+``C``) is :class:`powergames.agents.disposition.DispositionPolicy`. Without the fractions agents
+have no disposition (the ``"disposition"`` slot is zeros) and cooperation is whatever they play.
+
+**Composition.** ``composition="exact"`` (default): ``round(F_V · n_agents)`` agents are ``V``,
+shuffled at ``reset``. ``composition="iid"``: each agent is ``V`` with probability ``F_V``
+independently at ``reset`` (a class may be empty), so expectations are smooth in ``F_V`` and
+``db/dF_V`` of the finite population exists.
+
+**b of the finite population.** ``b`` is the fraction of ``V`` agents' interactions that settle,
+``E[settled V interactions] / E[V interactions]``. With agents acting on i.i.d. dispositions it is
+``F_{C|V} [q_n F_{C|V} + (1 − q_n) F_{C|¬V}]``, the model's formula
+(:func:`powergames.envs.games.population.settlement_rate`) with ``q = λ + (1 − λ) F_V`` replaced by
+the matching's exact ``q_n = E[V–V interactions] / E[V interactions]`` (a ``V`` agent cannot meet
+itself, and odd classes spill into the global pool), which :func:`exact_settlement_gradient`
+computes by enumeration together with the exact slopes; ``q_n − q = O(1/n_agents)``.
+:attr:`PopulationBargainingEnv.settlement_counts` accumulates the counts.
 
 Observation of an agent (flat ``float32`` ``Box(0, 1)``; :meth:`observation_layout` gives the
 slices): ``"type"`` one-hot own class (``[¬V, V]``), ``"partner_type"`` one-hot partner class (zeros
 when sitting out), ``"round"`` (round index / ``max_cycles``), ``"prev_outcome"`` (own action,
-partner action, settled in the previous round; zeros before the first). ``infos[agent]``:
-``"round"``, ``"value"`` (1 = ``V``), ``"partner"`` (agent name or ``None``), ``"joint_action"``,
-``"settled"``. Episodes terminate after ``max_cycles`` rounds. Registered as
+partner action, settled in the previous round; zeros before the first), ``"disposition"`` one-hot
+own disposition (``[¬C, C]``; zeros without dispositions). ``infos[agent]``: ``"round"``,
+``"value"`` (1 = ``V``), ``"disposition"`` (1 = ``C``, 0 = ``¬C``, ``None`` without dispositions),
+``"partner"`` (agent name or ``None``), ``"joint_action"``, ``"settled"``. Episodes terminate after
+``max_cycles`` rounds. Registered as
 ``"powergames/population-bargaining-v0"`` (:func:`powergames.envs.make` with the same keyword
 arguments).
 """
@@ -43,8 +64,12 @@ _LAYOUT = {
     "partner_type": slice(2, 4),
     "round": slice(4, 5),
     "prev_outcome": slice(5, 8),
+    "disposition": slice(8, 10),
 }
-_OBS_SIZE = 8
+_OBS_SIZE = 10
+
+#: Ways to draw the value classes at ``reset`` (module docstring).
+COMPOSITIONS = ("exact", "iid")
 
 
 def _fraction(name: str, value: Any, strict: bool = False) -> float:
@@ -59,9 +84,15 @@ class PopulationBargainingEnv(_TextRender, ParallelEnv):
 
     Args:
         n_agents: population size (≥ 2).
-        f_v: ``F_V``, fraction of agents with our values; ``round(f_v · n_agents)`` of them, which
-            must leave at least one agent in each class.
+        f_v: ``F_V``, fraction of agents with our values: with ``composition="exact"``
+            ``round(f_v · n_agents)`` of them, which must leave at least one agent in each class;
+            with ``"iid"`` each agent is ``V`` with probability ``f_v``.
         locality: ``λ ∈ [0, 1]``, probability that an agent is matched within its own class.
+        f_c_given_v: ``F_{C|V} ∈ [0, 1]``: probability that a ``V`` agent is cooperative (``C``),
+            drawn independently per agent at ``reset``; ``None`` (default, with
+            ``f_c_given_not_v``): no dispositions.
+        f_c_given_not_v: ``F_{C|¬V} ∈ [0, 1]`` likewise for ``¬V`` agents.
+        composition: ``"exact"`` or ``"iid"`` value classes (module docstring).
         max_cycles: rounds per episode.
         settlement: reward of each side when a pair settles.
         disagreement: reward of each side when it does not.
@@ -84,14 +115,30 @@ class PopulationBargainingEnv(_TextRender, ParallelEnv):
         settlement: float = 1.0,
         disagreement: float = 0.0,
         render_mode: str | None = None,
+        f_c_given_v: float | None = None,
+        f_c_given_not_v: float | None = None,
+        composition: str = "exact",
     ) -> None:
         n = check_positive_int("n_agents", n_agents, minimum=2)
         self.f_v = _fraction("f_v", f_v, strict=True)
+        if composition not in COMPOSITIONS:
+            raise ValueError(f"composition must be one of {COMPOSITIONS}, got {composition!r}")
+        self.composition = composition
+        #: Number of ``V`` agents (fixed with ``"exact"``; redrawn at every ``reset`` with ``"iid"``).
         self.n_v = int(round(self.f_v * n))
-        if not 1 <= self.n_v <= n - 1:
+        if composition == "exact" and not 1 <= self.n_v <= n - 1:
             raise ValueError(
                 f"f_v={self.f_v} with n_agents={n} gives {self.n_v} V agents; each class needs >= 1"
             )
+        if (f_c_given_v is None) != (f_c_given_not_v is None):
+            raise ValueError(
+                "f_c_given_v and f_c_given_not_v must be given together (or neither, for agents "
+                "without dispositions)"
+            )
+        self.f_c_given_v = None if f_c_given_v is None else _fraction("f_c_given_v", f_c_given_v)
+        self.f_c_given_not_v = (
+            None if f_c_given_not_v is None else _fraction("f_c_given_not_v", f_c_given_not_v)
+        )
         self.locality = _fraction("locality", locality)
         self.max_cycles = check_positive_int("max_cycles", max_cycles)
         self.settlement = float(as_float_array("settlement", settlement, ndim=0))
@@ -111,6 +158,8 @@ class PopulationBargainingEnv(_TextRender, ParallelEnv):
         self.action_spaces = dict.fromkeys(self.possible_agents, self._act_space)
         self._np_random: np.random.Generator | None = None
         self.values = np.zeros(n, dtype=np.int64)
+        #: Per agent 1 = ``C``, 0 = ``¬C``, -1 = no disposition (set at ``reset``).
+        self.dispositions = np.full(n, -1, dtype=np.int64)
         self.partner = np.full(n, -1, dtype=np.int64)
         self._last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         #: ``[settled, total]`` interactions of ``V`` agents since construction (an estimate of ``b``).
@@ -118,7 +167,7 @@ class PopulationBargainingEnv(_TextRender, ParallelEnv):
 
     # ------------------------------------------------------------------ spaces
     def observation_space(self, agent: str) -> gymnasium.spaces.Box:
-        """The same ``Box(0, 1, (8,), float32)`` object for every agent."""
+        """The same ``Box(0, 1, (10,), float32)`` object for every agent."""
         self._check_agent(agent)
         return self._obs_space
 
@@ -128,7 +177,8 @@ class PopulationBargainingEnv(_TextRender, ParallelEnv):
         return self._act_space
 
     def observation_layout(self, agent: str) -> dict[str, slice]:
-        """Slices of the observation: ``type``, ``partner_type``, ``round``, ``prev_outcome``."""
+        """Slices of the observation: ``type``, ``partner_type``, ``round``, ``prev_outcome``,
+        ``disposition``."""
         self._check_agent(agent)
         return dict(_LAYOUT)
 
@@ -174,17 +224,27 @@ class PopulationBargainingEnv(_TextRender, ParallelEnv):
         obs[:, 4] = t / self.max_cycles
         if prev is not None:
             obs[:, 5:8] = prev
+        has = self.dispositions >= 0
+        obs[has, 8 + self.dispositions[has]] = 1.0
         return {a: obs[i] for i, a in enumerate(self.possible_agents)}
 
     def reset(
         self, seed: int | None = None, options: dict | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
-        """Start an episode: shuffle the value classes, draw the first round's pairing."""
+        """Start an episode: draw the value classes and dispositions, and the first pairing."""
         if seed is not None or self._np_random is None:
             self._np_random, _ = seeding.np_random(seed)
         n = len(self.possible_agents)
-        self.values = np.zeros(n, dtype=np.int64)
-        self.values[self.np_random.permutation(n)[: self.n_v]] = 1
+        rng = self.np_random
+        if self.composition == "iid":
+            self.values = (rng.random(n) < self.f_v).astype(np.int64)
+            self.n_v = int(self.values.sum())
+        else:
+            self.values = np.zeros(n, dtype=np.int64)
+            self.values[rng.permutation(n)[: self.n_v]] = 1
+        if self.f_c_given_v is not None:
+            frac = np.where(self.values == 1, self.f_c_given_v, self.f_c_given_not_v)
+            self.dispositions = (rng.random(n) < frac).astype(np.int64)
         self.agents = list(self.possible_agents)
         self._round = 0
         self._last = None
@@ -197,6 +257,7 @@ class PopulationBargainingEnv(_TextRender, ParallelEnv):
         info = {
             "round": self._round,
             "value": int(self.values[i]),
+            "disposition": int(self.dispositions[i]) if self.dispositions[i] >= 0 else None,
             "partner": self.possible_agents[j] if j >= 0 else None,
         }
         if joint is not None and settled is not None:
@@ -272,8 +333,9 @@ class PopulationBargainingEnv(_TextRender, ParallelEnv):
         acts, settled, rewards = self._last
         lines = [f"population bargaining: round {self._round}/{self.max_cycles}"]
         for i, a in enumerate(self.possible_agents):
+            disp = {1: "C  ", 0: "¬C "}.get(int(self.dispositions[i]), "")
             lines.append(
-                f"  {a}  {'V ' if self.values[i] else '¬V'}  "
+                f"  {a}  {'V ' if self.values[i] else '¬V'}  {disp}"
                 f"{'cooperate' if acts[i] else 'hold out '}  "
                 f"{'settled' if settled[i] else '-      '}  reward {rewards[i]:+.3f}"
             )
@@ -300,3 +362,99 @@ def exact_finite_settlement_rate(
     if n_agents % 2:
         raise ValueError("local=False needs an even n_agents (no one sits out)")
     return cooperative_v / n_v * (cooperative_v + cooperative_not_v - 1) / (n_agents - 1)
+
+
+def _expected_slots(n_agents: int, n_v: int, locality: float) -> tuple[float, float]:
+    """Expected ``(V–V, V–¬V)`` interactions of ``V`` agents in one round, ``n_v`` agents ``V``.
+
+    Exact enumeration of the matching in :meth:`PopulationBargainingEnv._match`: ``L_V ~ Bin(n_V,
+    λ)`` and ``L_¬V ~ Bin(n_¬V, λ)`` local agents form ``⌊L/2⌋`` pairs within their class; the
+    ``G = G_V + G_¬V`` others are paired at random, one sitting out if ``G`` is odd, so a pool agent
+    is matched with probability ``1`` (``G`` even) or ``(G − 1)/G`` and then meets a uniform one of
+    the other ``G − 1``.
+    """
+    from scipy.stats import binom  # imported on first use: scipy.stats is slow to import
+
+    n_n = n_agents - n_v
+    lv, ln = np.arange(n_v + 1), np.arange(n_n + 1)
+    pmf_v, pmf_n = binom.pmf(lv, n_v, locality), binom.pmf(ln, n_n, locality)
+    pairs_v = lv // 2
+    g_v = (n_v - 2 * pairs_v)[:, None]
+    g_n = (n_n - 2 * (ln // 2))[None, :]
+    g = g_v + g_n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        matched = np.where(g % 2 == 0, 1.0, (g - 1) / g)
+        per_other = np.where(g >= 2, matched / (g - 1), 0.0)
+    vv = 2 * pairs_v[:, None] + g_v * (g_v - 1) * per_other
+    vn = g_v * g_n * per_other
+    w = pmf_v[:, None] * pmf_n[None, :]
+    return float((w * vv).sum()), float((w * vn).sum())
+
+
+def exact_settlement_gradient(
+    n_agents: int,
+    f_v: float,
+    f_c_given_v: float,
+    f_c_given_not_v: float,
+    locality: float,
+    composition: str = "iid",
+) -> dict[str, float]:
+    """Exact ``b`` and its slopes for this environment with agents acting on their dispositions.
+
+    ``b = E[settled V interactions] / E[V interactions]`` per round (the module docstring), exactly
+    ``F_{C|V} [q_n F_{C|V} + (1 − q_n) F_{C|¬V}]`` with ``q_n = A/(A + B)``, ``A`` and ``B`` the
+    expected ``V–V`` and ``V–¬V`` interactions of ``V`` agents per round (enumerated over the local
+    draws; with ``composition="iid"`` also over ``n_V ~ Bin(n_agents, F_V)``, so ``A(F_V)`` and
+    ``B(F_V)`` are polynomials). Slopes::
+
+        db/dF_{C|V}  = 2 q_n F_{C|V} + (1 − q_n) F_{C|¬V}
+        db/dF_{C|¬V} = (1 − q_n) F_{C|V}
+        db/dF_V      = F_{C|V} (F_{C|V} − F_{C|¬V}) dq_n/dF_V     (composition "iid" only)
+
+    with ``dq_n/dF_V = (A′B − AB′)/(A + B)²`` and ``d Bin(k; n, F)/dF = Bin(k; n, F)(k − nF)/(F(1 − F))``.
+    As ``n_agents → ∞`` these tend to :func:`powergames.envs.games.population.settlement_gradient`.
+    Cost ``O(n_agents³)``.
+
+    Args:
+        n_agents: population size (≥ 2).
+        f_v: ``F_V ∈ (0, 1)``.
+        f_c_given_v: ``F_{C|V} ∈ [0, 1]``.
+        f_c_given_not_v: ``F_{C|¬V} ∈ [0, 1]``.
+        locality: ``λ ∈ [0, 1]``.
+        composition: ``"iid"`` or ``"exact"`` (``round(F_V n)`` agents ``V``: no ``db_df_v``).
+
+    Returns:
+        ``b``, ``db_df_v`` (``"iid"`` only), ``db_df_c_given_v``, ``db_df_c_given_not_v``, and
+        ``q`` (``q_n``) and ``v_interactions`` (``A + B``, expected ``V`` interactions per round).
+    """
+    n = check_positive_int("n_agents", n_agents, minimum=2)
+    fv = _fraction("f_v", f_v, strict=True)
+    fcv = _fraction("f_c_given_v", f_c_given_v)
+    fcn = _fraction("f_c_given_not_v", f_c_given_not_v)
+    lam = _fraction("locality", locality)
+    if composition not in COMPOSITIONS:
+        raise ValueError(f"composition must be one of {COMPOSITIONS}, got {composition!r}")
+    if composition == "exact":
+        n_v = int(round(fv * n))
+        if not 1 <= n_v <= n - 1:
+            raise ValueError(f"f_v={fv} with n_agents={n} gives {n_v} V agents; each needs >= 1")
+        a, b = _expected_slots(n, n_v, lam)
+        da = db = 0.0
+    else:
+        from scipy.stats import binom
+
+        k = np.arange(n + 1)
+        pmf = binom.pmf(k, n, fv)
+        dpmf = pmf * (k - n * fv) / (fv * (1 - fv))
+        slots = np.array([_expected_slots(n, int(j), lam) for j in k])
+        a, b = (float(x) for x in pmf @ slots)
+        da, db = (float(x) for x in dpmf @ slots)
+    q = a / (a + b)
+    out = {"b": fcv * (q * fcv + (1 - q) * fcn)}
+    if composition == "iid":
+        out["db_df_v"] = fcv * (fcv - fcn) * (da * b - a * db) / (a + b) ** 2
+    out["db_df_c_given_v"] = 2 * q * fcv + (1 - q) * fcn
+    out["db_df_c_given_not_v"] = (1 - q) * fcv
+    out["q"] = q
+    out["v_interactions"] = a + b
+    return out
