@@ -167,6 +167,28 @@ def test_convolution_paths_agree_with_brute_force(seed, n1, n2, k):
         coal_mod._use_fft = original
 
 
+@given(seed=seeds(), k=st.integers(1, 4))
+def test_product_count_distribution_with_repeated_parts(seed, k):
+    # ProductPolicy multiplies the parts' spectra once (a repeated part transformed once) when the
+    # FFT pays off, else convolves pairwise; both must equal the brute-force count distribution
+    rng = np.random.default_rng(seed)
+    a = ExchangeablePolicy(CountDistribution(2, k, random_simplex(rng, (len(compositions(2, k)),))))
+    b = IndependentPolicy(1, random_simplex(rng, (k,)))
+    policy = ProductPolicy([a, a, b, a])
+    joint = policy.joint()
+    index = {tuple(int(v) for v in r): i for i, r in enumerate(compositions(7, k))}
+    expected = np.zeros(len(index))
+    for prof in itertools.product(range(k), repeat=7):
+        expected[index[tuple(prof.count(c) for c in range(k))]] += joint[prof]
+    original = coal_mod._use_fft
+    try:
+        for force in (False, True):
+            coal_mod._use_fft = lambda *args, force=force: force and args[2] > 1
+            np.testing.assert_allclose(policy.count_distribution().probs, expected, atol=1e-13)
+    finally:
+        coal_mod._use_fft = original
+
+
 @pytest.mark.parametrize("n, k", [(40, 3), (24, 4)])
 def test_fft_and_sparse_paths_agree_for_larger_games(n, k, monkeypatch):
     rng = np.random.default_rng(n)
