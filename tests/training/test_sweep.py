@@ -11,6 +11,7 @@ import pytest
 from powergames.training.config import parse_yaml
 from powergames.training.rundir import MetricsTable
 from powergames.training.sweep import (
+    LocalExecutor,
     SerialExecutor,
     confidence_band,
     parse_set,
@@ -68,3 +69,18 @@ def test_sweep_runs_grid_and_aggregates(tmp_path: Path) -> None:
     assert stored["final"]["lam=1"]["fam"]["align/alpha"]["mean"] == pytest.approx(
         -2.0
     )  # = matching pennies
+
+
+def test_local_processes_give_the_serial_results(tmp_path: Path) -> None:
+    """The process-pool executor (two workers) writes the same metrics as the in-process one."""
+    grid = parse_set(["env.kwargs.game_kwargs.lam=0,1"])
+    out = {}
+    for name, executor in (("serial", SerialExecutor()), ("local", LocalExecutor(max_workers=2))):
+        plan = plan_sweep(parse_yaml(CFG), [3], grid, tmp_path / name)
+        info = run_sweep(plan, executor, echo=lambda s: None)
+        assert set(info["jobs"].values()) == {"complete"}
+        out[name] = {
+            label: (tmp_path / name / label / "seed_3" / "metrics.csv").read_text()
+            for label in ("lam=0", "lam=1")
+        }
+    assert out["local"] == out["serial"]
