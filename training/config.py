@@ -460,7 +460,8 @@ def build_suite(data: Any, default_name: str = "run") -> Suite:
     allowed = [k for k in ExperimentConfig.model_fields if k != "name"]
     for key in defaults:
         if key not in allowed:
-            raise ConfigError(f"{key}: unknown key (allowed: {', '.join([*SUITE_KEYS, *allowed])})")
+            names = dict.fromkeys([*SUITE_KEYS, *allowed])  # ordered, each once
+            raise ConfigError(f"{key}: unknown key (allowed: {', '.join(names)})")
     exps = []
     for exp_name, exp_raw in experiments.items():
         if not isinstance(exp_name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", exp_name):

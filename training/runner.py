@@ -1083,8 +1083,9 @@ def final_table(summary: Mapping[str, Any]) -> str:
         rows.append([
             f"share {ag['label']}", final[p + "mean"], final[p + "min_x"], final[p + "fair"], emp, bound,
         ])  # fmt: skip
+    n_evals = summary.get("evaluations")
     out = [f"{summary['name']}: step {summary.get('steps')} of {summary.get('budget')} "
-           f"({summary.get('evaluations')} evaluations, {summary.get('wall_time_s')} s)"]  # fmt: skip
+           f"({n_evals} evaluation{'' if n_evals == 1 else 's'}, {summary.get('wall_time_s')} s)"]  # fmt: skip
     if rows:
         out.append(
             format_table(
