@@ -30,7 +30,9 @@ independently at ``reset`` (a class may be empty), so expectations are smooth in
 (:func:`powergames.envs.games.population.settlement_rate`) with ``q = λ + (1 − λ) F_V`` replaced by
 the matching's exact ``q_n = E[V–V interactions] / E[V interactions]`` (a ``V`` agent cannot meet
 itself, and odd classes spill into the global pool), which :func:`exact_settlement_gradient`
-computes by enumeration together with the exact slopes; ``q_n − q = O(1/n_agents)``.
+computes by enumeration together with the exact slopes; ``q_n − q = O(1/n_agents)``. With
+``composition="iid"`` and ``λ = 0`` the continuum values are exact (a partner drawn without regard
+to class is ``V`` with probability ``F_V``, whatever the focal agent's class).
 :attr:`PopulationBargainingEnv.settlement_counts` accumulates the counts.
 
 Observation of an agent (flat ``float32`` ``Box(0, 1)``; :meth:`observation_layout` gives the

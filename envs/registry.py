@@ -431,7 +431,7 @@ def _register_builtin() -> None:
         env_factory=PopulationBargainingEnv,
         description=(
             "population bargaining with locality matching (n_agents, f_v, locality, settlement, "
-            "disagreement; MATH.md §4)"
+            "disagreement, f_c_given_v, f_c_given_not_v, composition; MATH.md §4)"
         ),
     )
 

@@ -187,6 +187,14 @@ def test_cli_table_json_and_plots(tmp_path, capsys):
     assert sorted(r["rank"] for r in rows.values()) == [1, 2, 3]
     assert sum(abs(r["share"]) for r in rows.values()) == pytest.approx(1.0)
     assert set(out["simulation"]["marginal_values"]) == set(INTERVENTIONS)
+    args = ["interventions", cfg, "--no-plots", "--json", "--env", "60", "--env-agents", "8"]
+    assert main([*args, "--points", "5"]) == 0
+    env = json.loads(capsys.readouterr().out)["environment"]
+    assert env["n_agents"] == 8 and env["episodes"] == 60
+    assert set(env["estimates"]) == set(ESTIMANDS)
+    assert set(env["marginal_values"]) == set(INTERVENTIONS)
+    assert main(["interventions", cfg, "--no-plots", "--env", "60", "--points", "5"]) == 0
+    assert "exact (env)" in capsys.readouterr().out
 
 
 def test_cli_errors(tmp_path, capsys):
@@ -195,3 +203,5 @@ def test_cli_errors(tmp_path, capsys):
     cfg = str(CONFIGS[[p.stem for p in CONFIGS].index("baseline")])
     assert main(["interventions", cfg, "--no-plots", "--simulate", "100"]) == 2
     assert "bargaining.model: population" in capsys.readouterr().err
+    assert main(["interventions", cfg, "--no-plots", "--env", "100"]) == 2
+    assert "--env needs a scenario" in capsys.readouterr().err

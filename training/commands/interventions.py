@@ -6,7 +6,10 @@ alignment / misalignment): its marginal value dU/da, its share of the total Σ|d
 its ratio to the best; then the one-at-a-time sensitivity of the ranking (the best intervention's
 lead over the runner-up as each input moves over its range, and where the best one changes). With
 a population bargaining model it also prints b and its slopes (exact, and simulated with confidence
-intervals if --simulate N). Plots (tornado.png, sweeps.png) go to --out.
+intervals if --simulate N); with --env EPISODES it plays the population bargaining environment
+(--env-agents agents acting on their dispositions) and prints b, its slopes and the marginal values
+estimated from the rollouts beside their exact values for that finite population. Plots
+(tornado.png, sweeps.png) go to --out.
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from powergames.analysis.grounding import nonlocal_check, simulated_marginal_values
+from powergames.analysis.grounding import (
+    env_marginal_values,
+    nonlocal_check,
+    simulated_marginal_values,
+)
 from powergames.analysis.interventions import INTERVENTIONS, rank_interventions
 from powergames.analysis.scenario import Scenario, load_config
 from powergames.analysis.sensitivity import plot_sweeps, plot_tornado, sensitivity
@@ -47,7 +54,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="population model only: also estimate b, its slopes and the marginal values from N "
         "simulated interactions, with confidence intervals",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed for --simulate")
+    parser.add_argument(
+        "--env",
+        type=int,
+        default=0,
+        metavar="EPISODES",
+        help="population model only: also estimate b, its slopes and the marginal values from "
+        "EPISODES episodes of the population bargaining environment, with confidence intervals, "
+        "beside their exact values for that finite population",
+    )
+    parser.add_argument(
+        "--env-agents", type=int, default=20, metavar="N", help="agents in --env (default 20)"
+    )
+    parser.add_argument(
+        "--env-rounds", type=int, default=5, metavar="T", help="rounds per --env episode"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed for --simulate and --env")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
 
 
@@ -75,8 +97,9 @@ def run(args: argparse.Namespace) -> int:
         from dataclasses import replace
 
         cfg = replace(cfg, sensitivity=replace(cfg.sensitivity, points=args.points))
-    if args.simulate and cfg.bargaining.model != "population":
-        raise ValueError("--simulate needs a scenario with bargaining.model: population")
+    for flag, value in (("--simulate", args.simulate), ("--env", args.env)):
+        if value and cfg.bargaining.model != "population":
+            raise ValueError(f"{flag} needs a scenario with bargaining.model: population")
     scenario = Scenario(cfg)
     params = scenario.params()
     values = scenario.values()
@@ -117,6 +140,27 @@ def run(args: argparse.Namespace) -> int:
                 "confidence": sim.confidence,
                 "estimates": {k: e.__dict__ for k, e in sim.estimates.items()},
                 "marginal_values": {k: e.__dict__ for k, e in est.items()},
+            }
+        if args.env:
+            env_est, env_mv, env_exact = env_marginal_values(
+                params,
+                cfg.bargaining.locality,
+                args.env_agents,
+                args.env,
+                np.random.default_rng(args.seed),
+                args.env_rounds,
+            )
+            out["environment"] = {
+                "n_agents": args.env_agents,
+                "episodes": env_est.episodes,
+                "rounds": args.env_rounds,
+                "v_interactions": env_est.v_interactions,
+                "confidence": env_est.confidence,
+                "exact": env_est.exact,
+                "continuum": env_est.continuum,
+                "estimates": {k: e.__dict__ for k, e in env_est.estimates.items()},
+                "marginal_values_exact": env_exact,
+                "marginal_values": {k: e.__dict__ for k, e in env_mv.items()},
             }
     if not args.no_plots:
         outdir = Path(args.out) if args.out else Path("runs") / "interventions" / cfg.name
@@ -217,6 +261,36 @@ def _print(cfg: Any, out: dict[str, Any], rows: list[Any], report: Any) -> None:
                 [f"MV {k}", _g(exact[k]), _g(e["mean"]), f"[{e['low']:.4g}, {e['high']:.4g}]"]
             )
         print(_table(["quantity", "exact", "simulated", "interval"], srows))
+    if "environment" in out:
+        env = out["environment"]
+        print()
+        print(
+            f"population bargaining environment ({env['n_agents']} agents, {env['episodes']} "
+            f"episodes x {env['rounds']} rounds, {env['v_interactions']} V interactions, "
+            f"{env['confidence']:.0%} intervals):"
+        )
+        erows = []
+        for k, e in env["estimates"].items():
+            erows.append(
+                [
+                    k,
+                    _g(env["continuum"][k]),
+                    _g(env["exact"][k]),
+                    _g(e["mean"]),
+                    f"[{e['low']:.4g}, {e['high']:.4g}]",
+                ]
+            )
+        for k, e in env["marginal_values"].items():
+            erows.append(
+                [
+                    f"MV {k}",
+                    _g(next(r.value for r in rows if r.name == k)),
+                    _g(env["marginal_values_exact"][k]),
+                    _g(e["mean"]),
+                    f"[{e['low']:.4g}, {e['high']:.4g}]",
+                ]
+            )
+        print(_table(["quantity", "model", "exact (env)", "simulated", "interval"], erows))
     if "plots" in out:
         print()
         print("plots: " + ", ".join(out["plots"]))
