@@ -10,7 +10,10 @@ Three computations of ``dU/da`` live here:
   sweep is one call with array inputs);
 * :func:`structural_utility` — the model the closed form comes from, ``U`` as a function of the
   three efforts, and :func:`structural_gradient`, its derivative by the complex step (independent
-  of the closed form and exact to rounding: no subtractive cancellation, no step-size trade-off);
+  of the closed form, no step-size trade-off, but not free of cancellation: ``Im U`` sums
+  ``Im(b)(U_B − U_¬B)``-type terms that may cancel, so its error is a few ulps of the terms'
+  absolute sizes, not of the result; the tests check the closed form against an exact rational
+  derivative of the structural model instead);
 * :class:`LogInterventionParams` — the same closed form driven by ``log F_V`` and ``log F_I``
   (the seed's suggestion for very small ``F_V``).
 
@@ -491,17 +494,36 @@ def structural_gradient(
 ) -> dict[str, FloatArray]:
     """``∂U/∂a_k`` at ``a = 0`` of :func:`structural_utility` by the complex step, ``Im U(i h_k e_k)/h_k``.
 
-    Independent of :func:`marginal_values` (no hand-derived formula) and exact to rounding: ``U`` is
-    a rational function of the efforts, and the step ``h_k = h / |dp_k/da|`` moves the probability by
-    ``i h`` (``h = 1e-30``), so the ``O(h²)`` truncation is invisible whenever
-    ``F_V (1 − F_V) ≫ 1e-30 F_I`` and no imaginary part underflows (inputs within float64's normal
-    range).
+    Independent of :func:`marginal_values` (no hand-derived formula). ``U`` is a rational function
+    of the efforts and the step ``h_k = h / |dp_k/da|`` moves the probability by ``i h``, so the
+    ``O(h²)`` truncation is invisible whenever ``F_V (1 − F_V) ≫ h F_I`` and no imaginary part
+    underflows (inputs within float64's normal range). It is **not** free of subtractive
+    cancellation: ``Im U = Im(b)(U_B − U_¬B) + b Im U_B + (1 − b) Im U_¬B`` is formed as
+    ``Im(b) U_B − Im(b) U_¬B + …``, and ``(p_{C|V} − F_{C|V})/F_V``-type differences appear inside
+    ``Im F_{C|V}``. Its absolute error is a few ulps of the closed form's terms with every difference
+    replaced by a sum of absolute values; its *relative* error can be much larger than ``1e-16``
+    (e.g. ``U_B = U_¬B = 1``, ``b = 0.5``, ``F_V = F_I = 1e-9``, ``F_{C|V} = 0.5``,
+    ``p_{C|V} = 1``, ``db/dF_{C|V} = 1``, ``dU_B/dF_V = 0``, ``dU_¬B/dF_V = dp_V/da = 1``: ``v`` is
+    ``5e-10`` exactly, the complex step gives ``5.0000002e-10``). Use it as a cross-check, not as
+    a reference to 1e-8 relative.
+
+    Args:
+        params: the base point; arrays broadcast.
+        h: the complex step in probability units, ``0 < h ≤ 1e-6`` (the truncation error is
+            ``O(h²)`` relative to the curvature; the default ``1e-30`` makes it vanish).
 
     Returns:
         ``{"v": …, "c|v": …, "c|¬v": …}``, arrays of shape ``params.shape``.
+
+    Raises:
+        ValueError: ``h`` not a finite number in ``(0, 1e-6]``.
     """
     if not isinstance(params, InterventionParams):
         raise TypeError(f"params must be an InterventionParams, got {type(params).__name__}")
+    if isinstance(h, bool) or not isinstance(h, int | float | np.integer | np.floating):
+        raise TypeError(f"h must be a real number, got {type(h).__name__}")
+    if not (np.isfinite(h) and 0 < h <= 1e-6):
+        raise ValueError(f"h must be a finite complex step with 0 < h <= 1e-6, got {h!r}")
     slopes = (params.dp_v_da, params.dp_c_given_v_da, params.dp_c_given_not_v_da)
     out = {}
     for k, slope in zip(INTERVENTIONS, slopes):
@@ -533,12 +555,31 @@ def rank_interventions(values: Mapping[str, Any]) -> list[RankingRow]:
     """Rank one parameter set's three marginal values, largest first.
 
     Args:
-        values: the output of :func:`marginal_values` for scalar parameters.
+        values: the output of :func:`marginal_values` for scalar parameters: a mapping with the
+            keys :data:`INTERVENTIONS`, each a finite number.
 
     Returns:
         Three :class:`RankingRow` in :data:`INTERVENTIONS` order.
+
+    Raises:
+        TypeError: ``values`` not a mapping, or a value not a number.
+        ValueError: a missing key, a value that is not a scalar, or a non-finite value.
     """
-    vals = np.array([float(np.asarray(values[k]).reshape(())) for k in INTERVENTIONS])
+    if not isinstance(values, Mapping):
+        raise TypeError(
+            f"values must be a mapping {INTERVENTIONS} -> value, got {type(values).__name__}"
+        )
+    missing = [k for k in INTERVENTIONS if k not in values]
+    if missing:
+        raise ValueError(
+            f"values is missing intervention {missing[0]!r}; expected keys {INTERVENTIONS}"
+        )
+    vals = np.empty(3)
+    for j, k in enumerate(INTERVENTIONS):
+        x = as_float_array(f"values[{k!r}]", values[k])
+        if x.size != 1:
+            raise ValueError(f"values[{k!r}] must be one number, got shape {x.shape}")
+        vals[j] = float(x.reshape(()))
     order = np.argsort(-vals, kind="stable")
     ranks = np.empty(3, dtype=int)
     ranks[order] = np.arange(1, 4)

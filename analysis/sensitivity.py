@@ -140,7 +140,43 @@ def _crossing(scenario: Scenario, name: str, lo: float, hi: float, a: str, b: st
 
 
 def sweep(scenario: Scenario, name: str, lo: float, hi: float, points: int, best: int) -> Sweep:
-    """Sweep ``name`` over ``linspace(lo, hi, points)`` (one vectorised evaluation)."""
+    """Sweep ``name`` over ``linspace(lo, hi, points)`` (one vectorised evaluation).
+
+    Args:
+        scenario: the scenario whose input ``name`` is swept, the others at base.
+        name: one of the scenario's inputs.
+        lo: the range's lower end (finite).
+        hi: the upper end, ``> lo``.
+        points: grid size, ``≥ 2``.
+        best: index into :data:`INTERVENTIONS` (0, 1 or 2) of the intervention whose advantage
+            ``A`` is tracked (the base-case best).
+
+    Returns:
+        A :class:`Sweep`: ``grid`` shape ``(points,)``, ``values[k]`` shape ``(points,)`` per
+        intervention, ``best`` (int, ``(points,)``), ``advantage`` ``(points,)``.
+
+    Raises:
+        ValueError: ``points < 2``, ``best`` not 0, 1 or 2, a non-finite or empty range, or an
+            unknown input.
+        TypeError: ``points`` or ``best`` not an integer.
+    """
+    for arg, value in (("points", points), ("best", best)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise TypeError(f"{arg} must be an integer, got {value!r}")
+    if points < 2:
+        raise ValueError(
+            f"points must be >= 2 (a sweep needs both ends of its range), got {points}"
+        )
+    if not 0 <= best < len(INTERVENTIONS):
+        raise ValueError(f"best must index INTERVENTIONS {INTERVENTIONS} (0, 1 or 2), got {best}")
+    if name not in scenario.inputs:
+        raise ValueError(
+            f"name must be one of the scenario's inputs {tuple(scenario.inputs)}, got {name!r}"
+        )
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(
+            f"the sweep range of {name!r} must be finite with lo < hi, got [{lo}, {hi}]"
+        )
     grid = np.linspace(lo, hi, points)
     values = scenario.values(**{name: grid})
     idx, _ = best_intervention(values)

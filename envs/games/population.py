@@ -229,6 +229,14 @@ def sample_interactions(
     """
     rng = check_rng(rng)
     n = check_positive_int("n", n)
+    for name, value in (
+        ("f_v", f_v),
+        ("f_c_given_v", f_c_given_v),
+        ("f_c_given_not_v", f_c_given_not_v),
+        ("locality", locality),
+    ):
+        if as_float_array(name, value).shape != ():
+            raise ValueError(f"{name} must be a single number, got shape {np.shape(value)}")
     fv, fcv, fcnv, lam = (
         float(x) for x in _check_fractions(f_v, f_c_given_v, f_c_given_not_v, locality)
     )
@@ -276,6 +284,17 @@ def simulate_interactions(
     Returns:
         A :class:`SimulationResult`.
     """
+    for name, value in (
+        ("f_v", f_v),
+        ("f_c_given_v", f_c_given_v),
+        ("f_c_given_not_v", f_c_given_not_v),
+        ("locality", locality),
+    ):
+        if as_float_array(name, value).shape != ():
+            raise ValueError(
+                f"{name} must be a single number (one landscape per simulation), got shape "
+                f"{np.shape(value)}"
+            )
     _check_fractions(f_v, f_c_given_v, f_c_given_not_v, locality, open_=True)
     if not 0 < float(confidence) < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")

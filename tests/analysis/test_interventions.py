@@ -1,7 +1,9 @@
+from fractions import Fraction
+
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from powergames.analysis.interventions import (
@@ -54,11 +56,36 @@ def param_sets(draw) -> dict[str, float]:
     return kw
 
 
+@st.composite
+def consistent_param_sets(draw) -> dict[str, float]:
+    """:func:`param_sets` with ``F_I`` drawn inside what the landscape can hold.
+
+    The structural model needs the rest of the world non-negative
+    (``InterventionParams.landscape_consistent``): ``F_I`` is a fraction (edges included) of the
+    largest consistent weight.
+    """
+    kw = draw(param_sets())
+    fv, pv = kw["f_v"], kw["p_v"]
+    caps = [
+        (pv, fv),
+        (1 - pv, 1 - fv),
+        (pv * kw["p_c_given_v"], kw["f_c_given_v"] * fv),
+        (pv * (1 - kw["p_c_given_v"]), (1 - kw["f_c_given_v"]) * fv),
+        ((1 - pv) * kw["p_c_given_not_v"], kw["f_c_given_not_v"] * (1 - fv)),
+        ((1 - pv) * (1 - kw["p_c_given_not_v"]), (1 - kw["f_c_given_not_v"]) * (1 - fv)),
+    ]
+    f_max = min([1.0] + [cap / coef for coef, cap in caps if coef > 0])
+    kw["f_i"] = draw(edge_fraction(open_=False)) * f_max
+    assume(bool(InterventionParams(**kw).landscape_consistent()))
+    return kw
+
+
 def closed_form_scale(p: InterventionParams) -> dict[str, float]:
     """Each closed-form term with every difference replaced by a sum of absolute values.
 
-    Rounding in any evaluation of these sums is bounded by a few ulps of this scale, whatever the
-    cancellation; it is the honest yardstick for terms that nearly cancel.
+    Rounding in any float64 evaluation of ``U``'s derivative (e.g. the complex step, where
+    ``b U_B + (1 − b) U_¬B`` cancels) is bounded by a few ulps of this scale, whatever the
+    cancellation.
     """
     gap = abs(p.u_b) + abs(p.u_not_b)
     star = (
@@ -80,20 +107,155 @@ def closed_form_scale(p: InterventionParams) -> dict[str, float]:
     return {"v": float(v), "c|v": float(cv), "c|¬v": float(cnv)}
 
 
+def closed_form_terms(p: InterventionParams) -> dict[str, float]:
+    """``Σ |term|`` over the closed form's additive terms, each a product of inputs and of the
+    differences ``U_B − U_¬B``, ``p_{C|V} − F_{C|V}``, ``p_{C|¬V} − F_{C|¬V}``, ``1 − b``, ``1 − F_V``,
+    ``1 − p_V`` of exact float64 inputs.
+
+    Each such difference is computed with one rounding (relative error ≤ u = 2^-53) and each term is
+    a product or quotient of at most 8 factors, so the float64 closed form differs from the exact
+    one by at most about ``12 u Σ|term| < 8 ulps(1)·Σ|term|``: the floor for values that cancel to
+    (near) zero. It is 0 exactly when every term is 0.
+    """
+    gap = abs(p.u_b - p.u_not_b)
+    s = [
+        abs(p.db_df_v),
+        abs(p.db_df_c_given_v * (p.p_c_given_v - p.f_c_given_v) / p.f_v),
+        abs(p.db_df_c_given_not_v * (p.p_c_given_not_v - p.f_c_given_not_v) / (1 - p.f_v)),
+    ]
+    v = (gap * sum(s) + abs(p.b * p.du_b_df_v) + abs((1 - p.b) * p.du_not_b_df_v)) * p.f_i
+    v *= abs(p.dp_v_da)
+    cv = gap * abs(p.db_df_c_given_v) * p.p_v * p.f_i / p.f_v * abs(p.dp_c_given_v_da)
+    cnv = gap * abs(p.db_df_c_given_not_v) * (1 - p.p_v) * p.f_i / (1 - p.f_v)
+    cnv *= abs(p.dp_c_given_not_v_da)
+    return {"v": float(v), "c|v": float(cv), "c|¬v": float(cnv)}
+
+
 def assert_close(a: float, b: float, scale: float, rtol: float = 1e-8) -> None:
     # 1e-8 relative, plus 100 ulps of the cancellation-free scale for terms that nearly cancel
     assert abs(a - b) <= rtol * abs(b) + 1e-14 * scale, (a, b, scale)
 
 
-@settings(max_examples=200)
-@given(kw=param_sets())
-def test_closed_form_equals_complex_step_of_structural_model(kw):
+class Dual:
+    """``x + x′ε`` with ``ε² = 0`` over exact rationals: forward-mode differentiation, no rounding."""
+
+    def __init__(self, x, dx=0):
+        self.x, self.dx = Fraction(x), Fraction(dx)
+
+    @staticmethod
+    def lift(y):
+        return y if isinstance(y, Dual) else Dual(y)
+
+    def __add__(self, y):
+        y = Dual.lift(y)
+        return Dual(self.x + y.x, self.dx + y.dx)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Dual(-self.x, -self.dx)
+
+    def __sub__(self, y):
+        return self + (-Dual.lift(y))
+
+    def __rsub__(self, y):
+        return Dual.lift(y) - self
+
+    def __mul__(self, y):
+        y = Dual.lift(y)
+        return Dual(self.x * y.x, self.dx * y.x + self.x * y.dx)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, y):
+        y = Dual.lift(y)
+        return Dual(self.x / y.x, (self.dx * y.x - self.x * y.dx) / (y.x * y.x))
+
+
+def exact_structural_derivative(kw: dict[str, float], k: str) -> Fraction:
+    """``∂U/∂a_k`` at ``a = 0`` of MATH.md §4's structural model, exactly.
+
+    Transcribed from MATH.md independently of ``analysis/interventions.py`` (ratios formed
+    directly, ``F_{C|V} = F_{C∩V}/F_V``) and differentiated by dual numbers over
+    :class:`fractions.Fraction` (the model is rational in the efforts and the float64 inputs are
+    rationals), so there is no rounding at all: however deeply ``b U_B + (1 − b) U_¬B`` cancels
+    (50-digit mpmath is not enough when, say, ``dU_¬B/dF_V = 1e-83`` sits beside O(1) terms), and an
+    exact zero is exactly 0.
+    """
+    q = {name: Fraction(v) for name, v in kw.items()}  # float64 inputs, exactly
+    slope = {"v": "dp_v_da", "c|v": "dp_c_given_v_da", "c|¬v": "dp_c_given_not_v_da"}
+    base = {"v": "p_v", "c|v": "p_c_given_v", "c|¬v": "p_c_given_not_v"}
+    p = {j: Dual(q[base[j]], q[slope[j]] if j == k else 0) for j in INTERVENTIONS}
+    fi, fv0, fcv0, fcn0 = q["f_i"], q["f_v"], q["f_c_given_v"], q["f_c_given_not_v"]
+    f_v = fv0 + fi * (p["v"] - q["p_v"])
+    joint_v = fcv0 * fv0 + fi * (p["v"] * p["c|v"] - q["p_v"] * q["p_c_given_v"])
+    joint_not_v = fcn0 * (1 - fv0) + fi * (
+        (1 - p["v"]) * p["c|¬v"] - (1 - q["p_v"]) * q["p_c_given_not_v"]
+    )
+    f_cv, f_cn = joint_v / f_v, joint_not_v / (1 - f_v)
+    b = (
+        q["b"]
+        + q["db_df_v"] * (f_v - fv0)
+        + q["db_df_c_given_v"] * (f_cv - fcv0)
+        + q["db_df_c_given_not_v"] * (f_cn - fcn0)
+    )
+    u_b = q["u_b"] + q["du_b_df_v"] * (f_v - fv0)
+    u_not_b = q["u_not_b"] + q["du_not_b_df_v"] * (f_v - fv0)
+    return (b * u_b + (1 - b) * u_not_b).dx
+
+
+def assert_matches_reference(closed: float, ref: Fraction, terms: float) -> None:
+    # 1e-8 relative to the exact value; the floor (8 ulps of Σ|term|) only matters near 0
+    tol = Fraction(1e-8) * abs(ref) + Fraction(8 * np.finfo(float).eps) * Fraction(terms)
+    assert abs(Fraction(closed) - ref) <= tol, (closed, float(ref), terms)
+
+
+@settings(max_examples=300, deadline=None)
+@given(kw=consistent_param_sets())
+def test_closed_form_equals_exact_derivative_of_structural_model(kw):
     p = InterventionParams(**kw)
     closed = marginal_values(p)
-    independent = structural_gradient(p)
+    terms = closed_form_terms(p)
+    for k in INTERVENTIONS:
+        assert_matches_reference(float(closed[k]), exact_structural_derivative(kw, k), terms[k])
+
+
+def test_closed_form_keeps_digits_where_the_float_complex_step_cancels():
+    # U_B = U_¬B: b U_B + (1 − b) U_¬B cancels the O(1) imaginary parts of b in float64
+    kw = base_kw(
+        u_b=1.0,
+        u_not_b=1.0,
+        b=0.5,
+        f_v=1e-9,
+        f_i=1e-9,
+        f_c_given_v=0.5,
+        p_c_given_v=1.0,
+        db_df_c_given_v=1.0,
+        du_b_df_v=0.0,
+        du_not_b_df_v=1.0,
+        dp_v_da=1.0,
+    )
+    p = InterventionParams(**kw)
+    assert bool(p.landscape_consistent())
+    ref = exact_structural_derivative(kw, "v")
+    assert ref == Fraction(1, 2) * Fraction(1e-9)  # (1 − b) dU_¬B/dF_V F_I dp_V/da, exactly
+    assert_matches_reference(float(marginal_values(p)["v"]), ref, closed_form_terms(p)["v"])
+    step = float(structural_gradient(p)["v"])
+    assert abs(step - float(ref)) > 1e-8 * abs(float(ref))  # the float complex step loses digits
+    # ... but stays within its documented absolute bound: ulps of the cancellation scale
+    assert abs(step - float(ref)) <= 64 * np.finfo(float).eps * closed_form_scale(p)["v"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(kw=consistent_param_sets())
+def test_float_complex_step_within_its_documented_bound(kw):
+    p = InterventionParams(**kw)
+    step = structural_gradient(p)
     scale = closed_form_scale(p)
     for k in INTERVENTIONS:
-        assert_close(float(closed[k]), float(independent[k]), scale[k])
+        ref = exact_structural_derivative(kw, k)
+        tol = Fraction(1e-12) * abs(ref) + Fraction(64 * np.finfo(float).eps * scale[k])
+        assert abs(Fraction(float(step[k])) - ref) <= tol, (k, float(step[k]), float(ref))
 
 
 @given(kw=param_sets())
@@ -306,3 +468,23 @@ def test_ranking_table():
     assert [r.ratio_to_best for r in rows] == pytest.approx([1 / 3, 1, -1 / 3])
     best, margin = best_intervention({k: np.array([v, -v]) for k, v in values.items()})
     assert best.tolist() == [1, 2] and margin.tolist() == [2.0, 2.0]
+
+
+def test_structural_gradient_step_and_ranking_input_errors():
+    p = InterventionParams(**base_kw())
+    for h in (0.0, -1e-30, 1e-3, np.inf, np.nan):
+        with pytest.raises(ValueError, match="h must be a finite complex step"):
+            structural_gradient(p, h=h)
+    with pytest.raises(TypeError, match="h must be a real number"):
+        structural_gradient(p, h="1e-30")
+    ok = structural_gradient(p, h=1e-6)  # the largest allowed step: truncation still ~1e-12
+    for k, v in marginal_values(p).items():
+        assert float(ok[k]) == pytest.approx(float(v), rel=1e-9)
+    with pytest.raises(ValueError, match="missing intervention 'c|¬v'"):
+        rank_interventions({"v": 1.0, "c|v": 2.0})
+    with pytest.raises(ValueError, match=r"values\['v'\] must be finite"):
+        rank_interventions({"v": np.nan, "c|v": 2.0, "c|¬v": 0.0})
+    with pytest.raises(ValueError, match="must be one number"):
+        rank_interventions({"v": [1.0, 2.0], "c|v": 2.0, "c|¬v": 0.0})
+    with pytest.raises(TypeError, match="values must be a mapping"):
+        rank_interventions([1.0, 2.0, 3.0])

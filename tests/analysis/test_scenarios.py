@@ -205,3 +205,32 @@ def test_cli_errors(tmp_path, capsys):
     assert "bargaining.model: population" in capsys.readouterr().err
     assert main(["interventions", cfg, "--no-plots", "--env", "100"]) == 2
     assert "--env needs a scenario" in capsys.readouterr().err
+
+
+def test_sweep_argument_errors():
+    from powergames.analysis.sensitivity import sweep
+
+    scenario = Scenario(InterventionsConfig.from_dict(_cfg()))
+    good = sweep(scenario, "f_v", 0.05, 0.5, 2, 0)
+    assert good.grid.shape == (2,) and all(v.shape == (2,) for v in good.values.values())
+    for points in (0, 1):
+        with pytest.raises(ValueError, match="points must be >= 2"):
+            sweep(scenario, "f_v", 0.05, 0.5, points, 0)
+    with pytest.raises(ValueError, match="best must index INTERVENTIONS"):
+        sweep(scenario, "f_v", 0.05, 0.5, 5, 7)
+    with pytest.raises(TypeError, match="points must be an integer"):
+        sweep(scenario, "f_v", 0.05, 0.5, 5.0, 0)
+    with pytest.raises(ValueError, match="lo < hi"):
+        sweep(scenario, "f_v", 0.5, 0.05, 5, 0)
+    with pytest.raises(ValueError, match="one of the scenario's inputs"):
+        sweep(scenario, "nope", 0.05, 0.5, 5, 0)
+
+
+def test_simulate_interactions_rejects_array_fractions():
+    from powergames.envs.games.population import sample_interactions, simulate_interactions
+
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="f_v must be a single number"):
+        simulate_interactions([0.5, 0.4], 0.5, 0.5, 0.0, 100, rng)
+    with pytest.raises(ValueError, match="locality must be a single number"):
+        sample_interactions(0.5, 0.5, 0.5, [0.0, 1.0], 100, rng)
