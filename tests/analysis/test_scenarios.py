@@ -205,6 +205,15 @@ def test_cli_errors(tmp_path, capsys):
     assert "bargaining.model: population" in capsys.readouterr().err
     assert main(["interventions", cfg, "--no-plots", "--env", "100"]) == 2
     assert "--env needs a scenario" in capsys.readouterr().err
+    pop = str(CONFIGS[[p.stem for p in CONFIGS].index("population_nonlocal")])
+    for flags, message in (
+        (["--simulate", "-5"], "--simulate must be >= 2, got -5"),
+        (["--env", "0"], "--env must be >= 2, got 0"),
+        (["--env", "5", "--env-agents", "1"], "--env-agents must be >= 2, got 1"),
+        (["--env", "5", "--env-rounds", "0"], "--env-rounds must be >= 1, got 0"),
+    ):
+        assert main(["interventions", pop, "--no-plots", *flags]) == 2
+        assert message in capsys.readouterr().err
 
 
 def test_sweep_argument_errors():

@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--simulate",
         type=int,
-        default=0,
+        default=None,
         metavar="N",
         help="population model only: also estimate b, its slopes and the marginal values from N "
         "simulated interactions, with confidence intervals",
@@ -57,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--env",
         type=int,
-        default=0,
+        default=None,
         metavar="EPISODES",
         help="population model only: also estimate b, its slopes and the marginal values from "
         "EPISODES episodes of the population bargaining environment, with confidence intervals, "
@@ -97,8 +97,16 @@ def run(args: argparse.Namespace) -> int:
         from dataclasses import replace
 
         cfg = replace(cfg, sensitivity=replace(cfg.sensitivity, points=args.points))
+    for flag, value, least in (
+        ("--simulate", args.simulate, 2),
+        ("--env", args.env, 2),
+        ("--env-agents", args.env_agents, 2),
+        ("--env-rounds", args.env_rounds, 1),
+    ):
+        if value is not None and value < least:
+            raise ValueError(f"{flag} must be >= {least}, got {value}")
     for flag, value in (("--simulate", args.simulate), ("--env", args.env)):
-        if value and cfg.bargaining.model != "population":
+        if value is not None and cfg.bargaining.model != "population":
             raise ValueError(f"{flag} needs a scenario with bargaining.model: population")
     scenario = Scenario(cfg)
     params = scenario.params()
@@ -131,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     if cfg.bargaining.model == "population":
         chk = nonlocal_check(params)
         out["nonlocal_check"] = chk.__dict__
-        if args.simulate:
+        if args.simulate is not None:
             sim, est = simulated_marginal_values(
                 params, cfg.bargaining.locality, args.simulate, np.random.default_rng(args.seed)
             )
@@ -141,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
                 "estimates": {k: e.__dict__ for k, e in sim.estimates.items()},
                 "marginal_values": {k: e.__dict__ for k, e in est.items()},
             }
-        if args.env:
+        if args.env is not None:
             env_est, env_mv, env_exact = env_marginal_values(
                 params,
                 cfg.bargaining.locality,
