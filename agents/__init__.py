@@ -62,14 +62,19 @@ __all__ = [
     "current_joint_policies",
     "current_profile",
     "full_information_play",
+    "independent",
     "learner_profile",
     "majority_joint",
+    "parameter_shared",
     "player_profile",
     "type_of",
 ]
 
 
-_LAZY = {"SB3Policy": "powergames.agents.sb3", "MultiAgentSB3": "powergames.agents.sb3"}
+_LAZY = {
+    name: "powergames.agents.sb3"
+    for name in ("MultiAgentSB3", "SB3Policy", "independent", "parameter_shared")
+}
 
 
 def __getattr__(name: str):  # PEP 562: torch-backed names load on first access

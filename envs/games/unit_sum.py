@@ -63,7 +63,7 @@ class UnitSumGame:
             idx = first_index(bad)
             raise ValueError(
                 f"shares must sum to 1 over players (tolerance {SUM_TOL:g}); at x={idx[0]}, "
-                f"a={idx[1:]} they sum to {total[idx]!r}"
+                f"a={idx[1:]} they sum to {float(total[idx])!r}"
             )
         n_states = s.shape[0]
         if self.prior is None:
