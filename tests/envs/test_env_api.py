@@ -1,8 +1,8 @@
 """API conformance of every registered environment, parametrised over the registry.
 
 A newly registered id is covered automatically: PettingZoo's parallel and AEC API tests (warnings
-as errors), ``max_cycles_test``, ``render_test``, a pickle round-trip and an N-step determinism test
-of two instances with the same seed.
+as errors), ``parallel_seed_test``, ``max_cycles_test``, ``render_test``, a pickle round-trip, an
+N-step determinism test of two instances with the same seed and the invalid-action errors.
 """
 
 from __future__ import annotations
@@ -15,7 +15,13 @@ import warnings
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import data_equivalence
-from pettingzoo.test import api_test, max_cycles_test, parallel_api_test, render_test
+from pettingzoo.test import (
+    api_test,
+    max_cycles_test,
+    parallel_api_test,
+    parallel_seed_test,
+    render_test,
+)
 
 from powergames.envs import env_module, make, make_aec, registry
 
@@ -184,3 +190,11 @@ def test_invalid_actions_name_the_agent(env_id: str) -> None:
         env.step({a: good[a] for a in env.agents})
     with pytest.raises(ValueError, match="reset"):
         env.step(good)
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_parallel_seed(env_id: str) -> None:
+    """PettingZoo's own seed test (one step); the N-step determinism test above goes further."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        parallel_seed_test(functools.partial(make, env_id))
