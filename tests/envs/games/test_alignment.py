@@ -3,7 +3,8 @@ import json
 
 import numpy as np
 import pytest
-from conftest import random_simplex, seeds
+from conftest import normal_form_games as games
+from conftest import random_simplex
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -73,19 +74,6 @@ def brute_action_values(payoffs, i, profile):
         p = np.prod([profile[j][a[j]] for j in range(len(a)) if j != i])
         values[a[i]] += p * payoffs[(i, *a)]
     return values
-
-
-@st.composite
-def games(draw, min_players=1, max_players=3, max_k=3, integer=False):
-    seed = draw(seeds())
-    n = draw(st.integers(min_players, max_players))
-    rng = np.random.default_rng(seed)
-    ks = tuple(int(k) for k in rng.integers(1, max_k + 1, size=n))
-    if integer:
-        payoffs = rng.integers(-3, 4, size=(n, *ks)).astype(float)
-    else:
-        payoffs = rng.normal(size=(n, *ks))
-    return NormalFormGame(payoffs), rng
 
 
 def random_profile(rng, game, joint=False):

@@ -2,7 +2,7 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import random_simplex, seeds
+from conftest import random_simplex, seeds, unit_sum_games
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -96,14 +96,11 @@ def test_symmetric_exact_equals_dense_and_brute_force(seed, n, k, n_states, stru
     np.testing.assert_allclose(sym.sum(axis=1), 1.0, atol=1e-12)
 
 
-@given(seed=seeds(), n=st.integers(2, 4), structured=st.booleans())
-def test_dense_values_with_unequal_action_sets_and_normal_form(seed, n, structured):
-    rng = np.random.default_rng(seed)
-    ks = tuple(int(v) for v in rng.integers(1, 4, size=n))
-    shares = np.moveaxis(random_simplex(rng, (2, *ks, n), sparse=False), -1, 1)
-    from powergames.envs.games import UnitSumGame
-
-    game = UnitSumGame(shares)
+@given(unit_sum_games(min_players=2, max_players=4))
+def test_dense_values_with_unequal_action_sets_and_normal_form(game_rng):
+    game, rng = game_rng
+    shares = game.shares
+    n, ks = shares.shape[1], shares.shape[2:]
     coalitions = random_partition(rng, n)
     joints = [
         random_simplex(rng, (int(np.prod([ks[i] for i in c])),)).reshape([ks[i] for i in c])

@@ -2,7 +2,7 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import random_simplex, seeds
+from conftest import bayesian_games, random_simplex, seeds
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -132,15 +132,13 @@ def brute_pure_expected(game, maps):
     return out
 
 
-@given(seed=seeds(), n=st.integers(3, 4))
-def test_power_scarcity_equality_iff_nash_at_pure_profiles(seed, n):
+@given(bayesian_games("constant_sum", min_players=3, max_players=4, max_types=2, max_actions=2))
+def test_power_scarcity_equality_iff_nash_at_pure_profiles(game_rng):
     """n ≥ 3 without an n-player solver: every pure Bayesian profile is enumerated and classified
     as an equilibrium or not by brute force (every unilateral change of a type→action map);
     Σ POWER = c (to 1e-9) exactly at the equilibria and > c elsewhere."""
-    rng = np.random.default_rng(seed)
-    n_types = tuple(int(x) for x in rng.integers(1, 3, size=n))
-    n_actions = tuple(int(x) for x in rng.integers(1, 3, size=n))
-    game = random_bayesian_game(n_types, n_actions, rng, "constant_sum")
+    game, _ = game_rng
+    n, n_types, n_actions = game.n_players, game.n_types, game.n_actions
     c = game.constant_sum_value()
     all_maps = [list(itertools.product(range(k), repeat=t)) for t, k in zip(n_types, n_actions)]
     for maps in itertools.product(*all_maps):

@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import random_simplex, seeds
+from conftest import random_simplex, seeds, symmetric_games
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -72,10 +72,10 @@ def test_majority_game_large_n_is_unit_sum():
     np.testing.assert_allclose(game.pure_shares(0, tie), np.where(tie == 0, 1 / 120, 0.0))
 
 
-@given(seed=seeds(), n=st.integers(1, 5), k=st.integers(1, 3), n_states=st.integers(1, 3))
-def test_random_symmetric_game_is_symmetric_and_round_trips(seed, n, k, n_states):
-    rng = np.random.default_rng(seed)
-    game = random_symmetric_unit_sum_game(n, k, n_states, rng)
+@given(symmetric_games(min_players=1, max_players=5))
+def test_random_symmetric_game_is_symmetric_and_round_trips(game_rng):
+    game, rng = game_rng
+    n, k = game.n_players, game.n_actions
     dense = game.to_dense()  # UnitSumGame validates non-negativity and unit sum of every profile
     assert is_symmetric(dense)
     assert SymmetricUnitSumGame.from_dense(dense) == game
