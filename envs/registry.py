@@ -434,6 +434,21 @@ def _register_builtin() -> None:
             "disagreement, f_c_given_v, f_c_given_not_v, composition; MATH.md §4)"
         ),
     )
+    register(
+        "powergames/population-dispositions-v0",
+        env_factory=PopulationBargainingEnv,
+        defaults={
+            "f_c_given_v": 0.6,
+            "f_c_given_not_v": 0.3,
+            "locality": 0.5,
+            "composition": "iid",
+        },
+        description=(
+            "population bargaining in which every agent also has a cooperative disposition C/¬C "
+            "(drawn at reset with F_C|V, F_C|¬V, shown in its observation): the setting whose "
+            "settlement rate grounds b (MATH.md §4)"
+        ),
+    )
 
 
 _register_builtin()
