@@ -113,7 +113,9 @@ def _grid_index(counts: np.ndarray, base: int) -> np.ndarray:
     return counts[..., : k - 1] @ strides
 
 
-def _use_fft(n_pairs: int, total: int, k: int, n_outputs: int) -> bool:
+def _use_fft(
+    n_pairs: int, total: int, k: int, n_outputs: int, n_transforms: int | None = None
+) -> bool:
     if k == 1:
         return False
     from scipy import fft as sp_fft  # imported on first use: scipy.fft is slow to import
@@ -123,8 +125,10 @@ def _use_fft(n_pairs: int, total: int, k: int, n_outputs: int) -> bool:
         return False
     # cost model measured on one core (benchmarks/coalitions.py machine): the sparse path costs
     # ~10 ns per support pair and (k + outputs) — rank, weights, bincount — and one real FFT
-    # ~0.7 ns per grid point and log2(grid); the FFT path runs 2 * outputs + 1 transforms
-    fft_cost = 0.7 * (2 * n_outputs + 2) * grid * max(math.log2(grid), 1.0)
+    # ~0.7 ns per grid point and log2(grid); the FFT path runs 2 * outputs + 2 transforms (or
+    # ``n_transforms`` when the caller knows better)
+    n_fft = 2 * n_outputs + 2 if n_transforms is None else n_transforms
+    fft_cost = 0.7 * n_fft * grid * max(math.log2(grid), 1.0)
     return 10.0 * n_pairs * (k + n_outputs) > fft_cost
 
 
@@ -230,7 +234,11 @@ def _convolve_many(dists: Sequence[CountDistribution]) -> CountDistribution:
     total = sum(d.n_members for d in dists)
     head_total = total - dists[-1].n_members
     n_head = len(compositions(head_total, k))
-    if k == 1 or not _use_fft(n_head * int(np.count_nonzero(dists[-1].probs)), total, k, 1):
+    distinct: dict[int, tuple[CountDistribution, int]] = {}
+    for d in dists:
+        distinct[id(d)] = (d, distinct.get(id(d), (d, 0))[1] + 1)
+    n_pairs = n_head * int(np.count_nonzero(dists[-1].probs))
+    if k == 1 or not _use_fft(n_pairs, total, k, 1, n_transforms=len(distinct) + 1):
         out = dists[0]
         for d in dists[1:]:
             out = convolve_counts(out, d)
@@ -239,17 +247,22 @@ def _convolve_many(dists: Sequence[CountDistribution]) -> CountDistribution:
 
     base = sp_fft.next_fast_len(total + 1, real=True)
     shape = (base,) * (k - 1)
-    spectra: dict[int, np.ndarray] = {}
+    # each distinct distribution is transformed once and raised to its multiplicity, so at most two
+    # spectra (the running product and the current one) are alive at a time
     product = None
-    for d in dists:
-        if id(d) not in spectra:
-            rows = np.flatnonzero(d.probs)
-            grid = np.zeros(base ** (k - 1))
-            grid[_grid_index(d.counts[rows], base)] = d.probs[rows]
-            spectra[id(d)] = sp_fft.rfftn(grid.reshape(shape), s=shape)
-            del grid
-        product = spectra[id(d)].copy() if product is None else product * spectra[id(d)]
-    spectra.clear()
+    for d, times in distinct.values():
+        rows = np.flatnonzero(d.probs)
+        grid = np.zeros(base ** (k - 1))
+        grid[_grid_index(d.counts[rows], base)] = d.probs[rows]
+        spectrum = sp_fft.rfftn(grid.reshape(shape), s=shape)
+        del grid
+        if times > 1:
+            spectrum **= times
+        if product is None:
+            product = spectrum
+        else:
+            product *= spectrum
+        del spectrum
     probs = sp_fft.irfftn(product, s=shape).ravel()[_grid_index(compositions(total, k), base)]
     return CountDistribution._trusted(total, k, probs)
 

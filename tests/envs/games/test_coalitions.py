@@ -158,7 +158,7 @@ def test_convolution_paths_agree_with_brute_force(seed, n1, n2, k):
     original = coal_mod._use_fft
     try:
         for force in (False, True):
-            coal_mod._use_fft = lambda *args, force=force: force and args[2] > 1
+            coal_mod._use_fft = lambda *args, force=force, **_: force and args[2] > 1
             np.testing.assert_allclose(convolve_counts(d1, d2).probs, expected, atol=1e-13)
     finally:
         coal_mod._use_fft = original
@@ -180,7 +180,7 @@ def test_product_count_distribution_with_repeated_parts(seed, k):
     original = coal_mod._use_fft
     try:
         for force in (False, True):
-            coal_mod._use_fft = lambda *args, force=force: force and args[2] > 1
+            coal_mod._use_fft = lambda *args, force=force, **_: force and args[2] > 1
             np.testing.assert_allclose(policy.count_distribution().probs, expected, atol=1e-13)
     finally:
         coal_mod._use_fft = original
@@ -199,7 +199,7 @@ def test_fft_and_sparse_paths_agree_for_larger_games(n, k, monkeypatch):
     policies = [coalition_copying_policy([opp, third], s, k=2), opp, third]
     results = []
     for force in (False, True):
-        monkeypatch.setattr(coal_mod, "_use_fft", lambda *args, force=force: force)
+        monkeypatch.setattr(coal_mod, "_use_fft", lambda *args, force=force, **_: force)
         results.append(coalition_values(game, coalitions, policies))
     np.testing.assert_allclose(results[0], results[1], atol=1e-12)
     np.testing.assert_allclose(results[0].sum(axis=1), 1.0, atol=1e-12)
