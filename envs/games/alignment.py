@@ -370,8 +370,12 @@ def _maxmin_lp(u_i: FloatArray, player: int) -> tuple[FloatArray, float, bool]:
 
     m = np.moveaxis(u_i, player, 0).reshape(u_i.shape[player], -1)  # (k_i, Π_{j≠i} k_j)
     k = m.shape[0]
-    scale = max(1.0, float(np.abs(m).max()))
-    m = m / scale
+    # the LP sees payoffs mapped affinely onto [0, 1] (its tolerances are absolute), the maxmin
+    # strategies do not change under that map, and the value is mapped back
+    low, span = float(m.min()), float(np.ptp(m))
+    if span == 0.0:  # every strategy guarantees the same payoff: the leximin one is uniform
+        return np.full(k, 1.0 / k), low, k == 1
+    m = (m - low) / span
     res = linprog(
         c=np.r_[np.zeros(k), -1.0],
         A_ub=np.hstack([-m.T, np.ones((m.shape[1], 1))]),
@@ -408,8 +412,10 @@ def _maxmin_lp(u_i: FloatArray, player: int) -> tuple[FloatArray, float, bool]:
     direction = np.r_[np.random.default_rng(0).normal(size=k), 0.0]
     box = [(0.0, 1.0)] * k + [(0.0, 0.0)]
     lo, hi = solve(direction, face_ub, face_b, box), solve(-direction, face_ub, face_b, box)
-    if lo.status != 0 or hi.status != 0 or -hi.fun - lo.fun <= 1e-9:
-        return vertex, value * scale, True  # (a failed face LP: the face is numerically a point)
+    if lo.status != 0 or hi.status != 0:  # pragma: no cover - the face holds the LP optimum
+        return vertex, low + value * span, False
+    if -hi.fun - lo.fun <= 1e-9:
+        return vertex, low + value * span, True
     sigma = np.zeros(k)
     free = np.ones(k, dtype=bool)
     while free.any():  # leximin: each round fixes at least one action
@@ -421,13 +427,13 @@ def _maxmin_lp(u_i: FloatArray, player: int) -> tuple[FloatArray, float, bool]:
             [(0.0, 1.0) if free[a] else (sigma[a], sigma[a]) for a in range(k)] + [(0.0, 1.0)],
         )
         if lex.status != 0:  # pragma: no cover - the face is non-empty; rounding only
-            return vertex, value * scale, False
+            return vertex, low + value * span, False
         duals = -lex.ineqlin.marginals[n_b:]  # ≥ 0, summing to one (the t column)
         tight = f[duals >= duals.max() * 1e-6]  # at least the largest, which is positive
         sigma[tight] = lex.x[k]
         free[tight] = False
     sigma = np.clip(sigma, 0.0, None)
-    return sigma / sigma.sum(), value * scale, False
+    return sigma / sigma.sum(), low + value * span, False
 
 
 @functools.lru_cache(maxsize=64)

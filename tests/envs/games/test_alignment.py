@@ -273,6 +273,24 @@ def test_maxmin_profile_does_not_depend_on_action_labels(game_rng, data):
     assert maxmin_is_unique(h).tolist() == maxmin_is_unique(g).tolist()
 
 
+@given(games(min_players=2, max_players=3, max_k=3, integer=True), st.data())
+def test_maxmin_is_affine_equivariant_at_any_scale(game_rng, data):
+    """u_i -> a u_i + b (a > 0, from 1e-9 to 1e6): the same maxmin strategies, value a v_i + b."""
+    g, _ = game_rng
+    a = data.draw(st.sampled_from([1e-9, 1e-3, 1.0, 1e3, 1e6]))
+    b = data.draw(st.floats(-10, 10))
+    h = NormalFormGame(a * g.payoffs + b)
+    v, w = security_levels(g), security_levels(h)
+    np.testing.assert_allclose(w, a * v + b, rtol=1e-9, atol=1e-9 * a)
+    for sg, sh in zip(maxmin_profile(g), maxmin_profile(h)):
+        np.testing.assert_allclose(sh, sg, atol=1e-7)
+    assert maxmin_is_unique(h).tolist() == maxmin_is_unique(g).tolist()
+    # the strategy returned guarantees the security level at every scale
+    for i, s in enumerate(maxmin_profile(h)):
+        worst = np.min(np.tensordot(s, np.moveaxis(h.payoffs[i], i, 0), axes=(0, 0)))
+        assert worst >= w[i] - 1e-9 * (a + abs(b))
+
+
 def test_maxmin_is_uniform_for_an_indifferent_player():
     # three-player coordination: nobody can guarantee more than 0, so each mixes uniformly
     g = coordination(n_players=3, n_actions=2)
