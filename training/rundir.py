@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import math
@@ -27,6 +28,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -363,6 +365,8 @@ class RunDir:
 
 
 LOCK = ".lock"
+#: Seconds a run waits for another process's lock on its directory before giving up.
+LOCK_WAIT = 10.0
 
 
 class RunDirBusy(RuntimeError):
@@ -378,12 +382,12 @@ class RunLock:
 
     Args:
         path: the run directory (created).
-        wait: seconds to wait for a held lock.
+        wait: seconds to wait for a held lock (default :data:`LOCK_WAIT`).
     """
 
-    def __init__(self, path: str | Path, wait: float = 10.0) -> None:
+    def __init__(self, path: str | Path, wait: float | None = None) -> None:
         self.path = Path(path)
-        self.wait = float(wait)
+        self.wait = float(LOCK_WAIT if wait is None else wait)
         self._file: Any = None
 
     def __enter__(self) -> RunLock:
@@ -398,7 +402,16 @@ class RunLock:
             try:
                 fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
-            except OSError:
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    # the filesystem cannot lock (ENOLCK, EOPNOTSUPP on some network mounts)
+                    warnings.warn(
+                        f"{self.path}: cannot lock the run directory ({exc}); make sure no other "
+                        "process writes it",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
+                    break
                 if time.monotonic() > deadline:
                     f.seek(0)
                     holder = f.read().strip() or "?"
@@ -428,6 +441,8 @@ def exit_with_parent(parent_pid: int) -> None:
     ``--resume`` will continue. On Linux the kernel kills the worker with its parent
     (``PR_SET_PDEATHSIG``); everywhere a daemon thread also polls the parent's pid.
     """
+    import multiprocessing
+    import multiprocessing.connection
     import signal
     import threading
 
@@ -436,11 +451,19 @@ def exit_with_parent(parent_pid: int) -> None:
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
-    def watch() -> None:
-        while True:
-            if os.getppid() != parent_pid:
-                os._exit(1)
-            time.sleep(0.2)
+    parent = multiprocessing.parent_process()
+    if parent is not None:  # a multiprocessing child: its parent's sentinel becomes ready at exit
+
+        def watch() -> None:  # (on Windows too, where getppid() keeps a dead parent's pid)
+            multiprocessing.connection.wait([parent.sentinel])
+            os._exit(1)
+
+    else:
+
+        def watch() -> None:
+            while os.getppid() == parent_pid:
+                time.sleep(0.2)
+            os._exit(1)
 
     if os.getppid() != parent_pid:  # the parent died before the kernel hook was set
         os._exit(1)

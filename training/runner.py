@@ -256,8 +256,14 @@ def env_kwargs_error(exc: Exception, kwargs: Mapping[str, Any], prefix: str = ""
 
     msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     unknown = re.search(r"unexpected keyword argument '(\w+)'", msg)
+    nested = kwargs.get("game_kwargs")
     if unknown:
-        return f"{prefix}env.kwargs.{unknown.group(1)}: unknown argument ({msg})"
+        name = unknown.group(1)
+        if name in kwargs:
+            return f"{prefix}env.kwargs.{name}: unknown argument ({msg})"
+        if isinstance(nested, Mapping) and name in nested:
+            return f"{prefix}env.kwargs.game_kwargs.{name}: unknown argument ({msg})"
+        return f"{prefix}env.kwargs: {msg}"
     named = [k for k in kwargs if re.match(rf"{re.escape(str(k))}\b", msg)]
     if named:
         return f"{prefix}env.kwargs.{named[0]}: {msg}"
@@ -1174,6 +1180,21 @@ def run_suite(
             echo=echo, plots=plots,
         )  # fmt: skip
         return {exp.name: res.summary}
+    with RunLock(root):  # the suite's own files (config, summary, overview) have one writer too
+        return _run_suite_locked(suite, root, resume, overwrite, progress, quiet, jobs, echo, plots)
+
+
+def _run_suite_locked(
+    suite: Suite,
+    root: Path,
+    resume: bool,
+    overwrite: bool,
+    progress: bool,
+    quiet: bool,
+    jobs: int,
+    echo: Callable[[str], None],
+    plots: bool,
+) -> dict[str, Any]:
     root.mkdir(parents=True, exist_ok=True)
     suite_text = dump_yaml(suite.raw)
     suite_cfg = root / "config.yaml"

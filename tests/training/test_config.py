@@ -155,6 +155,16 @@ def test_missing_required_key() -> None:
         )
 
 
+def test_nested_game_kwargs_are_named(tmp_path: Path) -> None:
+    text = BASE.replace(
+        "env: {id: powergames/majority-v0, kwargs: {n_players: 3, n_actions: 2}}",
+        "env: {id: powergames/game-v0, kwargs: {game: majority, game_kwargs: {n_players: 3, n_actions: 2}}}",
+    )
+    load_config(write(tmp_path, text))
+    msg = error_of(tmp_path, ["env.kwargs.game_kwargs.foo=1"], text)
+    assert msg.startswith("env.kwargs.game_kwargs.foo: unknown argument"), msg
+
+
 def test_quickstart_validates() -> None:
     suite = load_config(QUICKSTART)
     assert [e.name for e in suite.experiments] == ["exploit", "copying", "scarcity"]

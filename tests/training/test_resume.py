@@ -192,3 +192,40 @@ def test_a_run_directory_has_one_writer(tmp_path: Path) -> None:
                 pass
     with RunLock(tmp_path / "run", wait=0.3):  # released on exit
         pass
+
+
+def test_a_filesystem_without_locks_warns_and_runs(tmp_path: Path, monkeypatch) -> None:
+    import errno
+    import fcntl
+
+    from powergames.training.rundir import RunLock
+
+    def no_locks(fd: int, op: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with pytest.warns(RuntimeWarning, match="cannot lock the run directory"):
+        with RunLock(tmp_path / "run", wait=5.0):
+            pass
+
+
+def test_a_suite_directory_has_one_writer(tmp_path: Path, monkeypatch) -> None:
+    """Another process's run of the same suite is refused before it touches the suite's files."""
+    import powergames.training.rundir as rundir
+    from powergames.training.rundir import RunDirBusy, RunLock
+
+    monkeypatch.setattr(rundir, "LOCK_WAIT", 0.3)
+
+    cfg = tmp_path / "suite.yaml"
+    cfg.write_text(SUITE.replace("budget: 40000", "budget: 2000"))
+    root = tmp_path / "runs" / "suite"
+    assert main(["train", str(cfg), "--runs-dir", str(tmp_path / "runs"), "--quiet"]) == 0
+    before = (root / "config.yaml").read_text()
+    with RunLock(root):  # as if another process were running the suite
+        with pytest.raises(RunDirBusy):
+            from powergames.training.config import load_config
+            from powergames.training.runner import run_suite
+
+            suite = load_config(cfg, ["seed=1"])
+            run_suite(suite, root, overwrite=True, quiet=True, progress=False)
+    assert (root / "config.yaml").read_text() == before
