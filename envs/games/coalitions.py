@@ -503,8 +503,10 @@ class ProductPolicy(CoalitionPolicy):
         # one count distribution per distinct part (Theorem 2's copies share one), multiplied as
         # spectra by _convolve_many when the FFT pays off
         seen: dict[int, CountDistribution] = {}
-        dists = [seen.setdefault(id(p), p.count_distribution()) for p in self.parts]
-        return _convolve_many(dists)
+        for p in self.parts:
+            if id(p) not in seen:
+                seen[id(p)] = p.count_distribution()
+        return _convolve_many([seen[id(p)] for p in self.parts])
 
     def joint(self) -> npt.NDArray[np.float64]:
         self._check_joint_size()

@@ -52,7 +52,12 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def _check_fractions(
-    f_v: Any, f_c_given_v: Any, f_c_given_not_v: Any, locality: Any, open_: bool = False
+    f_v: Any,
+    f_c_given_v: Any,
+    f_c_given_not_v: Any,
+    locality: Any,
+    open_: bool = False,
+    scalar: bool = False,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     out = []
     for name, value, strict in (
@@ -62,6 +67,11 @@ def _check_fractions(
         ("locality", locality, False),
     ):
         arr = as_float_array(name, value)
+        if scalar and arr.shape != ():
+            raise ValueError(
+                f"{name} must be a single number (one landscape per simulation), got shape "
+                f"{arr.shape}"
+            )
         bad = (arr <= 0) | (arr >= 1) if strict else (arr < 0) | (arr > 1)
         if np.any(bad):
             idx = tuple(int(i) for i in np.argwhere(np.atleast_1d(bad))[0])
@@ -229,17 +239,16 @@ def sample_interactions(
     """
     rng = check_rng(rng)
     n = check_positive_int("n", n)
-    for name, value in (
-        ("f_v", f_v),
-        ("f_c_given_v", f_c_given_v),
-        ("f_c_given_not_v", f_c_given_not_v),
-        ("locality", locality),
-    ):
-        if as_float_array(name, value).shape != ():
-            raise ValueError(f"{name} must be a single number, got shape {np.shape(value)}")
     fv, fcv, fcnv, lam = (
-        float(x) for x in _check_fractions(f_v, f_c_given_v, f_c_given_not_v, locality)
+        float(x) for x in _check_fractions(f_v, f_c_given_v, f_c_given_not_v, locality, scalar=True)
     )
+    return _sample(fv, fcv, fcnv, lam, n, rng)
+
+
+def _sample(
+    fv: float, fcv: float, fcnv: float, lam: float, n: int, rng: np.random.Generator
+) -> dict[str, npt.NDArray[Any]]:
+    """:func:`sample_interactions` on validated arguments."""
     u = rng.random((4, n))
     focal = (u[0] < fcv).astype(np.int64)
     partner_v = (u[1] < lam) | (u[2] < fv)  # local → own class; else a draw from the population
@@ -284,23 +293,16 @@ def simulate_interactions(
     Returns:
         A :class:`SimulationResult`.
     """
-    for name, value in (
-        ("f_v", f_v),
-        ("f_c_given_v", f_c_given_v),
-        ("f_c_given_not_v", f_c_given_not_v),
-        ("locality", locality),
-    ):
-        if as_float_array(name, value).shape != ():
-            raise ValueError(
-                f"{name} must be a single number (one landscape per simulation), got shape "
-                f"{np.shape(value)}"
-            )
-    _check_fractions(f_v, f_c_given_v, f_c_given_not_v, locality, open_=True)
+    fv, fcv, fcnv, lam = (
+        float(x)
+        for x in _check_fractions(
+            f_v, f_c_given_v, f_c_given_not_v, locality, open_=True, scalar=True
+        )
+    )
     if not 0 < float(confidence) < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
     n = check_positive_int("n_interactions", n_interactions, minimum=2)
-    s = sample_interactions(f_v, f_c_given_v, f_c_given_not_v, locality, n, rng)
-    fv, fcv, fcnv, lam = float(f_v), float(f_c_given_v), float(f_c_given_not_v), float(locality)
+    s = _sample(fv, fcv, fcnv, lam, n, check_rng(rng))
     settled = s["settled"].astype(np.float64)
     pv = s["partner_is_v"]
     c0 = s["focal_action"]
