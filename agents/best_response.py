@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from powergames.agents.fictitious_play import pure_best_response
 from powergames.agents.learner import Learner
-from powergames.envs.games._validation import check_positive_int
+from powergames.games.checks import check_positive_int
 
 
 class BestResponseDynamics(Learner):

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from powergames.agents.policy import Layout, StrategyPolicy
-from powergames.envs.games._validation import check_rng
+from powergames.games.checks import check_rng
 
 #: Population bargaining's actions.
 HOLD_OUT, COOPERATE = 0, 1

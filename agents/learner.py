@@ -38,7 +38,7 @@ from powergames.agents.policy import (
     sample_action,
     type_of,
 )
-from powergames.envs.games._validation import (
+from powergames.games.checks import (
     as_float_array,
     check_distribution,
     check_positive_int,

@@ -18,7 +18,7 @@ without an explicit mixed strategy (e.g. an arbitrary external callable).
 Two optional hooks let evaluators see more: ``average_strategy_at(observation)`` (the
 time-averaged strategy of a learner, read by :func:`powergames.agents.profile.average_profile`)
 and ``coalition_policy(observation)`` (a coalition agent's exact structured
-:class:`~powergames.envs.games.coalitions.CoalitionPolicy`, for coalitions too large for a dense
+:class:`~powergames.theory.coalitions.CoalitionPolicy`, for coalitions too large for a dense
 joint).
 
 Types: in a Bayesian game a player's observation carries its type as a one-hot block; the
@@ -35,7 +35,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from powergames.envs.games._validation import check_rng
+from powergames.games.checks import check_rng
 
 #: What ``act`` returns: an ``int`` (one player) or an int array ``(m,)`` (a coalition's members).
 Action = Any

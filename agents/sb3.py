@@ -70,7 +70,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import VecEnv
 
 from powergames.agents.policy import Policy, as_policy, sample_action
-from powergames.envs.games._validation import check_positive_int, check_rng
+from powergames.games.checks import check_positive_int, check_rng
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -9,7 +9,7 @@ against player 0's new strategy, …; one round = one update of every player).
 
 Games: a ``NormalFormGame``; a ``UnitSumGame`` or ``SymmetricUnitSumGame`` (``X`` is unobserved, so
 it is integrated out under the prior: the game played is ``UnitSumGame.as_normal_form()``); a
-``BayesianGame`` (values from :func:`powergames.envs.games.power.interim_utility`).
+``BayesianGame`` (values from :func:`powergames.theory.bayesian_power.interim_utility`).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import numpy as np
 import numpy.typing as npt
 
 from powergames.agents.learner import Learner
-from powergames.envs.games._validation import check_positive_int
-from powergames.envs.games.normal_form import NormalFormGame, contract_profile
-from powergames.envs.games.unit_sum import UnitSumGame
+from powergames.games.checks import check_positive_int
+from powergames.games.normal_form import NormalFormGame, contract_profile
+from powergames.games.unit_sum import UnitSumGame
 
 
 def _as_playable(game: Any) -> Any:
@@ -60,7 +60,7 @@ def action_values(
         others = [np.asarray(profile[j]).reshape(-1) for j in range(g.n_players) if j != player]
         u = np.moveaxis(g.payoffs[player], player, 0)
         return contract_profile(u, others)[None, :]
-    from powergames.envs.games.power import interim_utility
+    from powergames.theory.bayesian_power import interim_utility
 
     return np.asarray(
         interim_utility(g, player, [np.asarray(s) for s in profile]), dtype=np.float64

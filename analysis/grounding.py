@@ -1,6 +1,6 @@
 """Grounding ``b`` in the population bargaining model, and the seed's non-local claim checked.
 
-The population model (:mod:`powergames.envs.games.population`) gives ``b`` and its three slopes
+The population model (:mod:`powergames.theory.population`) gives ``b`` and its three slopes
 exactly, and a simulator estimates them with confidence intervals. Both feed
 :func:`powergames.analysis.interventions.marginal_values`: every marginal value is linear in
 ``θ = (b, db/dF_V, db/dF_{C|V}, db/dF_{C|¬V})``, so the simulator's per-interaction estimators give
@@ -37,18 +37,18 @@ from typing import Any
 import numpy as np
 
 from powergames.analysis.interventions import INTERVENTIONS, InterventionParams, marginal_values
-from powergames.envs.games._validation import check_positive_int, check_rng
-from powergames.envs.games.population import (
+from powergames.envs.population_bargaining import (
+    PopulationBargainingEnv,
+    exact_settlement_gradient,
+)
+from powergames.games.checks import check_positive_int, check_rng
+from powergames.theory.population import (
     ESTIMANDS,
     Estimate,
     SimulationResult,
     settlement_gradient,
     simulate_interactions,
     slope_channels,
-)
-from powergames.envs.population_bargaining import (
-    PopulationBargainingEnv,
-    exact_settlement_gradient,
 )
 
 
@@ -169,7 +169,7 @@ class EnvEstimate:
     influence values (delta method), so any linear combination ``offset + w·θ`` (e.g. a marginal
     value) gets an interval from :meth:`combine`. ``exact`` holds the exact values for the simulated
     finite population, ``continuum`` the infinite-population model's
-    (:func:`~powergames.envs.games.population.settlement_gradient`) for comparison.
+    (:func:`~powergames.theory.population.settlement_gradient`) for comparison.
     """
 
     mean: np.ndarray

@@ -63,7 +63,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from powergames.envs.games._validation import as_float_array, first_index
+from powergames.games.checks import as_float_array, first_index
 
 #: The three interventions, in MATH.md's order: alignment, cooperation given (mis)alignment.
 INTERVENTIONS: tuple[str, str, str] = ("v", "c|v", "c|¬v")

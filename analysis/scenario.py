@@ -14,7 +14,7 @@ A scenario file (``configs/interventions/*.yaml``)::
 * ``nonlocal`` — the seed's non-local reading: ``db/dF_{C|V} = scale · F_V`` and
   ``db/dF_{C|¬V} = scale · (1 − F_V)``; ``b`` and ``db/dF_V`` stay inputs;
 * ``population`` — ``b`` and all three slopes are the exact values of the population bargaining
-  model (:mod:`powergames.envs.games.population`) at the scenario's landscape, with matching
+  model (:mod:`powergames.theory.population`) at the scenario's landscape, with matching
   ``locality``.
 
 Derived quantities move with their inputs in sweeps (sweeping ``f_v`` under ``nonlocal`` moves the
@@ -39,7 +39,7 @@ from powergames.analysis.interventions import (
     InterventionParams,
     marginal_values,
 )
-from powergames.envs.games.population import settlement_gradient
+from powergames.theory.population import settlement_gradient
 
 #: Bargaining models and the ``params`` keys each one derives (and so forbids as inputs).
 DERIVED: dict[str, tuple[str, ...]] = {

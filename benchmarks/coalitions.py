@@ -27,13 +27,12 @@ import tracemalloc  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from powergames.envs.games import (  # noqa: E402
+from powergames.games import majority_game, random_symmetric_unit_sum_game
+from powergames.theory import (
     IndependentPolicy,
     coalition_copying_policy,
     coalition_values,
     contiguous_coalitions,
-    majority_game,
-    random_symmetric_unit_sum_game,
     theorem1_policy,
 )
 

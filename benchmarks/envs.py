@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 from pettingzoo import ParallelEnv  # noqa: E402
 
 from powergames.envs import BatchedGameEnv, make  # noqa: E402
-from powergames.envs.games.symmetric import majority_game  # noqa: E402
+from powergames.games.symmetric import majority_game  # noqa: E402
 
 
 class MinimalParallelEnv(ParallelEnv):

@@ -29,15 +29,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from powergames.envs.games import (
-    BayesianGame,
-    NormalFormGame,
-    is_bayes_nash,
-    nash_conv,
-    power,
-    random_bayesian_game,
-    solve_nash,
-)
+from powergames.games import BayesianGame, NormalFormGame, random_bayesian_game
+from powergames.theory import is_bayes_nash, nash_conv, power, solve_nash
 
 
 def best_time(fn: Callable[[], object], min_time: float = 0.3, min_reps: int = 5) -> float:

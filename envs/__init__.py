@@ -11,7 +11,7 @@ from powergames.envs.batched import BatchedGameEnv
 from powergames.envs.coalition_view import CoalitionEnv
 from powergames.envs.game_env import GameEnv, adapt
 from powergames.envs.population_bargaining import PopulationBargainingEnv
-from powergames.envs.registry import (
+from powergames.envs.registration import (
     EnvSpec,
     env_module,
     make,

@@ -30,7 +30,7 @@ import numpy.typing as npt
 from gymnasium.utils import seeding
 
 from powergames.envs.game_env import GameEnv
-from powergames.envs.games._validation import check_positive_int, first_index
+from powergames.games.checks import check_positive_int, first_index
 
 __all__ = ["BatchedGameEnv"]
 

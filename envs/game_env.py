@@ -1,4 +1,4 @@
-"""PettingZoo ``ParallelEnv`` for every game family of :mod:`powergames.envs.games`.
+"""PettingZoo ``ParallelEnv`` for every game family of :mod:`powergames.games`.
 
 One class, :class:`GameEnv`, plays any game object — a :class:`NormalFormGame`, a
 :class:`UnitSumGame`, a :class:`SymmetricUnitSumGame` or a :class:`BayesianGame` — once
@@ -60,16 +60,16 @@ import numpy.typing as npt
 from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
-from powergames.envs.games._validation import check_positive_int
-from powergames.envs.games.normal_form import NormalFormGame
-from powergames.envs.games.unit_sum import UnitSumGame
+from powergames.games.checks import check_positive_int
+from powergames.games.normal_form import NormalFormGame
+from powergames.games.unit_sum import UnitSumGame
 
 try:  # written alongside this module; the adapter is registered when it is importable
-    from powergames.envs.games.symmetric import SymmetricUnitSumGame
+    from powergames.games.symmetric import SymmetricUnitSumGame
 except ImportError:  # pragma: no cover - depends on the checkout
     SymmetricUnitSumGame = None  # type: ignore[assignment,misc]
 try:
-    from powergames.envs.games.bayesian import BayesianGame
+    from powergames.games.bayesian import BayesianGame
 except ImportError:  # pragma: no cover - depends on the checkout
     BayesianGame = None  # type: ignore[assignment,misc]
 
@@ -289,7 +289,7 @@ class _BayesianAdapter(GameAdapter):
 
 
 def adapt(game: Any) -> GameAdapter:
-    """The adapter for ``game`` (any game object of :mod:`powergames.envs.games`).
+    """The adapter for ``game`` (any game object of :mod:`powergames.games`).
 
     Raises:
         TypeError: ``game`` is not a supported game object.
@@ -338,7 +338,7 @@ class _TextRender:
 
 
 class GameEnv(_TextRender, ParallelEnv):
-    """A PettingZoo ``ParallelEnv`` playing a game of :mod:`powergames.envs.games`.
+    """A PettingZoo ``ParallelEnv`` playing a game of :mod:`powergames.games`.
 
     Agents ``"player_0"``, …, ``"player_{n-1}"`` act simultaneously with ``Discrete(k_i)`` actions;
     see the module docstring for contexts, observations, infos and episode ends.

@@ -1,4 +1,4 @@
-"""PettingZoo ``ParallelEnv`` of population bargaining (MATH.md §4; model in ``envs/games/population``).
+"""PettingZoo ``ParallelEnv`` of population bargaining (MATH.md §4; model in ``powergames.theory.population``).
 
 ``n_agents`` agents, ``round(F_V · n_agents)`` of them with our values (``V``, value class 1), the
 rest ``¬V`` (class 0); classes are shuffled at ``reset``. Every round the agents are matched in pairs
@@ -6,7 +6,7 @@ with locality ``λ``: each agent is *local* with probability ``λ``; local agent
 within their class, everyone else (and a local agent left over by an odd class) at random in one
 global pool; with an odd pool one agent sits the round out. The pairing is drawn before the agents
 act and each agent observes its partner's class. Actions: ``0`` = hold out, ``1`` = cooperate. A
-pair settles only when both cooperate (:data:`powergames.envs.games.population.SETTLES`); both then
+pair settles only when both cooperate (:data:`powergames.theory.population.SETTLES`); both then
 get ``settlement``, otherwise both get ``disagreement`` (an agent sitting out gets 0).
 
 **Dispositions.** With ``f_c_given_v`` and ``f_c_given_not_v`` (``F_{C|V}``, ``F_{C|¬V}``) every
@@ -27,7 +27,7 @@ independently at ``reset`` (a class may be empty), so expectations are smooth in
 **b of the finite population.** ``b`` is the fraction of ``V`` agents' interactions that settle,
 ``E[settled V interactions] / E[V interactions]``. With agents acting on i.i.d. dispositions it is
 ``F_{C|V} [q_n F_{C|V} + (1 − q_n) F_{C|¬V}]``, the model's formula
-(:func:`powergames.envs.games.population.settlement_rate`) with ``q = λ + (1 − λ) F_V`` replaced by
+(:func:`powergames.theory.population.settlement_rate`) with ``q = λ + (1 − λ) F_V`` replaced by
 the matching's exact ``q_n = E[V–V interactions] / E[V interactions]`` (a ``V`` agent cannot meet
 itself, and odd classes spill into the global pool), which :func:`exact_settlement_gradient`
 computes by enumeration together with the exact slopes; ``q_n − q = O(1/n_agents)``. With
@@ -58,8 +58,8 @@ from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
 from powergames.envs.game_env import _TextRender
-from powergames.envs.games._validation import as_float_array, check_positive_int
-from powergames.envs.games.population import SETTLES
+from powergames.games.checks import as_float_array, check_positive_int
+from powergames.theory.population import SETTLES
 
 _LAYOUT = {
     "type": slice(0, 2),
@@ -414,7 +414,7 @@ def exact_settlement_gradient(
         db/dF_V      = F_{C|V} (F_{C|V} − F_{C|¬V}) dq_n/dF_V     (composition "iid" only)
 
     with ``dq_n/dF_V = (A′B − AB′)/(A + B)²`` and ``d Bin(k; n, F)/dF = Bin(k; n, F)(k − nF)/(F(1 − F))``.
-    As ``n_agents → ∞`` these tend to :func:`powergames.envs.games.population.settlement_gradient`.
+    As ``n_agents → ∞`` these tend to :func:`powergames.theory.population.settlement_gradient`.
     Cost ``O(n_agents³)``.
 
     Args:

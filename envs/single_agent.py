@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 from pettingzoo import ParallelEnv
 
-from powergames.envs.games._validation import check_distribution
+from powergames.games.checks import check_distribution
 
 __all__ = ["MixedStrategyOpponent", "SingleAgentEnv", "as_opponent", "make_single_agent"]
 
@@ -264,6 +264,6 @@ def make_single_agent(
         opponents: ``{agent: spec}`` for the other seats.
         **kwargs: the environment's keyword arguments (``max_cycles``, game parameters, …).
     """
-    from powergames.envs.registry import make
+    from powergames.envs.registration import make
 
     return SingleAgentEnv(make(env_id, **kwargs), seat=seat, opponents=opponents)

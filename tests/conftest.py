@@ -34,7 +34,7 @@ def action_counts(draw, n_players: int, max_k: int = 4) -> tuple[int, ...]:
 @st.composite
 def normal_form_games(draw, min_players=1, max_players=3, max_k=3, integer=False):
     """A ``NormalFormGame`` with normal (or, with ``integer``, small integer — many ties) payoffs."""
-    from powergames.envs.games import NormalFormGame
+    from powergames.games import NormalFormGame
 
     seed = draw(seeds())
     n = draw(st.integers(min_players, max_players))
@@ -50,7 +50,7 @@ def normal_form_games(draw, min_players=1, max_players=3, max_k=3, integer=False
 @st.composite
 def unit_sum_games(draw, min_players=2, max_players=3, max_k=3, max_states=3):
     """A dense ``UnitSumGame`` with random shares (some exactly 0) and a random prior."""
-    from powergames.envs.games import UnitSumGame
+    from powergames.games import UnitSumGame
 
     rng = np.random.default_rng(draw(seeds()))
     n = draw(st.integers(min_players, max_players))
@@ -63,7 +63,7 @@ def unit_sum_games(draw, min_players=2, max_players=3, max_k=3, max_states=3):
 @st.composite
 def symmetric_games(draw, min_players=2, max_players=6, max_k=3, max_states=3):
     """A ``SymmetricUnitSumGame`` in count form (``random_symmetric_unit_sum_game``)."""
-    from powergames.envs.games import random_symmetric_unit_sum_game
+    from powergames.games import random_symmetric_unit_sum_game
 
     rng = np.random.default_rng(draw(seeds()))
     n = draw(st.integers(min_players, max_players))
@@ -76,7 +76,7 @@ def symmetric_games(draw, min_players=2, max_players=6, max_k=3, max_states=3):
 def bayesian_games(draw, kind="general", min_players=2, max_players=3, max_types=3, max_actions=3):
     """A ``BayesianGame`` of the given class (``random_bayesian_game``: correlated priors, some
     zero-probability types)."""
-    from powergames.envs.games import random_bayesian_game
+    from powergames.games import random_bayesian_game
 
     rng = np.random.default_rng(draw(seeds()))
     n = draw(st.integers(min_players, max_players))

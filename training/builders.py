@@ -57,7 +57,7 @@ def make_env(
     """``powergames.envs.make(env_id, **kwargs)``; with ``coalitions``, the coalition view
     (one agent per coalition, ``MultiDiscrete`` member actions) of the same game."""
     from powergames.envs import registry
-    from powergames.envs.registry import ENV_KWARGS, make, make_game
+    from powergames.envs.registration import ENV_KWARGS, make, make_game
 
     spec = registry[env_id]
     if coalitions is None:
@@ -267,7 +267,7 @@ def _copying(spec: AgentSpec, params: dict[str, Any]) -> Any:
     """Theorem 2's oracle copier, unbound: the runner binds its targets' policies
     (:meth:`~powergames.agents.copying.OracleCopyingPolicy.set_target`) once they exist."""
     from powergames.agents.copying import OracleCopyingPolicy
-    from powergames.envs.games.coalitions import IndependentPolicy, coalition_copying_policy
+    from powergames.theory.coalitions import IndependentPolicy, coalition_copying_policy
 
     targets = copy_targets(spec, params.get("target"))
     n_opp = sum(len(spec.all_specs[t].seats) for t in targets)

@@ -183,7 +183,7 @@ class EnvConfig(_Strict):
     """Which environment to build."""
 
     id: str
-    """A registered environment id (``powergames.envs.registry``), e.g. ``powergames/majority-v0``."""
+    """A registered environment id (``powergames.envs.registration``), e.g. ``powergames/majority-v0``."""
     kwargs: dict[str, Any] = Field(default_factory=dict)
     """Keyword arguments for ``powergames.envs.make(id, **kwargs)``: the game and its parameters."""
 

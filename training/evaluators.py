@@ -32,9 +32,9 @@ import numpy.typing as npt
 from scipy.stats import norm
 from stable_baselines3.common.callbacks import BaseCallback
 
-from powergames.envs.games._validation import SUM_TOL, check_rng
-from powergames.envs.games.normal_form import NormalFormGame
-from powergames.envs.games.unit_sum import UnitSumGame
+from powergames.games.checks import SUM_TOL, check_rng
+from powergames.games.normal_form import NormalFormGame
+from powergames.games.unit_sum import UnitSumGame
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -43,7 +43,7 @@ FloatArray = npt.NDArray[np.float64]
 
 def _symmetric_class() -> type | None:
     try:
-        from powergames.envs.games.symmetric import SymmetricUnitSumGame
+        from powergames.games.symmetric import SymmetricUnitSumGame
     except ImportError:  # pragma: no cover - module not present in a partial tree
         return None
     return SymmetricUnitSumGame
@@ -66,7 +66,7 @@ def is_symmetric_game(game: Any) -> bool:
     if cls is not None and isinstance(game, cls):
         return True
     if isinstance(game, UnitSumGame) and cls is not None:
-        from powergames.envs.games.symmetric import is_symmetric
+        from powergames.games.symmetric import is_symmetric
 
         n_actions = set(game.n_actions)
         return len(n_actions) == 1 and bool(is_symmetric(game))
@@ -78,7 +78,7 @@ def is_majority_game(game: Any) -> bool:
     cls = _symmetric_class()
     if cls is None or not isinstance(game, cls):
         return False
-    from powergames.envs.games.symmetric import majority_game
+    from powergames.games.symmetric import majority_game
 
     try:
         ref = majority_game(game.n_players, game.n_actions)
@@ -161,7 +161,7 @@ def theorem_bounds(
     out: dict[str, float] = {}
     if not is_symmetric_game(game) or len(coalitions) < 2:
         return out
-    from powergames.envs.games.coalitions import max_guarantee_k
+    from powergames.theory.coalitions import max_guarantee_k
 
     n = n_players_of(game)
     sizes = [len(c) for c in coalitions]
@@ -214,7 +214,7 @@ def evaluate_shares(
         ``share/c<j>/fair`` (``|c_j|/n``), the theorem bounds of :func:`theorem_bounds`, and with
         samples ``share/c<j>/empirical``, ``…/ci_low``, ``…/ci_high``.
     """
-    from powergames.envs.games.coalitions import coalition_values
+    from powergames.theory.coalitions import coalition_values
 
     joint = [p if hasattr(p, "sample") else np.asarray(p, dtype=np.float64) for p in policies]
     values = np.asarray(coalition_values(game, [list(c) for c in coalitions], joint))
@@ -284,7 +284,7 @@ def power_game(game: Any) -> Any:
     if is_bayesian(game) or isinstance(game, NormalFormGame):
         return game
     if is_unit_sum(game):
-        from powergames.envs.games.alignment import as_normal_form
+        from powergames.theory.alignment import as_normal_form
 
         return as_normal_form(game)
     raise TypeError(f"POWER is not defined for {type(game).__name__}")
@@ -318,7 +318,7 @@ def evaluate_power(
         ``T_i > 1``), ``<prefix>/achieved/p<i>``, ``<prefix>/sum``, ``<prefix>/nash_conv`` and for a
         constant-sum game ``<prefix>/c`` and ``<prefix>/sum_minus_c``.
     """
-    from powergames.envs.games.power import achieved_value, interim_utility, nash_conv, power
+    from powergames.theory.bayesian_power import achieved_value, interim_utility, nash_conv, power
 
     g = power_game(game)
     prof = _normalise_profile(g, profile)
@@ -355,7 +355,7 @@ def evaluate_alignment(game: Any, profile: Sequence[npt.ArrayLike]) -> dict[str,
         ``align/welfare``, ``align/coordination_gap``, ``align/alpha``, ``align/cov/p<i>_p<j>``
         (``i ≤ j``) and ``align/surplus/p<i>`` (relative to the maxmin profile's payoffs).
     """
-    from powergames.envs.games.alignment import (
+    from powergames.theory.alignment import (
         alpha,
         as_normal_form,
         coordination_gap,

@@ -18,12 +18,8 @@ from powergames.agents.fictitious_play import FictitiousPlay
 from powergames.agents.fixed import MixedPolicy, PurePolicy, UniformPolicy
 from powergames.agents.hedge import Hedge
 from powergames.agents.regret_matching import RegretMatching
-from powergames.envs.games import (
-    SharedActionPolicy,
-    coalition_values,
-    max_guarantee_k,
-    random_symmetric_unit_sum_game,
-)
+from powergames.games import random_symmetric_unit_sum_game
+from powergames.theory import SharedActionPolicy, coalition_values, max_guarantee_k
 
 TOL = 1e-9
 # (|c_1|, |c_2|, actions): k = 4 (no leftover), k = 3 (no leftover), k = 2 (one leftover)

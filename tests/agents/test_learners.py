@@ -17,8 +17,8 @@ from powergames.agents.fictitious_play import FictitiousPlay
 from powergames.agents.hedge import Hedge
 from powergames.agents.regret_matching import RegretMatching
 from powergames.agents.self_play import full_information_play, learner_profile
-from powergames.envs.games import NormalFormGame
-from powergames.envs.games.library import (
+from powergames.games import NormalFormGame
+from powergames.games.library import (
     coordination,
     matching_pennies,
     prisoners_dilemma,
@@ -331,8 +331,8 @@ def test_learner_input_errors():
 def test_bayesian_self_play_per_type_reaches_bayes_nash():
     """Per-type regret matching+ on interim utilities (MATH.md §2) in a random constant-sum Bayesian
     game: NashConv of the average profile below 1e-3 (budget 1000 alternating rounds)."""
-    from powergames.envs.games.bayesian import random_bayesian_game
-    from powergames.envs.games.power import nash_conv
+    from powergames.games.bayesian import random_bayesian_game
+    from powergames.theory.bayesian_power import nash_conv
 
     game = random_bayesian_game((2, 3), (3, 2), 0, kind="constant_sum", zero_prob=0.0)
     rng = np.random.default_rng(0)

@@ -14,14 +14,11 @@ from powergames.agents.profile import (
 from powergames.agents.regret_matching import RegretMatching
 from powergames.agents.self_play import full_information_play, learner_profile
 from powergames.envs import CoalitionEnv, GameEnv
-from powergames.envs.games import (
-    coalition_values,
-    majority_game,
-    random_symmetric_unit_sum_game,
-)
-from powergames.envs.games.bayesian import bayesian_matching_pennies
-from powergames.envs.games.library import rock_paper_scissors
-from powergames.envs.games.power import nash_conv
+from powergames.games import majority_game, random_symmetric_unit_sum_game
+from powergames.games.bayesian import bayesian_matching_pennies
+from powergames.games.library import rock_paper_scissors
+from powergames.theory import coalition_values
+from powergames.theory.bayesian_power import nash_conv
 
 
 def test_profile_of_learners_in_a_bayesian_env_matches_their_tables():
@@ -103,7 +100,7 @@ def test_profile_input_errors():
 def test_player_profile_of_a_bayesian_coalition_against_brute_force():
     import itertools
 
-    from powergames.envs.games.bayesian import random_bayesian_game
+    from powergames.games.bayesian import random_bayesian_game
 
     game = random_bayesian_game((2, 3, 2), (2, 2, 2), 4, zero_prob=0.0)
     env = CoalitionEnv(game, coalitions=[[0, 1], [2]])

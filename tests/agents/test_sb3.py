@@ -23,13 +23,9 @@ from powergames.agents.sb3 import (
     resolve_algorithm,
 )
 from powergames.envs import CoalitionEnv, GameEnv
-from powergames.envs.games import (
-    coalition_values,
-    majority_game,
-    max_guarantee_k,
-    random_symmetric_unit_sum_game,
-)
-from powergames.envs.games.library import matching_pennies
+from powergames.games import majority_game, random_symmetric_unit_sum_game
+from powergames.games.library import matching_pennies
+from powergames.theory import coalition_values, max_guarantee_k
 
 TINY_PPO = dict(
     n_steps=64,

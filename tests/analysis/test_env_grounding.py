@@ -13,7 +13,7 @@ from powergames.analysis.grounding import (
     linear_form,
 )
 from powergames.analysis.interventions import INTERVENTIONS, InterventionParams, marginal_values
-from powergames.envs.games.population import ESTIMANDS
+from powergames.theory.population import ESTIMANDS
 
 FRACTIONS = (0.4, 0.7, 0.3)  # F_V, F_{C|V}, F_{C|¬V}
 

@@ -15,8 +15,8 @@ from powergames.analysis.grounding import (
 from powergames.analysis.interventions import INTERVENTIONS, marginal_values
 from powergames.analysis.scenario import InterventionsConfig, Scenario, load_config
 from powergames.analysis.sensitivity import default_range, sensitivity
-from powergames.envs.games.population import ESTIMANDS, settlement_gradient
-from powergames.training.cli import main
+from powergames.cli import main
+from powergames.theory.population import ESTIMANDS, settlement_gradient
 
 CONFIGS = sorted((Path(__file__).parents[2] / "configs" / "interventions").glob("*.yaml"))
 
@@ -236,7 +236,7 @@ def test_sweep_argument_errors():
 
 
 def test_simulate_interactions_rejects_array_fractions():
-    from powergames.envs.games.population import sample_interactions, simulate_interactions
+    from powergames.theory.population import sample_interactions, simulate_interactions
 
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="f_v must be a single number"):

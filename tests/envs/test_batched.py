@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from powergames.envs import BatchedGameEnv, GameEnv, make_game, registry
-from powergames.envs.games import matching_pennies
-from powergames.envs.games.symmetric import majority_game
+from powergames.games import matching_pennies
+from powergames.games.symmetric import majority_game
 
 # ids built from a game (env-factory ids have no game arrays to check against)
 PLAYER_ENV_IDS = [e for e in sorted(registry) if registry[e].has_game and not registry[e].coalition]

@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from powergames.envs import CoalitionEnv, GameEnv, make, make_game, registry
-from powergames.envs.games import NormalFormGame, UnitSumGame, matching_pennies
-from powergames.envs.games.bayesian import BayesianGame
-from powergames.envs.games.symmetric import majority_game, random_symmetric_unit_sum_game
+from powergames.games import NormalFormGame, UnitSumGame, matching_pennies
+from powergames.games.bayesian import BayesianGame
+from powergames.games.symmetric import majority_game, random_symmetric_unit_sum_game
 
 # ids built from a game (env-factory ids have no game arrays to check against)
 PLAYER_ENV_IDS = [e for e in sorted(registry) if registry[e].has_game and not registry[e].coalition]

@@ -262,8 +262,8 @@ def test_exact_gradient_matches_brute_force_matching(n_agents, n_v):
 
 
 def test_exact_gradient_tends_to_the_continuum_and_is_exact_without_locality():
-    from powergames.envs.games.population import settlement_gradient
     from powergames.envs.population_bargaining import exact_settlement_gradient
+    from powergames.theory.population import settlement_gradient
 
     args = (0.3, 0.7, 0.4)
     for lam in (0.0, 0.5, 1.0):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from powergames.training.cli import main
+from powergames.cli import main
 from powergames.training.config import (
     ConfigError,
     apply_overrides,
@@ -186,7 +186,7 @@ def test_cli_prints_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_console_script_error_is_one_line(tmp_path: Path) -> None:
     cfg = write(tmp_path, BASE)
     proc = subprocess.run(
-        [sys.executable, "-m", "powergames.training.cli", "train", str(cfg), "agents[0].kind=nope"],
+        [sys.executable, "-m", "powergames.cli", "train", str(cfg), "agents[0].kind=nope"],
         capture_output=True, text=True, cwd=tmp_path, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 2

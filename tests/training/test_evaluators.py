@@ -9,10 +9,10 @@ from conftest import random_simplex, seeds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from powergames.envs.games.bayesian import random_bayesian_game
-from powergames.envs.games.coalitions import coalition_copying_policy
-from powergames.envs.games.symmetric import random_symmetric_unit_sum_game
-from powergames.envs.games.unit_sum import UnitSumGame
+from powergames.games.bayesian import random_bayesian_game
+from powergames.games.symmetric import random_symmetric_unit_sum_game
+from powergames.games.unit_sum import UnitSumGame
+from powergames.theory.coalitions import coalition_copying_policy
 from powergames.training.evaluators import (
     EvalCallback,
     EvalContext,

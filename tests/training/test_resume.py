@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from powergames.training.cli import main
+from powergames.cli import main
 from powergames.training.rundir import MetricsTable, read_tensorboard
 
 NATIVE = """
@@ -72,7 +72,7 @@ def kill_mid_run(
 ) -> int:
     """Start ``powergames train`` in a subprocess and SIGKILL it once ``min_rows`` rows exist."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "powergames.training.cli", "train", str(cfg), "--runs-dir", str(runs), "--quiet", *extra],
+        [sys.executable, "-m", "powergames.cli", "train", str(cfg), "--runs-dir", str(runs), "--quiet", *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     metrics = runs / name / "metrics.csv"

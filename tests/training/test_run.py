@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib.image
 import pytest
 
-from powergames.training.cli import main
+from powergames.cli import main
 from powergames.training.rundir import MetricsTable, read_tensorboard
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from powergames.agents.sb3 import MultiAgentSB3
-from powergames.training.cli import main
+from powergames.cli import main
 from powergames.training.config import ConfigError, load_config
 from powergames.training.rundir import MetricsTable
 

@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+from conftest import random_simplex
+
+from powergames.games import NormalFormGame, UnitSumGame
+from powergames.games.io import load_game, parse_game_kwargs, resolve_game, save_game
+from powergames.games.library import prisoners_dilemma
+
+
+def test_round_trip_normal_form(tmp_path, rng):
+    g = NormalFormGame(rng.normal(size=(3, 2, 3, 4)))
+    path = save_game(g, tmp_path / "g")
+    assert path.suffix == ".npz"
+    assert load_game(path) == g
+
+
+def test_round_trip_unit_sum(tmp_path, rng):
+    shares = np.moveaxis(random_simplex(rng, (3, 2, 2, 2), sparse=False), -1, 1)
+    g = UnitSumGame(shares, prior=[0.2, 0.3, 0.5])
+    h = load_game(save_game(g, tmp_path / "u.npz"))
+    assert isinstance(h, UnitSumGame) and h == g
+
+
+def test_round_trip_symmetric(tmp_path):
+    symmetric = pytest.importorskip("powergames.games.symmetric")
+    g = symmetric.majority_game(4, 3)
+    h = load_game(save_game(g, tmp_path / "m.npz"))
+    assert type(h) is type(g)
+    np.testing.assert_array_equal(h.table, g.table)
+    np.testing.assert_array_equal(h.prior, g.prior)
+    assert h.n_players == g.n_players
+
+
+def test_round_trip_bayesian(tmp_path, rng):
+    bayesian = pytest.importorskip("powergames.games.bayesian")
+    prior = random_simplex(rng, (6,), sparse=False).reshape(2, 3)
+    rewards = (rng.normal(size=(2, 2, 3)), rng.normal(size=(3, 2, 3)))
+    g = bayesian.BayesianGame(prior, rewards)
+    h = load_game(save_game(g, tmp_path / "b.npz"))
+    assert type(h) is type(g)
+    np.testing.assert_array_equal(h.prior, g.prior)
+    for a, b in zip(h.rewards, g.rewards):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_resolve_game(tmp_path):
+    assert resolve_game("prisoners_dilemma") == prisoners_dilemma()
+    assert resolve_game("prisoners_dilemma", shift=3.0) == prisoners_dilemma(3.0)
+    path = save_game(prisoners_dilemma(1.0), tmp_path / "pd.npz")
+    assert resolve_game(str(path)) == prisoners_dilemma(1.0)
+    g = prisoners_dilemma()
+    assert resolve_game(g) is g
+    with pytest.raises(ValueError, match="neither a known game nor an existing file; known games"):
+        resolve_game("no_such_game")
+    with pytest.raises(FileNotFoundError, match="no game file"):
+        resolve_game(str(tmp_path / "missing.npz"))
+    with pytest.raises(ValueError, match="cannot be applied to a game file"):
+        resolve_game(str(path), shift=1)
+    with pytest.raises(TypeError, match="game spec"):
+        resolve_game(3)
+
+
+def test_bad_files(tmp_path):
+    junk = tmp_path / "junk.npz"
+    junk.write_text("not a zip")
+    with pytest.raises(ValueError, match="not a game file"):
+        load_game(junk)
+    np.savez(tmp_path / "plain.npz", x=np.zeros(3))
+    with pytest.raises(ValueError, match="no '__kind__' entry"):
+        load_game(tmp_path / "plain.npz")
+    np.savez(tmp_path / "alien.npz", __kind__=np.array("Alien"))
+    with pytest.raises(ValueError, match="unknown game kind 'Alien'"):
+        load_game(tmp_path / "alien.npz")
+    np.savez(tmp_path / "bad.npz", __kind__=np.array("NormalFormGame"), payoffs=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="one action axis per player"):
+        load_game(tmp_path / "bad.npz")
+    with pytest.raises(TypeError, match="game must be one of"):
+        save_game(object(), tmp_path / "x.npz")
+
+
+def test_parse_game_kwargs():
+    assert parse_game_kwargs(["lam=0.5", "n_players=3", "name=abc"]) == {
+        "lam": 0.5,
+        "n_players": 3,
+        "name": "abc",
+    }
+    with pytest.raises(ValueError, match="key=value"):
+        parse_game_kwargs(["oops"])

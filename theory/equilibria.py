@@ -1,0 +1,374 @@
+"""Equilibrium solvers: exact LPs for constant-sum games, well-kept libraries for the rest.
+
+* :func:`solve_zero_sum` — two-player constant-sum games, normal-form or Bayesian, solved exactly with
+  HiGHS (``scipy.optimize.linprog``). For a Bayesian game the LP is over *per-type* (behaviour)
+  strategies, polynomial in the input, never over the exponential set of type→action maps:
+  with ``Ω`` the prior and ``R(t, a, b)`` the maximiser's rewards,
+
+      max Σ_s v_s  s.t.  z_{t,b} = Σ_a R(t, a, b) x_{t,a},   v_s ≤ Σ_t Ω(t, s) z_{t,b}  ∀ s, b,
+                         Σ_a x_{t,a} = 1,  x ≥ 0,
+
+  where ``x_t = σ_0(t)``, ``z`` and ``v`` are free. For fixed ``x``, the opponent's ex-ante best
+  reply decomposes over its types ``s``, and ``v_s = min_b Σ_t Ω(t, s) z_{t,b}`` is its type-``s``
+  term; because the game is constant-sum on the prior's support, maximising ``Σ_s v_s`` is
+  maximising player 0's ex-ante payoff against a best-responding opponent, and the ex-ante saddle
+  point is a Bayesian Nash equilibrium (an ex-ante best reply is an interim best reply for every
+  type of positive probability). The auxiliary ``z`` keeps the constraint matrix sparse: its
+  non-zeros are the reward array plus the prior, never the joint type × action tensor. Each
+  player's strategy comes from its own LP; the result is cleaned (clipped, renormalised). By
+  default the LP is split over the connected components of the prior's support, where it reduces
+  to one matrix game per component (see :func:`solve_zero_sum`). Types of probability 0 play a best reply under the marginal-belief convention of
+  :mod:`powergames.theory.bayesian_power`.
+* :func:`solve_nash` — general-sum games. Two players: QuantEcon's ``lemke_howson`` (imported
+  lazily: it compiles with numba on first use, then caches). More players: pygambit (``gnm`` or
+  ``logit``), an optional extra (``pip install powergames[gambit]``; no wheel for every Python,
+  so :func:`gambit_available` says whether it can be used). A Bayesian game is solved through its
+  induced normal form (pure strategies = type→action maps of the types of positive probability;
+  refused above ``max_entries``) and the mixed equilibrium is mapped back to per-type behaviour
+  (Kuhn: ``σ_i(t_i, a) = P(m(t_i) = a)``). Two-player constant-sum games go to the LP.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from powergames.games.bayesian import BayesianGame, as_bayesian
+from powergames.games.checks import check_positive_int
+from powergames.theory.bayesian_power import best_response
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Largest induced normal form (entries per player) :func:`solve_nash` builds for a Bayesian game.
+MAX_INDUCED_ENTRIES = 1_000_000
+
+#: HiGHS tolerances for the exact LPs (the defaults, 1e-7, are too loose for 1e-9 checks).
+HIGHS_OPTIONS = {
+    "primal_feasibility_tolerance": 1e-10,
+    "dual_feasibility_tolerance": 1e-10,
+}
+
+
+def gambit_available() -> bool:
+    """Whether the optional ``pygambit`` package can be imported (n-player general-sum solver)."""
+    return importlib.util.find_spec("pygambit") is not None
+
+
+def _clean(x: FloatArray) -> FloatArray:
+    """Clip LP round-off below 0 and renormalise each row to a distribution."""
+    x = np.clip(x, 0.0, None)
+    return x / x.sum(axis=-1, keepdims=True)
+
+
+def _finish(game: BayesianGame, profile: list[FloatArray], squeeze: bool) -> list[FloatArray]:
+    """Zero-probability types play a best reply (marginal belief); drop the type axis if asked."""
+    for i in range(game.n_players):
+        zero = ~game.type_support[i]
+        if zero.any():
+            profile[i][zero] = best_response(game, i, profile)[zero]
+    return [p[0].copy() for p in profile] if squeeze else profile
+
+
+# ---------------------------------------------------------------------- zero-sum LP
+def _maxmin_strategy(prior: FloatArray, rewards: FloatArray) -> tuple[FloatArray, float]:
+    """Player "me"'s optimal per-type strategy in a two-player constant-sum Bayesian game.
+
+    Args:
+        prior: ``(T, S)`` joint prior over (my type, opponent type).
+        rewards: ``(T, k, l)`` my rewards ``R(t, a, b)``.
+
+    Returns:
+        ``x`` of shape ``(T, k)`` and the LP value ``Σ_s v_s`` (my ex-ante guaranteed payoff).
+    """
+    from scipy import sparse  # scipy.sparse and scipy.optimize are imported on first use (slow)
+    from scipy.optimize import linprog
+
+    n_t, k, n_l = rewards.shape
+    n_s = prior.shape[1]
+    nx, nz = n_t * k, n_t * n_l
+    nvar = nx + nz + n_s
+    # equalities: z_{t,b} - Σ_a R[t,a,b] x_{t,a} = 0  (rows t*l + b)
+    t_idx, a_idx, b_idx = np.meshgrid(np.arange(n_t), np.arange(k), np.arange(n_l), indexing="ij")
+    rows_r = (t_idx * n_l + b_idx).ravel()
+    cols_r = (t_idx * k + a_idx).ravel()
+    vals_r = -rewards.ravel()
+    rows_z = np.arange(nz)
+    cols_z = nx + np.arange(nz)
+    # equalities: Σ_a x_{t,a} = 1  (rows nz + t)
+    rows_x = nz + np.repeat(np.arange(n_t), k)
+    cols_x = np.arange(nx)
+    a_eq = sparse.coo_matrix(
+        (
+            np.concatenate([vals_r, np.ones(nz), np.ones(nx)]),
+            (np.concatenate([rows_r, rows_z, rows_x]), np.concatenate([cols_r, cols_z, cols_x])),
+        ),
+        shape=(nz + n_t, nvar),
+    ).tocsr()
+    b_eq = np.concatenate([np.zeros(nz), np.ones(n_t)])
+    # inequalities: v_s - Σ_t Ω(t,s) z_{t,b} <= 0  (rows s*l + b)
+    t_i, s_i = np.nonzero(prior)
+    w = prior[t_i, s_i]
+    b_all = np.arange(n_l)
+    rows_p = (s_i[:, None] * n_l + b_all[None, :]).ravel()
+    cols_p = (nx + t_i[:, None] * n_l + b_all[None, :]).ravel()
+    vals_p = -np.repeat(w, n_l)
+    rows_v = np.arange(n_s * n_l)
+    cols_v = nx + nz + np.repeat(np.arange(n_s), n_l)
+    a_ub = sparse.coo_matrix(
+        (
+            np.concatenate([vals_p, np.ones(n_s * n_l)]),
+            (np.concatenate([rows_p, rows_v]), np.concatenate([cols_p, cols_v])),
+        ),
+        shape=(n_s * n_l, nvar),
+    ).tocsr()
+    c = np.zeros(nvar)
+    c[nx + nz :] = -1.0
+    bounds = [(0, None)] * nx + [(None, None)] * (nz + n_s)
+    res = linprog(
+        c,
+        A_ub=a_ub,
+        b_ub=np.zeros(n_s * n_l),
+        A_eq=a_eq,
+        b_eq=b_eq,
+        bounds=bounds,
+        method="highs-ds",
+        options=HIGHS_OPTIONS,
+    )
+    if res.status != 0:  # pragma: no cover - a bounded feasible LP; HiGHS failing is a bug
+        raise RuntimeError(f"HiGHS failed on the zero-sum LP: {res.message}")
+    return _clean(res.x[:nx].reshape(n_t, k)), float(-res.fun)
+
+
+def _components(prior: FloatArray) -> list[tuple[FloatArray, FloatArray]]:
+    """Connected components of the support graph (types joined when ``Ω(t_0, t_1) > 0``).
+
+    Returns:
+        ``(types_0, types_1)`` index arrays per component with at least one support edge.
+    """
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    n0, n1 = prior.shape
+    t0, t1 = np.nonzero(prior)
+    graph = sparse.coo_matrix((np.ones(len(t0)), (t0, n0 + t1)), shape=(n0 + n1, n0 + n1))
+    _, label = connected_components(graph, directed=False)
+    out = []
+    for comp in np.unique(label[t0]):
+        out.append((np.flatnonzero(label[:n0] == comp), np.flatnonzero(label[n0:] == comp)))
+    return out
+
+
+def solve_zero_sum(game: Any, decompose: bool = True) -> list[FloatArray]:
+    """A Bayesian Nash equilibrium of a two-player constant-sum game, by linear programming.
+
+    Args:
+        game: a two-player ``BayesianGame`` that is constant-sum on the support of its prior, or a
+            two-player constant-sum ``NormalFormGame`` / ``UnitSumGame``.
+        decompose: solve one small LP per connected component of the prior's support graph
+            (default) instead of the single per-type LP of the module docstring. Exact: in a
+            two-player game that is constant-sum on the support, ``r_0(t_0, ·) = c − r_1(t_1, ·)`` on
+            every support edge, so all types of one player in a component share one reward matrix
+            and the component's matrix game, played by every type in it, is an equilibrium.
+
+    Returns:
+        The profile: ``[σ_0, σ_1]`` with shapes ``(T_i, k_i)`` (``(k_i,)`` for a normal-form game).
+        Each player's strategy is a maxmin (optimal) strategy, so the pair is an equilibrium; at it
+        ``Σ_i POWER_i = c`` (MATH.md §2).
+
+    Raises:
+        ValueError: if the game does not have two players or is not constant-sum.
+    """
+    squeeze = not isinstance(game, BayesianGame)
+    bgame = as_bayesian(game)
+    if bgame.n_players != 2:
+        raise ValueError(f"solve_zero_sum needs a two-player game, got {bgame.n_players} players")
+    if bgame.constant_sum_value() is None:
+        raise ValueError(
+            "solve_zero_sum needs a constant-sum game (Σ_i r_i(t_i, a) = c on the prior's "
+            "support); use solve_nash for general-sum games"
+        )
+    r0, r1 = bgame.rewards[0], np.swapaxes(bgame.rewards[1], 1, 2)
+    if not decompose:
+        x, _ = _maxmin_strategy(bgame.prior, r0)
+        y, _ = _maxmin_strategy(bgame.prior.T, r1)
+        return _finish(bgame, [x, y], squeeze)
+    x = np.full((bgame.n_types[0], bgame.n_actions[0]), 1.0 / bgame.n_actions[0])
+    y = np.full((bgame.n_types[1], bgame.n_actions[1]), 1.0 / bgame.n_actions[1])
+    one = np.ones((1, 1))
+    for types0, types1 in _components(bgame.prior):
+        x[types0] = _maxmin_strategy(one, r0[types0[:1]])[0]
+        y[types1] = _maxmin_strategy(one, r1[types1[:1]])[0]
+    return _finish(bgame, [x, y], squeeze)
+
+
+# ---------------------------------------------------------------------- induced normal form
+def induced_normal_form(
+    game: BayesianGame, max_entries: int = MAX_INDUCED_ENTRIES
+) -> tuple[FloatArray, list[npt.NDArray[np.intp]]]:
+    """The ex-ante normal form of a Bayesian game over type→action maps.
+
+    Only types of positive probability get a coordinate in a map (the others do not change any
+    payoff).
+
+    Args:
+        game: the Bayesian game.
+        max_entries: refuse (``ValueError``) if ``Π_i k_i^{|supp T_i|}`` exceeds this.
+
+    Returns:
+        ``payoffs`` of shape ``(n, M_0, …, M_{n-1})`` with ``payoffs[i, m] = E_t[r_i(t_i, m(t))]``, and
+        per player the maps: ``(M_i, |supp T_i|)`` action indices, one row per map.
+    """
+    types = [np.flatnonzero(s) for s in game.type_support]
+    sizes = [k ** len(t) for k, t in zip(game.n_actions, types)]
+    total = int(np.prod([float(m) for m in sizes]))
+    if total > max_entries:
+        raise ValueError(
+            f"the induced normal form would have {total} entries per player (maps per player: "
+            f"{sizes}), above max_entries={max_entries}"
+        )
+    maps = [
+        np.array(list(itertools.product(range(k), repeat=len(t))), dtype=np.intp).reshape(
+            -1, len(t)
+        )
+        for k, t in zip(game.n_actions, types)
+    ]
+    position = [np.full(game.n_types[i], -1) for i in range(game.n_players)]
+    for i, t in enumerate(types):
+        position[i][t] = np.arange(len(t))
+    payoffs = np.zeros((game.n_players, *sizes))
+    for prof in np.argwhere(game.prior > 0):
+        w = game.prior[tuple(prof)]
+        index = np.ix_(*(maps[j][:, position[j][prof[j]]] for j in range(game.n_players)))
+        for i in range(game.n_players):
+            payoffs[i] += w * game.rewards[i][prof[i]][index]
+    return payoffs, maps
+
+
+def _behaviour(
+    game: BayesianGame, mixed: list[FloatArray], maps: list[npt.NDArray[np.intp]]
+) -> list[FloatArray]:
+    """Per-type behaviour strategies from mixed strategies over maps (Kuhn)."""
+    out = []
+    for i, (p, m) in enumerate(zip(mixed, maps)):
+        sigma = np.full((game.n_types[i], game.n_actions[i]), 1.0 / game.n_actions[i])
+        for col, t in enumerate(np.flatnonzero(game.type_support[i])):
+            sigma[t] = np.bincount(m[:, col], weights=p, minlength=game.n_actions[i])
+        out.append(_clean(sigma))
+    return out
+
+
+# ---------------------------------------------------------------------- general-sum
+def _lemke_howson(payoffs: FloatArray, init_pivot: int) -> list[FloatArray]:
+    from quantecon.game_theory import NormalFormGame as QeGame
+    from quantecon.game_theory import Player, lemke_howson
+
+    a, b = payoffs[0], payoffs[1]
+    qe = QeGame([Player(a), Player(b.T)])
+    n_pivots = a.shape[0] + a.shape[1]
+    tried = [init_pivot % n_pivots] + [p for p in range(n_pivots) if p != init_pivot % n_pivots]
+    for pivot in tried:
+        ne, res = lemke_howson(qe, init_pivot=pivot, full_output=True)
+        if res.converged:
+            return [np.asarray(ne[0], dtype=np.float64), np.asarray(ne[1], dtype=np.float64)]
+    raise RuntimeError(  # pragma: no cover - Lemke–Howson terminates on nondegenerate games
+        "lemke_howson did not converge from any initial pivot"
+    )
+
+
+def _gambit(payoffs: FloatArray, method: str) -> list[FloatArray]:
+    if not gambit_available():
+        raise ImportError(
+            f"method {method!r} (games with more than two players) needs pygambit, an optional "
+            "extra: pip install 'powergames[gambit]'"
+        )
+    import pygambit as gbt
+
+    make = getattr(gbt, "StrategicGame", gbt.Game).from_arrays
+    g = make(*[np.asarray(p, dtype=np.float64) for p in payoffs])
+    order = ["logit"] if method == "logit" else ["gnm", "logit"]  # gnm can fail on degenerate games
+    eq = None
+    for name in order:
+        if name == "gnm":
+            result = gbt.nash.gnm_solve(g)
+        else:
+            result = gbt.nash.logit_solve(g, maxregret=1e-12)
+        found = getattr(result, "equilibria", None)  # logit: one .equilibrium in pygambit 17
+        found = found if found is not None else [getattr(result, "equilibrium", None)]
+        found = [e for e in found if e is not None]
+        if found:
+            eq = found[0]
+            break
+    if eq is None:
+        raise RuntimeError(f"pygambit ({' then '.join(order)}) found no equilibrium")
+    out = []
+    for player in g.players:  # Player objects (pygambit 16) or labels (17)
+        # iterating a player's mixed strategy yields probabilities (pygambit 16) or
+        # (label, probability) pairs (pygambit 17)
+        values = [v[-1] if isinstance(v, tuple) else v for v in eq[player]]
+        out.append(_clean(np.array([float(v) for v in values])))
+    return out
+
+
+def solve_nash(
+    game: Any,
+    method: Literal["auto", "lemke_howson", "gnm", "logit", "lp"] = "auto",
+    *,
+    init_pivot: int = 0,
+    max_entries: int = MAX_INDUCED_ENTRIES,
+) -> list[FloatArray]:
+    """A (Bayesian) Nash equilibrium of a game, converted back to a profile.
+
+    Args:
+        game: a ``BayesianGame``, ``NormalFormGame`` or ``UnitSumGame``.
+        method: ``"auto"`` — the LP for two-player constant-sum games, ``lemke_howson`` for other
+            two-player games, ``gnm`` (pygambit) for more players, the exact best reply per type for
+            one player. Or force one of ``"lp"``, ``"lemke_howson"``, ``"gnm"``, ``"logit"``.
+        init_pivot: Lemke–Howson's first pivot (different pivots may reach different equilibria);
+            if it does not converge the other pivots are tried in turn.
+        max_entries: the largest induced normal form built for a Bayesian game.
+
+    Returns:
+        The profile (shapes ``(T_i, k_i)``, or ``(k_i,)`` for a normal-form game). Lemke–Howson is
+        exact up to floating-point pivoting; ``gnm`` stops at pygambit's own tolerance and ``logit``
+        is asked for a regret below ``1e-12``; check with
+        :func:`powergames.theory.bayesian_power.nash_conv`.
+
+    Raises:
+        ImportError: an n-player game (n ≥ 3) without pygambit installed.
+        RuntimeError: pygambit found no equilibrium (``gnm`` falls back to ``logit`` first).
+        ValueError: an unknown method, a method that does not fit the game, or an induced normal
+            form above ``max_entries``.
+    """
+    squeeze = not isinstance(game, BayesianGame)
+    bgame = as_bayesian(game)
+    n = bgame.n_players
+    methods = ("auto", "lemke_howson", "gnm", "logit", "lp")
+    if method not in methods:
+        raise ValueError(f"method must be one of {methods}, got {method!r}")
+    init_pivot = check_positive_int("init_pivot", init_pivot, minimum=0)
+    if n == 1:
+        profile = [best_response(bgame, 0, [bgame.uniform_profile()[0]])]
+        return _finish(bgame, profile, squeeze)
+    if method == "lp" or (method == "auto" and n == 2 and bgame.is_constant_sum):
+        return solve_zero_sum(game)
+    if method == "lemke_howson" and n != 2:
+        raise ValueError(f"lemke_howson solves two-player games, got {n} players")
+    payoffs, maps = induced_normal_form(bgame, max_entries)
+    if n == 2 and method in ("auto", "lemke_howson"):
+        mixed = _lemke_howson(payoffs, init_pivot)
+    else:
+        mixed = _gambit(payoffs, "logit" if method == "logit" else "gnm")
+    return _finish(bgame, _behaviour(bgame, mixed, maps), squeeze)
+
+
+__all__ = [
+    "MAX_INDUCED_ENTRIES",
+    "gambit_available",
+    "induced_normal_form",
+    "solve_nash",
+    "solve_zero_sum",
+]

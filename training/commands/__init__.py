@@ -1,1 +1,0 @@
-"""Sub-commands of the ``powergames`` CLI: one module each (``add_arguments`` + ``run``)."""
