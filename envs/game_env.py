@@ -60,18 +60,8 @@ import numpy.typing as npt
 from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
+from powergames.games.base import Game, check_game
 from powergames.games.checks import check_positive_int
-from powergames.games.normal_form import NormalFormGame
-from powergames.games.unit_sum import UnitSumGame
-
-try:  # written alongside this module; the adapter is registered when it is importable
-    from powergames.games.symmetric import SymmetricUnitSumGame
-except ImportError:  # pragma: no cover - depends on the checkout
-    SymmetricUnitSumGame = None  # type: ignore[assignment,misc]
-try:
-    from powergames.games.bayesian import BayesianGame
-except ImportError:  # pragma: no cover - depends on the checkout
-    BayesianGame = None  # type: ignore[assignment,misc]
 
 __all__ = ["HISTORY_MODES", "GameAdapter", "GameEnv", "adapt"]
 
@@ -90,13 +80,25 @@ _OBS_CACHE_MAX = 1 << 16
 _index = operator.index
 
 
-# ================================================================================= adapters
+# ================================================================================= adapter
+def _kind(game: Game) -> str:
+    if game.per_type:
+        return "bayesian"
+    if game.count_form:
+        return "symmetric"
+    return "unit_sum" if game.is_unit_sum else "normal_form"
+
+
 class GameAdapter:
-    """What an environment needs to know about one game family.
+    """What an environment needs of a game, read once from its :class:`~powergames.games.base.Game` protocol.
+
+    It adds to the game what playing it needs: drawing contexts from one generator in a fixed order,
+    and (for small games) one dense reward table for fast lookups.
 
     Attributes:
         game: the wrapped game object.
-        kind: ``"normal_form"``, ``"unit_sum"``, ``"symmetric"`` or ``"bayesian"``.
+        kind: ``"normal_form"``, ``"unit_sum"``, ``"symmetric"`` or ``"bayesian"`` (from the game's
+            ``per_type``, ``count_form`` and ``is_unit_sum``).
         n_players: ``n``.
         n_actions: ``(k_0, …, k_{n-1})``.
         n_types: ``(T_0, …, T_{n-1})`` (all 1 without types).
@@ -108,26 +110,30 @@ class GameAdapter:
         symmetric: whether the game is given in symmetric count form.
     """
 
-    kind: str = ""
-    context_key: str | None = None
-    context_per_round: bool = False
-    symmetric: bool = False
-
-    def __init__(self, game: Any, n_actions: Sequence[int], context_prior: Any) -> None:
+    def __init__(self, game: Game) -> None:
+        contexts = game.contexts
         self.game = game
-        self.n_actions = tuple(int(k) for k in n_actions)
+        self.kind = _kind(game)
+        self.n_actions = tuple(int(k) for k in game.action_sizes)
         self.n_players = len(self.n_actions)
-        prior = np.asarray(context_prior, dtype=np.float64).reshape(-1)
+        self.n_types = tuple(int(t) for t in game.type_sizes)
+        self.contexts = contexts
+        self.context_key = contexts.key
+        self.context_per_round = contexts.per_round
+        self.symmetric = bool(game.count_form)
+        prior = np.asarray(contexts.prior, dtype=np.float64)
         self.context_prior = prior
         self.n_contexts = prior.size
+        self.context_types = np.ascontiguousarray(contexts.types)
+        self._values = [contexts.value(c) for c in range(self.n_contexts)]
         cdf = np.cumsum(prior)
         cdf /= cdf[-1]
         cdf[int(np.flatnonzero(prior > 0)[-1]) :] = 1.0  # u < 1 never lands on trailing zeros
         self._cdf = cdf
         self._cdf_list = cdf.tolist()
         self.n_joint = math.prod(self.n_actions)
-        self.n_types: tuple[int, ...] = (1,) * self.n_players
-        self.context_types = np.zeros((self.n_contexts, self.n_players), dtype=np.int64)
+        self.rewards = game.payoffs_at
+        self.rewards_batch = game.payoffs_batch
 
     # -------------------------------------------------------------------- randomness
     def draw_contexts(
@@ -159,155 +165,34 @@ class GameAdapter:
             return self.draw_contexts(rng, 1, max_cycles)[0].tolist()
         return [bisect.bisect_right(self._cdf_list, rng.random())] * max_cycles
 
-    def context_value(self, ctx: int) -> Any:
-        """The ``infos`` value of context ``ctx`` (an ``int`` state or a tuple of types)."""
-        return None
+    def context_value(self, ctx: int) -> int | tuple[int, ...] | None:
+        """The ``infos`` value of context ``ctx`` (an ``int`` state, a tuple of types or ``None``)."""
+        return self._values[int(ctx)]
 
     # -------------------------------------------------------------------- rewards
-    def rewards(self, ctx: int, joint: tuple[int, ...]) -> npt.NDArray[np.float64]:
-        """Rewards of every player at context ``ctx`` and pure joint action ``joint``, shape ``(n,)``."""
-        raise NotImplementedError
-
-    def rewards_batch(
-        self, ctx: npt.NDArray[np.int64], actions: npt.NDArray[np.int64]
-    ) -> npt.NDArray[np.float64]:
-        """Rewards for a batch: ``ctx`` shape ``(B,)``, ``actions`` shape ``(B, n)`` → ``(B, n)``."""
-        raise NotImplementedError
-
     def dense_table(self, max_entries: int = DENSE_MAX_ENTRIES) -> npt.NDArray[np.float64] | None:
         """All rewards as one array ``(n_contexts, Π k_i, n)`` (joint actions in C order), or ``None`` if too big."""
         if self.n_contexts * self.n_joint * self.n_players > max_entries:
             return None
-        return self._dense()
-
-    def _dense(self) -> npt.NDArray[np.float64]:
-        raise NotImplementedError
+        profiles = np.indices(self.n_actions).reshape(self.n_players, -1).T.astype(np.int64)
+        out = np.empty((self.n_contexts, self.n_joint, self.n_players))
+        for c in range(self.n_contexts):
+            out[c] = self.rewards_batch(np.full(self.n_joint, c, dtype=np.int64), profiles)
+        return out
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.game!r})"
+        return f"GameAdapter({self.game!r})"
 
 
-class _NormalFormAdapter(GameAdapter):
-    kind = "normal_form"
-
-    def __init__(self, game: NormalFormGame) -> None:
-        super().__init__(game, game.n_actions, [1.0])
-        self._payoffs = game.payoffs
-
-    def rewards(self, ctx: int, joint: tuple[int, ...]) -> npt.NDArray[np.float64]:
-        return self._payoffs[(slice(None), *joint)]
-
-    def rewards_batch(self, ctx, actions):  # noqa: ANN001, ANN201 - documented on the base class
-        return self._payoffs[(slice(None), *actions.T)].T
-
-    def _dense(self) -> npt.NDArray[np.float64]:
-        return np.moveaxis(self._payoffs, 0, -1).reshape(1, self.n_joint, self.n_players)
-
-
-class _UnitSumAdapter(GameAdapter):
-    kind = "unit_sum"
-    context_key = "state"
-
-    def __init__(self, game: UnitSumGame) -> None:
-        super().__init__(game, game.n_actions, game.prior)
-        self._shares = game.shares
-
-    def context_value(self, ctx: int) -> int:
-        return int(ctx)
-
-    def rewards(self, ctx: int, joint: tuple[int, ...]) -> npt.NDArray[np.float64]:
-        return self._shares[(ctx, slice(None), *joint)]
-
-    def rewards_batch(self, ctx, actions):  # noqa: ANN001, ANN201
-        return self._shares[(ctx, slice(None), *actions.T)]
-
-    def _dense(self) -> npt.NDArray[np.float64]:
-        s = self._shares
-        return np.moveaxis(s, 1, -1).reshape(s.shape[0], self.n_joint, self.n_players)
-
-
-class _SymmetricAdapter(GameAdapter):
-    """Count-form symmetric unit-sum games: rewards through ``pure_shares`` / ``pure_shares_batch``."""
-
-    kind = "symmetric"
-    context_key = "state"
-    symmetric = True
-
-    def __init__(self, game: Any) -> None:
-        super().__init__(game, (game.n_actions,) * game.n_players, game.prior)
-
-    def context_value(self, ctx: int) -> int:
-        return int(ctx)
-
-    def rewards(self, ctx: int, joint: tuple[int, ...]) -> npt.NDArray[np.float64]:
-        return self.game.pure_shares(int(ctx), np.asarray(joint, dtype=np.int64))
-
-    def rewards_batch(self, ctx, actions):  # noqa: ANN001, ANN201
-        return self.game.pure_shares_batch(ctx, actions)
-
-    def _dense(self) -> npt.NDArray[np.float64]:
-        profiles = np.indices(self.n_actions).reshape(self.n_players, -1).T  # (K, n), C order
-        n_joint = profiles.shape[0]
-        out = np.empty((self.n_contexts, n_joint, self.n_players))
-        for x in range(self.n_contexts):
-            out[x] = self.game.pure_shares_batch(np.full(n_joint, x, dtype=np.int64), profiles)
-        return out
-
-
-class _BayesianAdapter(GameAdapter):
-    """Bayesian games: a type profile per round (flat index into ``prior``), rewards ``r_i(t_i, a)``."""
-
-    kind = "bayesian"
-    context_key = "types"
-    context_per_round = True
-
-    def __init__(self, game: Any) -> None:
-        super().__init__(game, game.n_actions, np.asarray(game.prior).reshape(-1))
-        self.n_types = tuple(int(t) for t in game.n_types)
-        types = np.indices(self.n_types).reshape(self.n_players, -1).T.astype(np.int64)
-        self.context_types = np.ascontiguousarray(types)
-        self._rewards = tuple(np.asarray(r) for r in game.rewards)
-        self._types_tuples = [tuple(row) for row in types.tolist()]
-
-    def context_value(self, ctx: int) -> tuple[int, ...]:
-        return self._types_tuples[int(ctx)]
-
-    def rewards(self, ctx: int, joint: tuple[int, ...]) -> npt.NDArray[np.float64]:
-        types = self._types_tuples[int(ctx)]
-        return np.array([r[(t, *joint)] for r, t in zip(self._rewards, types)])
-
-    def rewards_batch(self, ctx, actions):  # noqa: ANN001, ANN201
-        types = self.context_types[ctx]
-        cols = tuple(actions.T)
-        return np.stack([r[(types[:, i], *cols)] for i, r in enumerate(self._rewards)], axis=-1)
-
-    def _dense(self) -> npt.NDArray[np.float64]:
-        out = np.empty((self.n_contexts, self.n_joint, self.n_players))
-        for i, r in enumerate(self._rewards):
-            out[:, :, i] = r.reshape(self.n_types[i], self.n_joint)[self.context_types[:, i]]
-        return out
-
-
-def adapt(game: Any) -> GameAdapter:
-    """The adapter for ``game`` (any game object of :mod:`powergames.games`).
+def adapt(game: object) -> GameAdapter:
+    """The adapter for ``game`` (any object offering the :class:`~powergames.games.base.Game` protocol).
 
     Raises:
-        TypeError: ``game`` is not a supported game object.
+        TypeError: ``game`` is not a game.
     """
     if isinstance(game, GameAdapter):
         return game
-    if isinstance(game, NormalFormGame):
-        return _NormalFormAdapter(game)
-    if isinstance(game, UnitSumGame):
-        return _UnitSumAdapter(game)
-    if SymmetricUnitSumGame is not None and isinstance(game, SymmetricUnitSumGame):
-        return _SymmetricAdapter(game)
-    if BayesianGame is not None and isinstance(game, BayesianGame):
-        return _BayesianAdapter(game)
-    raise TypeError(
-        "game must be a NormalFormGame, UnitSumGame, SymmetricUnitSumGame or BayesianGame, "
-        f"got {type(game).__name__}"
-    )
+    return GameAdapter(check_game("game", game))
 
 
 # ================================================================================= environment

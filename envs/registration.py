@@ -350,9 +350,10 @@ def bayesian(
 ) -> Any:
     """A Bayesian game: explicit ``prior`` and ``rewards`` (nested lists), a named game or a file.
 
-    A normal-form game is converted with ``BayesianGame.from_normal_form`` (one type per player).
+    A normal-form game is converted with :func:`~powergames.games.bayesian.as_bayesian` (one type
+    per player).
     """
-    from powergames.games.bayesian import BayesianGame
+    from powergames.games.bayesian import BayesianGame, as_bayesian
 
     if prior is not None or rewards is not None:
         if prior is None or rewards is None:
@@ -363,7 +364,7 @@ def bayesian(
         )
     out = any_game(game, game_kwargs)
     if isinstance(out, NormalFormGame):
-        out = BayesianGame.from_normal_form(out)
+        out = as_bayesian(out)
     if not isinstance(out, BayesianGame):
         raise ValueError(f"game {game!r} is a {type(out).__name__}, not a Bayesian game")
     return out
