@@ -32,6 +32,18 @@ from powergames.theory.bayesian_power import (
     power_of_distribution,
     power_report,
 )
+from powergames.theory.coalition_guarantee import (
+    BestResponse,
+    GuaranteeReport,
+    GuaranteeTooLarge,
+    coalition_best_response,
+    coalition_guarantee,
+)
+from powergames.theory.coalition_worst_case import (
+    PurePolicy,
+    WorstCase,
+    coalition_worst_case,
+)
 from powergames.theory.coalitions import (
     CoalitionPolicy,
     CoalitionReport,
@@ -63,18 +75,30 @@ from powergames.theory.population import (
     settlement_rate,
     simulate_interactions,
 )
+from powergames.theory.tournaments import (
+    SampledPolicy,
+    TournamentResult,
+    tournament,
+)
 
 __all__ = [
+    "BestResponse",
     "CoalitionPolicy",
     "CoalitionReport",
     "CountDistribution",
     "ExchangeablePolicy",
+    "GuaranteeReport",
+    "GuaranteeTooLarge",
     "IndependentPolicy",
     "JointPolicy",
     "MonteCarloEstimate",
     "PowerReport",
     "ProductPolicy",
+    "PurePolicy",
+    "SampledPolicy",
     "SharedActionPolicy",
+    "TournamentResult",
+    "WorstCase",
     "achieved_value",
     "alignment_report",
     "alpha",
@@ -82,9 +106,12 @@ __all__ = [
     "best_response",
     "ca_report",
     "check_coalitions",
+    "coalition_best_response",
     "coalition_copying_policy",
+    "coalition_guarantee",
     "coalition_report",
     "coalition_values",
+    "coalition_worst_case",
     "contiguous_coalitions",
     "coordination_gap",
     "gambit_available",
@@ -110,6 +137,7 @@ __all__ = [
     "surplus",
     "theorem1_policy",
     "threat_point",
+    "tournament",
     "utility_covariance",
     "welfare",
 ]

@@ -1,0 +1,443 @@
+"""A coalition's optimal guarantee and its best response to known opponents (MATH.md §1).
+
+The optimal guarantee of ``c_1`` is the value of the zero-sum game between ``c_1`` and everyone else
+(who also choose ``x``):
+
+    G = max_{π_1} min_x min_{π_{-1}} r_1(x, π_1, π_{-1}).                           (G1)
+
+By :mod:`~powergames.theory.coalition_worst_case` the inner minimum is over pure joint actions of
+the others, so (G1) is the linear program
+
+    max t   s.t.   Σ_{a_1} π_1(a_1) R_x(a_1, a_{-1}) ≥ t  for every (x, a_{-1}),   π_1 ∈ Δ(𝒜^{c_1}),
+
+with ``R_x(a_1, a_{-1}) = Σ_{i∈c_1} s_i(x, a)`` — ``Π_{i∈c_1} k_i`` variables (full joint policies of
+``c_1``) and ``|𝒳| · Π_{i∉c_1} k_i`` constraints. Its dual is a distribution over ``(x, a_{-1})``: a
+minimax opponent that holds every ``π_1`` to at most ``G``.
+
+**Symmetric games.** ``r_1`` depends on ``π_1`` only through its count distribution ``P_1`` and on
+the others only through their counts, so exchangeable policies suffice on both sides (symmetrising
+``π_1`` within ``c_1`` leaves every ``r_1`` unchanged) and (G1) becomes the LP over count
+distributions
+
+    G = max_{P_1} min_{x, m_o} Σ_{m_1} P_1(m_1) W_x(m_1, m_o),                        (G2)
+
+with ``C(n_1 + k − 1, k − 1)`` variables and ``|𝒳| · C(n_o + k − 1, k − 1)`` constraints; its
+dual is the others' minimax count distribution (jointly with ``x``).
+
+**Against Theorems 1 and 2.** Theorem 1's policy is one feasible ``π_1``, so ``G ≥ 1 − 1/k`` in the
+majority game. Theorem 2 promises ``(k−1)/k`` (``k`` from the coalition's size) *knowing* ``π_2``.
+With one state, (G2) is a finite two-player zero-sum game, so by the minimax theorem
+``G = min_{P_o} max_{P_1} Σ P_1 W P_o ≥ (k−1)/k``: in a one-state symmetric game knowing the others'
+policy does not raise the level the coalition can guarantee. With several states the others may
+correlate their play with ``x``, and ``G`` can fall below ``(k−1)/k``. Against one *given* opponent
+the coalition can do better than ``G``: :func:`coalition_best_response` computes
+``max_{π_1} min_x r_1(x, π_1, π_{-1})`` for known ``π_{-1}`` (at least ``(k−1)/k`` by Theorem 2).
+
+Every LP is solved by HiGHS (``scipy.optimize.linprog(method="highs")``) on shares mapped affinely
+onto ``[0, 1]`` and mapped back (the program is affine-invariant).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from powergames.games.symmetric import SymmetricUnitSumGame, compositions, n_compositions
+from powergames.theory.coalition_worst_case import (
+    action_sizes_of,
+    as_coalition_policy,
+    coalition_worst_case,
+    count_share_matrix,
+    dense_shares,
+    split_players,
+)
+from powergames.theory.coalitions import (
+    CoalitionPolicy,
+    CountDistribution,
+    ExchangeablePolicy,
+    IndependentPolicy,
+    JointPolicy,
+    SharedActionPolicy,
+    check_coalitions,
+    coalition_values,
+    convolve_counts,
+    max_guarantee_k,
+)
+
+#: Largest constraint matrix (variables × constraints) :func:`coalition_guarantee` builds.
+MAX_LP_ENTRIES = 2**26
+
+
+class GuaranteeTooLarge(ValueError):
+    """The LP of (G1)/(G2) is too large; ``lower`` and ``upper`` bracket the guarantee.
+
+    Attributes:
+        n_variables, n_constraints: the LP's size.
+        lower: the best worst case among cheap candidate policies (a lower bound on ``G``).
+        upper: the coalition's best value against uniform opponents (an upper bound on ``G``).
+    """
+
+    def __init__(
+        self, message: str, n_variables: int, n_constraints: int, lower: float, upper: float
+    ) -> None:
+        super().__init__(message)
+        self.n_variables = n_variables
+        self.n_constraints = n_constraints
+        self.lower = lower
+        self.upper = upper
+
+
+# ============================================================================= the LP
+@dataclass(frozen=True)
+class _LPResult:
+    value: float
+    weights: np.ndarray  # primal: the coalition's distribution over its variables
+    dual: np.ndarray  # the minimiser's distribution over constraint rows
+
+
+def _maximin(matrix: np.ndarray) -> _LPResult:
+    """``max_p min_j (p @ matrix)[j]`` over distributions ``p`` (rows), with the minimiser's mixture.
+
+    Args:
+        matrix: shape ``(n_rows, n_cols)``; rows are the maximiser's pure choices.
+
+    Returns:
+        The value, the optimal ``p`` (shape ``(n_rows,)``) and the dual mixture over columns.
+    """
+    from scipy.optimize import linprog  # imported on first use: scipy.optimize is slow to import
+
+    lo, hi = float(matrix.min()), float(matrix.max())
+    scale = hi - lo
+    if scale <= 0.0:  # every entry equal: any p is optimal
+        n_rows, n_cols = matrix.shape
+        return _LPResult(lo, np.full(n_rows, 1.0 / n_rows), np.full(n_cols, 1.0 / n_cols))
+    norm = (matrix - lo) / scale  # entries in [0, 1]
+    n_rows, n_cols = norm.shape
+    # variables (p_0..p_{R-1}, t); maximise t <=> minimise -t; t - p @ norm[:, j] <= 0
+    c = np.zeros(n_rows + 1)
+    c[-1] = -1.0
+    a_ub = np.hstack([-norm.T, np.ones((n_cols, 1))])
+    a_eq = np.zeros((1, n_rows + 1))
+    a_eq[0, :n_rows] = 1.0
+    res = linprog(
+        c,
+        A_ub=a_ub,
+        b_ub=np.zeros(n_cols),
+        A_eq=a_eq,
+        b_eq=[1.0],
+        bounds=[(0.0, None)] * n_rows + [(0.0, 1.0)],
+        method="highs",
+    )
+    if res.status != 0:  # pragma: no cover - a bounded feasible LP; HiGHS failing is a bug
+        raise RuntimeError(f"HiGHS failed on the guarantee LP: {res.message}")
+    p = np.clip(res.x[:n_rows], 0.0, None)
+    p /= p.sum()
+    dual = np.clip(-np.asarray(res.ineqlin.marginals), 0.0, None)
+    dual = dual / dual.sum() if dual.sum() > 0 else np.full(n_cols, 1.0 / n_cols)
+    return _LPResult(lo + scale * float(res.x[-1]), p, dual)
+
+
+def _check_lp_size(n_var: int, n_con: int, bracket: Any) -> None:
+    if n_var * n_con > MAX_LP_ENTRIES:
+        lower, upper = bracket()
+        raise GuaranteeTooLarge(
+            f"the guarantee LP has {n_var} variables and {n_con} constraints ({n_var * n_con} "
+            f"matrix entries, about {8 * n_var * n_con / 2**30:.1f} GiB; the limit is "
+            f"{MAX_LP_ENTRIES}); estimate: the guarantee lies in [{lower:.6g}, {upper:.6g}] "
+            "(best worst case of the uniform and shared-action policies; best value against "
+            "uniform opponents)",
+            n_var,
+            n_con,
+            lower,
+            upper,
+        )
+
+
+# ============================================================================= the report
+@dataclass(frozen=True)
+class GuaranteeReport:
+    """The optimal guarantee (G1)/(G2) of a coalition and what it is compared with.
+
+    Attributes:
+        value: ``G``.
+        per_state: the optimal policy's worst case in each state, shape ``(n_states,)``.
+        policy: an optimal ``π_1`` — an :class:`ExchangeablePolicy` (symmetric games) or a
+            :class:`JointPolicy` over ``c_1``'s joint actions (dense games).
+        members, others: ``c_1`` and everyone else.
+        adversary_states: states of the minimax opponent's support, shape ``(s,)``.
+        adversary_actions: the others' pure actions there, shape ``(s, n_o)`` (symmetric games: the
+            canonical profile of each count vector).
+        adversary_counts: symmetric games: the count vectors there, shape ``(s, k)``; else ``None``.
+        adversary_probs: the minimax opponent's probabilities, shape ``(s,)``; against it every
+            ``π_1`` gets at most ``value`` in expectation.
+        method: ``"counts"`` (G2) or ``"joint"`` (G1).
+        n_variables, n_constraints: the LP's size.
+        theorem1_bound: ``1 − 1/k`` (Theorem 1's promise; it applies to a strict majority in the
+            majority game).
+        theorem1_worst_case: the exact worst case of Theorem 1's policy in this game (symmetric
+            games with one action set; ``nan`` otherwise).
+        theorem2_k: the largest ``k`` of Theorem 2 for this coalition size (``1``: none applies).
+        theorem2_bound: ``(k−1)/k`` — what Theorem 2 guarantees knowing ``π_2`` (symmetric games).
+    """
+
+    value: float
+    per_state: npt.NDArray[np.float64]
+    policy: CoalitionPolicy
+    members: tuple[int, ...]
+    others: tuple[int, ...]
+    adversary_states: npt.NDArray[np.int64]
+    adversary_actions: npt.NDArray[np.int64]
+    adversary_counts: npt.NDArray[np.int64] | None
+    adversary_probs: npt.NDArray[np.float64]
+    method: str
+    n_variables: int
+    n_constraints: int
+    theorem1_bound: float
+    theorem1_worst_case: float
+    theorem2_k: int
+    theorem2_bound: float
+
+    @property
+    def knowledge_premium(self) -> float:
+        """``theorem2_bound − value``: how far Theorem 2's known-opponent promise exceeds ``G``
+        (``<= 0`` means knowing ``π_2`` is not needed to reach ``(k−1)/k``)."""
+        return self.theorem2_bound - self.value
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-ready)."""
+        return {
+            "value": self.value,
+            "per_state": self.per_state.tolist(),
+            "members": list(self.members),
+            "method": self.method,
+            "n_variables": self.n_variables,
+            "n_constraints": self.n_constraints,
+            "theorem1_bound": self.theorem1_bound,
+            "theorem1_worst_case": self.theorem1_worst_case,
+            "theorem2_k": self.theorem2_k,
+            "theorem2_bound": self.theorem2_bound,
+            "knowledge_premium": self.knowledge_premium,
+            "adversary": [
+                {"state": int(x), "actions": a.tolist(), "prob": float(p)}
+                for x, a, p in zip(
+                    self.adversary_states, self.adversary_actions, self.adversary_probs
+                )
+            ],
+        }
+
+
+def _theorem_fields(game: Any, members: tuple[int, ...], others: tuple[int, ...]) -> dict:
+    sizes = action_sizes_of(game)
+    k_act = sizes[members[0]]
+    out = {
+        "theorem1_bound": 1.0 - 1.0 / k_act,
+        "theorem1_worst_case": float("nan"),
+        "theorem2_k": 1,
+        "theorem2_bound": 0.0,
+    }
+    if len(set(sizes)) == 1:
+        out["theorem1_worst_case"] = coalition_worst_case(
+            game, members, SharedActionPolicy(len(members), k_act)
+        ).value
+    if isinstance(game, SymmetricUnitSumGame):
+        k = max_guarantee_k(len(members), len(members) + len(others))
+        out["theorem2_k"] = k
+        out["theorem2_bound"] = (k - 1) / k
+    return out
+
+
+def _bracket(game: Any, members: tuple[int, ...], others: tuple[int, ...]) -> tuple[float, float]:
+    """``(lower, upper)`` bounds on ``G`` from cheap candidates (see :class:`GuaranteeTooLarge`)."""
+    sizes = action_sizes_of(game)
+    k1 = tuple(sizes[i] for i in members)
+    lower = -np.inf
+    if len(set(k1)) == 1:
+        for pol in (
+            SharedActionPolicy(len(members), k1[0]),
+            IndependentPolicy(len(members), np.full(k1[0], 1.0 / k1[0])),
+        ):
+            lower = max(lower, coalition_worst_case(game, members, pol).value)
+    if isinstance(game, SymmetricUnitSumGame):
+        k = game.n_actions
+        opp = IndependentPolicy(len(others), np.full(k, 1.0 / k)).count_distribution()
+        per_m1 = _count_values_against(game, len(members), opp)  # (S, |M1|)
+        upper = float(per_m1.max(axis=1).min())
+    else:
+        shares, _ = dense_shares(game)
+        summed = shares[:, list(members)].sum(axis=1)
+        axes = tuple(1 + i for i in others)
+        upper = float(summed.mean(axis=axes).reshape(len(summed), -1).max(axis=1).min())
+    return float(lower), upper
+
+
+def coalition_guarantee(game: Any, coalition: Any) -> GuaranteeReport:
+    """The optimal guarantee ``G`` of ``c_1`` ((G1), or (G2) in a symmetric game).
+
+    Args:
+        game: a :class:`SymmetricUnitSumGame` (LP over count distributions, (G2)), a
+            :class:`UnitSumGame` or a :class:`NormalFormGame` (LP over ``c_1``'s joint actions, (G1);
+            payoffs summed over the coalition).
+        coalition: ``c_1``'s members (increasing); everyone else is the opposition.
+
+    Returns:
+        A :class:`GuaranteeReport` with the optimal policy and the minimax opponent.
+
+    Raises:
+        GuaranteeTooLarge: (a ``ValueError``) the LP would exceed :data:`MAX_LP_ENTRIES` entries; it
+            carries a bracket ``[lower, upper]`` of ``G``.
+
+    Examples:
+        >>> from powergames.games import majority_game
+        >>> rep = coalition_guarantee(majority_game(5, 4), [0, 1, 2])
+        >>> rep.value >= rep.theorem1_bound
+        True
+    """
+    members, others = split_players(game, coalition)
+    sizes = action_sizes_of(game)
+    if isinstance(game, SymmetricUnitSumGame):
+        k = game.n_actions
+        n_var = n_compositions(len(members), k)
+        n_con = game.n_states * n_compositions(len(others), k)
+        _check_lp_size(n_var, n_con, lambda: _bracket(game, members, others))
+        w = count_share_matrix(game, len(members))  # (S, |M1|, |Mo|)
+        matrix = np.moveaxis(w, 0, 1).reshape(n_var, n_con)
+        lp = _maximin(matrix)
+        policy: CoalitionPolicy = ExchangeablePolicy(CountDistribution(len(members), k, lp.weights))
+        support = np.flatnonzero(lp.dual > 1e-12)
+        states, cols = np.divmod(support, n_compositions(len(others), k))
+        counts: np.ndarray | None = compositions(len(others), k)[cols]
+        actions = np.stack([np.repeat(np.arange(k), c) for c in counts]).astype(np.int64)
+        method = "counts"
+    else:
+        shares, _ = dense_shares(game)
+        k1 = tuple(sizes[i] for i in members)
+        ko = tuple(sizes[i] for i in others)
+        n_var, n_states = int(np.prod(k1)), shares.shape[0]
+        n_con = n_states * int(np.prod(ko))
+        _check_lp_size(n_var, n_con, lambda: _bracket(game, members, others))
+        summed = shares[:, list(members)].sum(axis=1)  # (S, k_0, ..., k_{n-1})
+        order = [0, *(1 + i for i in members), *(1 + i for i in others)]
+        r = np.transpose(summed, order).reshape(n_states, n_var, -1)  # (S, K1, Ko)
+        matrix = np.moveaxis(r, 0, 1).reshape(n_var, n_con)
+        lp = _maximin(matrix)
+        policy = JointPolicy(lp.weights.reshape(k1), name="policy")
+        support = np.flatnonzero(lp.dual > 1e-12)
+        states, cols = np.divmod(support, int(np.prod(ko)))
+        actions = np.stack([np.unravel_index(cols, ko)], axis=0)[0].T.astype(np.int64)
+        counts = None
+        method = "joint"
+    wc = coalition_worst_case(game, members, policy)
+    return GuaranteeReport(
+        value=lp.value,
+        per_state=wc.per_state,
+        policy=policy,
+        members=members,
+        others=others,
+        adversary_states=states.astype(np.int64),
+        adversary_actions=actions,
+        adversary_counts=counts,
+        adversary_probs=lp.dual[support] / lp.dual[support].sum(),
+        method=method,
+        n_variables=n_var,
+        n_constraints=n_con,
+        **_theorem_fields(game, members, others),
+    )
+
+
+# ============================================================================= best response
+def _count_values_against(
+    game: SymmetricUnitSumGame, n1: int, opponents: CountDistribution
+) -> np.ndarray:
+    """``U[x, m_1] = Σ_{m_o} P_o(m_o) W_x(m_1, m_o)``, shape ``(S, |M1|)``."""
+    support = np.flatnonzero(opponents.probs)
+    out = np.zeros((game.n_states, n_compositions(n1, game.n_actions)))
+    # W's columns restricted to the opponents' support, built in row blocks of c_1's counts
+    n_m1 = n_compositions(n1, game.n_actions)
+    block = max(1, 2**22 // max(1, game.n_states * opponents.probs.size))
+    for start in range(0, n_m1, block):
+        rows = np.arange(start, min(n_m1, start + block))
+        w = count_share_matrix(game, n1, rows)[:, :, support]
+        out[:, rows] = w @ opponents.probs[support]
+    return out
+
+
+@dataclass(frozen=True)
+class BestResponse:
+    """``c_1``'s best policy knowing the others' policies (robust to ``x``).
+
+    Attributes:
+        value: ``max_{π_1} min_x r_1(x, π_1, π_{-1})``.
+        per_state: the best policy's ``r_1(x)``, shape ``(n_states,)``.
+        policy: an optimal ``π_1`` (exchangeable in a symmetric game, a joint array policy otherwise).
+    """
+
+    value: float
+    per_state: npt.NDArray[np.float64]
+    policy: CoalitionPolicy
+
+
+def coalition_best_response(game: Any, coalitions: Any, policies: Sequence[Any]) -> BestResponse:
+    """The most ``c_1 = coalitions[0]`` can guarantee over ``x`` knowing the others' policies.
+
+    ``max_{π_1} min_x r_1(x, π_1, π_2..π_m)`` — an LP over ``c_1``'s count distributions (symmetric
+    games) or joint actions (dense games) with one constraint per state. By Theorem 2 it is at least
+    ``(k−1)/k`` in a symmetric game; its gap to :func:`coalition_guarantee`'s ``G`` is what knowing
+    ``π_{-1}`` buys against this opponent.
+
+    Args:
+        game: as in :func:`coalition_guarantee`.
+        coalitions: a partition of the players; ``coalitions[0]`` is ``c_1``.
+        policies: the other coalitions' policies, one per ``coalitions[1:]`` (joint arrays or
+            :class:`CoalitionPolicy` objects).
+
+    Returns:
+        A :class:`BestResponse`.
+    """
+    sizes = action_sizes_of(game)
+    n = len(sizes)
+    parts = check_coalitions(coalitions, n)
+    if isinstance(policies, np.ndarray) or not isinstance(policies, Sequence):
+        raise TypeError("policies must be a list with one policy per other coalition")
+    if len(policies) != len(parts) - 1:
+        raise ValueError(
+            f"policies must have one entry per other coalition ({len(parts) - 1}), got {len(policies)}"
+        )
+    members = parts[0]
+    pols = [
+        as_coalition_policy(p, tuple(sizes[i] for i in c), f"policies[{j}]")
+        for j, (p, c) in enumerate(zip(policies, parts[1:]))
+    ]
+    if isinstance(game, SymmetricUnitSumGame):
+        k = game.n_actions
+        opp = pols[0].count_distribution()
+        for p in pols[1:]:
+            opp = convolve_counts(opp, p.count_distribution())
+        u = _count_values_against(game, len(members), opp)  # (S, |M1|)
+        lp = _maximin(u.T)
+        policy: CoalitionPolicy = ExchangeablePolicy(CountDistribution(len(members), k, lp.weights))
+    else:
+        shares, _ = dense_shares(game)
+        summed = shares[:, list(members)].sum(axis=1)
+        operands: list[Any] = [summed, [0, *range(1, n + 1)]]
+        for c, p in zip(parts[1:], pols):
+            operands += [p.joint(), [1 + i for i in c]]
+        u = np.einsum(*operands, [0, *(1 + i for i in members)])  # (S, k_{c_1}...)
+        k1 = tuple(sizes[i] for i in members)
+        lp = _maximin(u.reshape(len(u), -1).T)
+        policy = JointPolicy(lp.weights.reshape(k1), name="policy")
+    values = coalition_values(game, [list(c) for c in parts], [policy, *pols])[:, 0]
+    return BestResponse(float(values.min()), values, policy)
+
+
+__all__ = [
+    "MAX_LP_ENTRIES",
+    "BestResponse",
+    "GuaranteeReport",
+    "GuaranteeTooLarge",
+    "coalition_best_response",
+    "coalition_guarantee",
+]
