@@ -32,18 +32,6 @@ from powergames.theory.bayesian_power import (
     power_of_distribution,
     power_report,
 )
-from powergames.theory.coalition_guarantee import (
-    BestResponse,
-    GuaranteeReport,
-    GuaranteeTooLarge,
-    coalition_best_response,
-    coalition_guarantee,
-)
-from powergames.theory.coalition_worst_case import (
-    PurePolicy,
-    WorstCase,
-    coalition_worst_case,
-)
 from powergames.theory.coalitions import (
     CoalitionPolicy,
     CoalitionReport,
@@ -70,6 +58,13 @@ from powergames.theory.equilibria import (
     solve_nash,
     solve_zero_sum,
 )
+from powergames.theory.guarantees import (
+    BestResponse,
+    GuaranteeReport,
+    GuaranteeTooLarge,
+    coalition_best_response,
+    coalition_guarantee,
+)
 from powergames.theory.population import (
     settlement_gradient,
     settlement_rate,
@@ -79,6 +74,11 @@ from powergames.theory.tournaments import (
     SampledPolicy,
     TournamentResult,
     tournament,
+)
+from powergames.theory.worst_cases import (
+    PurePolicy,
+    WorstCase,
+    coalition_worst_case,
 )
 
 __all__ = [

@@ -25,22 +25,22 @@ import numpy as np
 import numpy.typing as npt
 
 from powergames.games.checks import check_positive_int, check_rng
-from powergames.theory.coalition_guarantee import (
-    GuaranteeReport,
-    GuaranteeTooLarge,
-    coalition_best_response,
-    coalition_guarantee,
-)
-from powergames.theory.coalition_worst_case import (
-    action_sizes_of,
-    as_coalition_policy,
-    coalition_worst_case,
-)
 from powergames.theory.coalitions import (
     CoalitionPolicy,
     check_coalitions,
     coalition_values,
     monte_carlo_coalition_values,
+)
+from powergames.theory.guarantees import (
+    GuaranteeReport,
+    GuaranteeTooLarge,
+    coalition_best_response,
+    coalition_guarantee,
+)
+from powergames.theory.worst_cases import (
+    action_sizes_of,
+    as_coalition_policy,
+    coalition_worst_case,
 )
 
 

@@ -5,7 +5,7 @@ The optimal guarantee of ``c_1`` is the value of the zero-sum game between ``c_1
 
     G = max_{π_1} min_x min_{π_{-1}} r_1(x, π_1, π_{-1}).                           (G1)
 
-By :mod:`~powergames.theory.coalition_worst_case` the inner minimum is over pure joint actions of
+By :mod:`~powergames.theory.worst_cases` the inner minimum is over pure joint actions of
 the others, so (G1) is the linear program
 
     max t   s.t.   Σ_{a_1} π_1(a_1) R_x(a_1, a_{-1}) ≥ t  for every (x, a_{-1}),   π_1 ∈ Δ(𝒜^{c_1}),
@@ -47,14 +47,6 @@ import numpy as np
 import numpy.typing as npt
 
 from powergames.games.symmetric import SymmetricUnitSumGame, compositions, n_compositions
-from powergames.theory.coalition_worst_case import (
-    action_sizes_of,
-    as_coalition_policy,
-    coalition_worst_case,
-    count_share_matrix,
-    dense_shares,
-    split_players,
-)
 from powergames.theory.coalitions import (
     CoalitionPolicy,
     CountDistribution,
@@ -66,6 +58,14 @@ from powergames.theory.coalitions import (
     coalition_values,
     convolve_counts,
     max_guarantee_k,
+)
+from powergames.theory.worst_cases import (
+    action_sizes_of,
+    as_coalition_policy,
+    coalition_worst_case,
+    count_share_matrix,
+    dense_shares,
+    split_players,
 )
 
 #: Largest constraint matrix (variables × constraints) :func:`coalition_guarantee` builds.
