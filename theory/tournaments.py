@@ -140,6 +140,8 @@ class TournamentResult:
         then the exact worst case; a last row with the best response knowing each opponent."""
 
         def cell(f: int, o: int) -> str:
+            if math.isnan(self.min_over_x[f, o]):
+                return "-"
             v = f"{self.min_over_x[f, o]:.{digits}f}"
             if not self.exact[f, o]:
                 v += f" ± {self.half_width[f, o].max():.{digits}f}"
@@ -154,8 +156,8 @@ class TournamentResult:
             wc = self.worst_case[f]
             if np.all(np.isnan(wc)):
                 w = "-"
-            elif np.allclose(wc, wc[0]):
-                w = num(float(wc[0]))
+            elif np.ptp(wc[~np.isnan(wc)]) <= 1e-12:
+                w = num(float(np.nanmin(wc)))
             else:  # the policy depends on the opponent: the range of its worst cases
                 w = f"{num(float(np.nanmin(wc)))}..{num(float(np.nanmax(wc)))}"
             rows.append([name, *(cell(f, o) for o in range(len(self.opponents))), w])
