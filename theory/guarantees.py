@@ -163,7 +163,9 @@ class GuaranteeReport:
     """The optimal guarantee (G1)/(G2) of a coalition and what it is compared with.
 
     Attributes:
-        value: ``G``.
+        value: ``G`` — the exact worst case of :attr:`policy` (:func:`coalition_worst_case`).
+        upper: the best any ``π_1`` gets against the minimax opponent: ``value <= G <= upper``, a
+            certificate (the gap is the solver's tolerance).
         per_state: the optimal policy's worst case in each state, shape ``(n_states,)``.
         policy: an optimal ``π_1`` — an :class:`ExchangeablePolicy` (symmetric games) or a
             :class:`JointPolicy` over ``c_1``'s joint actions (dense games).
@@ -174,7 +176,8 @@ class GuaranteeReport:
         adversary_counts: symmetric games: the count vectors there, shape ``(s, k)``; else ``None``.
         adversary_probs: the minimax opponent's probabilities, shape ``(s,)``; against it every
             ``π_1`` gets at most ``value`` in expectation.
-        method: ``"counts"`` (G2) or ``"joint"`` (G1).
+        method: ``"counts"`` (G2) or ``"joint"`` (G1), suffixed ``_double_oracle`` when solved so.
+        iterations: restricted LPs solved (1 for one LP).
         n_variables, n_constraints: the LP's size.
         theorem1_bound: ``1 − 1/k`` (Theorem 1's promise; it applies to a strict majority in the
             majority game).
@@ -185,6 +188,7 @@ class GuaranteeReport:
     """
 
     value: float
+    upper: float
     per_state: npt.NDArray[np.float64]
     policy: CoalitionPolicy
     members: tuple[int, ...]
@@ -194,6 +198,7 @@ class GuaranteeReport:
     adversary_counts: npt.NDArray[np.int64] | None
     adversary_probs: npt.NDArray[np.float64]
     method: str
+    iterations: int
     n_variables: int
     n_constraints: int
     theorem1_bound: float
@@ -211,9 +216,11 @@ class GuaranteeReport:
         """Plain data (JSON-ready)."""
         return {
             "value": self.value,
+            "upper": self.upper,
             "per_state": self.per_state.tolist(),
             "members": list(self.members),
             "method": self.method,
+            "iterations": self.iterations,
             "n_variables": self.n_variables,
             "n_constraints": self.n_constraints,
             "theorem1_bound": self.theorem1_bound,
@@ -274,21 +281,123 @@ def _bracket(game: Any, members: tuple[int, ...], others: tuple[int, ...]) -> tu
     return float(lower), upper
 
 
-def coalition_guarantee(game: Any, coalition: Any) -> GuaranteeReport:
+#: Gap ``upper − lower`` at which :func:`_double_oracle` stops (shares lie in ``[0, 1]``).
+ORACLE_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class _Solution:
+    value: float  # the exact worst case of the returned maximiser mixture (a lower bound on G)
+    upper: float  # the best reply to the returned minimiser mixture (an upper bound on G)
+    rows: np.ndarray  # the maximiser's support (indices of its pure choices)
+    row_weights: np.ndarray
+    cols: np.ndarray  # the minimiser's support
+    col_weights: np.ndarray
+    iterations: int
+
+
+def _solve_full(matrix: np.ndarray) -> _Solution:
+    """(G1)/(G2) as one LP on the whole matrix, with both bounds read off the matrix."""
+    lp = _maximin(matrix)
+    lower = float((lp.weights @ matrix).min())
+    upper = float((matrix @ lp.dual).max())
+    rows, cols = np.flatnonzero(lp.weights > 0), np.flatnonzero(lp.dual > 1e-12)
+    return _Solution(lower, upper, rows, lp.weights[rows], cols, lp.dual[cols], 1)
+
+
+def _double_oracle(
+    row_block: Any, col_block: Any, n_rows: int, n_cols: int, start_rows: np.ndarray
+) -> _Solution:
+    """The value of the matrix game ``max_p min_j (p @ M)[j]`` by the double oracle.
+
+    Both players' strategy sets start small; each round solves the restricted LP (HiGHS), then adds
+    each side's exact best reply (over *all* rows / columns) to the other's restricted optimum. The
+    reply values bracket the value: ``min_j (p @ M)[j] <= G <= max_i (M @ q)[i]``; the loop stops when
+    the bracket is below :data:`ORACLE_TOL` (or no reply is new, which only happens within HiGHS's
+    tolerance). Only the rows and columns in play are ever computed.
+
+    Args:
+        row_block: ``row_block(rows) -> M[rows, :]``, shape ``(len(rows), n_cols)``.
+        col_block: ``col_block(cols) -> M[:, cols]``, shape ``(n_rows, len(cols))``.
+        n_rows, n_cols: the full matrix's shape.
+        start_rows: the maximiser's initial pure choices.
+    """
+    rows = [int(r) for r in dict.fromkeys(start_rows.tolist())]
+    r_block = row_block(np.asarray(rows))  # (|R|, n_cols)
+    p = np.full(len(rows), 1.0 / len(rows))
+    cols = [int((p @ r_block).argmin())]
+    c_block = col_block(np.asarray(cols))  # (n_rows, |C|)
+    iterations = 0
+    while True:
+        iterations += 1
+        lp = _maximin(r_block[:, cols])
+        values_c = lp.weights @ r_block  # the restricted optimum's payoff against every column
+        values_r = c_block @ lp.dual  # every row's payoff against the minimiser's mixture
+        lower, upper = float(values_c.min()), float(values_r.max())
+        if upper - lower <= ORACLE_TOL:
+            break
+        # each side's best replies, the best first: up to `batch` new ones that beat the
+        # restricted value (the single best reply alone is the classic double oracle)
+        batch = max(1, len(rows) // 4)
+        new_r = _new_best(-values_r, rows, batch, -lp.value)
+        new_c = _new_best(values_c, cols, batch, lp.value)
+        if not (new_r or new_c):
+            break
+        if new_r:
+            rows += new_r
+            r_block = np.vstack([r_block, row_block(np.array(new_r))])
+        if new_c:
+            cols += new_c
+            c_block = np.hstack([c_block, col_block(np.array(new_c))])
+    r_idx, c_idx = np.asarray(rows[: len(lp.weights)]), np.asarray(cols[: len(lp.dual)])
+    keep_r, keep_c = lp.weights > 0, lp.dual > 1e-12
+    return _Solution(
+        lower, upper, r_idx[keep_r], lp.weights[keep_r], c_idx[keep_c], lp.dual[keep_c], iterations
+    )
+
+
+def _new_best(scores: np.ndarray, have: list[int], batch: int, threshold: float) -> list[int]:
+    """Up to ``batch`` indices of the lowest ``scores`` below ``threshold`` not in ``have``; the
+    lowest one whatever ``threshold`` when it is new (the exact best reply)."""
+    order = np.argsort(scores, kind="stable")[: batch + len(have)]
+    taken = set(have)
+    out = [int(i) for i in order if int(i) not in taken]
+    best = int(order[0])
+    keep = [i for i in out if scores[i] < threshold - ORACLE_TOL / 2][:batch]
+    if best not in taken and best not in keep:
+        keep = [best, *keep[: batch - 1]]
+    return keep
+
+
+#: Methods of :func:`coalition_guarantee`.
+METHODS = ("auto", "lp", "double_oracle")
+
+#: ``auto`` solves one LP up to this many matrix entries, the double oracle beyond.
+AUTO_LP_ENTRIES = 2**16
+
+
+def coalition_guarantee(game: Any, coalition: Any, method: str = "auto") -> GuaranteeReport:
     """The optimal guarantee ``G`` of ``c_1`` ((G1), or (G2) in a symmetric game).
 
     Args:
-        game: a :class:`SymmetricUnitSumGame` (LP over count distributions, (G2)), a
-            :class:`UnitSumGame` or a :class:`NormalFormGame` (LP over ``c_1``'s joint actions, (G1);
+        game: a :class:`SymmetricUnitSumGame` (over count distributions, (G2)), a
+            :class:`UnitSumGame` or a :class:`NormalFormGame` (over ``c_1``'s joint actions, (G1);
             payoffs summed over the coalition).
         coalition: ``c_1``'s members (increasing); everyone else is the opposition.
+        method: ``"lp"`` — one HiGHS LP on the whole matrix (refused beyond
+            :data:`MAX_LP_ENTRIES`); ``"double_oracle"`` — restricted LPs grown by exact best replies
+            (:func:`_double_oracle`; it never builds the whole matrix of a symmetric game);
+            ``"auto"`` — the LP up to :data:`AUTO_LP_ENTRIES` entries, else the double oracle in a
+            symmetric game and the LP in a dense one.
 
     Returns:
-        A :class:`GuaranteeReport` with the optimal policy and the minimax opponent.
+        A :class:`GuaranteeReport` with the optimal policy, the minimax opponent and the certificate
+        ``value <= G <= upper`` (``upper − value`` within solver tolerance).
 
     Raises:
         GuaranteeTooLarge: (a ``ValueError``) the LP would exceed :data:`MAX_LP_ENTRIES` entries; it
             carries a bracket ``[lower, upper]`` of ``G``.
+        ValueError: an unknown ``method``.
 
     Examples:
         >>> from powergames.games import majority_game
@@ -296,43 +405,78 @@ def coalition_guarantee(game: Any, coalition: Any) -> GuaranteeReport:
         >>> rep.value >= rep.theorem1_bound
         True
     """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     members, others = split_players(game, coalition)
     sizes = action_sizes_of(game)
     if isinstance(game, SymmetricUnitSumGame):
         k = game.n_actions
-        n_var = n_compositions(len(members), k)
-        n_con = game.n_states * n_compositions(len(others), k)
-        _check_lp_size(n_var, n_con, lambda: _bracket(game, members, others))
-        w = count_share_matrix(game, len(members))  # (S, |M1|, |Mo|)
-        matrix = np.moveaxis(w, 0, 1).reshape(n_var, n_con)
-        lp = _maximin(matrix)
-        policy: CoalitionPolicy = ExchangeablePolicy(CountDistribution(len(members), k, lp.weights))
-        support = np.flatnonzero(lp.dual > 1e-12)
-        states, cols = np.divmod(support, n_compositions(len(others), k))
+        n1 = len(members)
+        n_var = n_compositions(n1, k)
+        n_mo = n_compositions(len(others), k)
+        n_con = game.n_states * n_mo
+        if method == "auto":
+            small = n_var * n_con <= min(AUTO_LP_ENTRIES, MAX_LP_ENTRIES)
+            method = "lp" if small else "double_oracle"
+        if method == "lp":
+            _check_lp_size(n_var, n_con, lambda: _bracket(game, members, others))
+            w = count_share_matrix(game, n1)  # (S, |M1|, |Mo|)
+            sol = _solve_full(np.moveaxis(w, 0, 1).reshape(n_var, n_con))
+        else:
+
+            def row_block(rows: np.ndarray) -> np.ndarray:  # columns: (x, m_o) flattened
+                w = count_share_matrix(game, n1, rows=rows)
+                return np.moveaxis(w, 0, 1).reshape(len(rows), n_con)
+
+            def col_block(cols: np.ndarray) -> np.ndarray:
+                xs, os_ = np.divmod(cols, n_mo)
+                w = count_share_matrix(game, n1, columns=os_)  # (S, |M1|, |cols|)
+                return w[xs, :, np.arange(len(cols))].T
+
+            m1 = compositions(n1, k)
+            start = np.flatnonzero(m1.max(axis=1) == n1)  # everyone on one action
+            sol = _double_oracle(row_block, col_block, n_var, n_con, start)
+        weights = np.zeros(n_var)
+        weights[sol.rows] = sol.row_weights
+        policy: CoalitionPolicy = ExchangeablePolicy(
+            CountDistribution(n1, k, weights / weights.sum())
+        )
+        states, cols = np.divmod(sol.cols, n_mo)
         counts: np.ndarray | None = compositions(len(others), k)[cols]
         actions = np.stack([np.repeat(np.arange(k), c) for c in counts]).astype(np.int64)
-        method = "counts"
+        label = "counts" if method == "lp" else "counts_double_oracle"
     else:
         shares, _ = dense_shares(game)
         k1 = tuple(sizes[i] for i in members)
         ko = tuple(sizes[i] for i in others)
         n_var, n_states = int(np.prod(k1)), shares.shape[0]
         n_con = n_states * int(np.prod(ko))
-        _check_lp_size(n_var, n_con, lambda: _bracket(game, members, others))
+        if method == "auto":
+            method = "lp"
+        if method == "lp":
+            _check_lp_size(n_var, n_con, lambda: _bracket(game, members, others))
         summed = shares[:, list(members)].sum(axis=1)  # (S, k_0, ..., k_{n-1})
         order = [0, *(1 + i for i in members), *(1 + i for i in others)]
         r = np.transpose(summed, order).reshape(n_states, n_var, -1)  # (S, K1, Ko)
         matrix = np.moveaxis(r, 0, 1).reshape(n_var, n_con)
-        lp = _maximin(matrix)
-        policy = JointPolicy(lp.weights.reshape(k1), name="policy")
-        support = np.flatnonzero(lp.dual > 1e-12)
-        states, cols = np.divmod(support, int(np.prod(ko)))
-        actions = np.stack([np.unravel_index(cols, ko)], axis=0)[0].T.astype(np.int64)
+        if method == "lp":
+            sol = _solve_full(matrix)
+        else:
+            start = np.arange(min(n_var, 1))
+            sol = _double_oracle(
+                lambda rows: matrix[rows], lambda cols: matrix[:, cols], n_var, n_con, start
+            )
+        weights = np.zeros(n_var)
+        weights[sol.rows] = sol.row_weights
+        policy = JointPolicy((weights / weights.sum()).reshape(k1), name="policy")
+        states, cols = np.divmod(sol.cols, int(np.prod(ko)))
+        actions = np.stack(np.unravel_index(cols, ko), axis=1).astype(np.int64)
         counts = None
-        method = "joint"
+        label = "joint" if method == "lp" else "joint_double_oracle"
     wc = coalition_worst_case(game, members, policy)
     return GuaranteeReport(
-        value=lp.value,
+        value=wc.value,
+        upper=sol.upper,
         per_state=wc.per_state,
         policy=policy,
         members=members,
@@ -340,8 +484,9 @@ def coalition_guarantee(game: Any, coalition: Any) -> GuaranteeReport:
         adversary_states=states.astype(np.int64),
         adversary_actions=actions,
         adversary_counts=counts,
-        adversary_probs=lp.dual[support] / lp.dual[support].sum(),
-        method=method,
+        adversary_probs=sol.col_weights / sol.col_weights.sum(),
+        method=label,
+        iterations=sol.iterations,
         n_variables=n_var,
         n_constraints=n_con,
         **_theorem_fields(game, members, others),
@@ -354,13 +499,13 @@ def _count_values_against(
 ) -> np.ndarray:
     """``U[x, m_1] = Σ_{m_o} P_o(m_o) W_x(m_1, m_o)``, shape ``(S, |M1|)``."""
     support = np.flatnonzero(opponents.probs)
-    out = np.zeros((game.n_states, n_compositions(n1, game.n_actions)))
-    # W's columns restricted to the opponents' support, built in row blocks of c_1's counts
     n_m1 = n_compositions(n1, game.n_actions)
-    block = max(1, 2**22 // max(1, game.n_states * opponents.probs.size))
+    out = np.zeros((game.n_states, n_m1))
+    # W restricted to the opponents' support, in blocks of c_1's count vectors
+    block = max(1, 2**22 // max(1, game.n_states * len(support)))
     for start in range(0, n_m1, block):
         rows = np.arange(start, min(n_m1, start + block))
-        w = count_share_matrix(game, n1, rows)[:, :, support]
+        w = count_share_matrix(game, n1, rows=rows, columns=support)
         out[:, rows] = w @ opponents.probs[support]
     return out
 
@@ -440,4 +585,5 @@ __all__ = [
     "GuaranteeTooLarge",
     "coalition_best_response",
     "coalition_guarantee",
+    "METHODS",
 ]

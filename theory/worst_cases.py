@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ from powergames.games.symmetric import (
     SymmetricUnitSumGame,
     composition_index,
     compositions,
+    n_compositions,
 )
 from powergames.games.unit_sum import UnitSumGame
 from powergames.theory.coalitions import (
@@ -189,8 +191,42 @@ def as_coalition_policy(
 
 
 # ============================================================================= count form (W2)
+#: Largest rank lookup grid ``(n+1)**(k-1)`` :func:`count_share_matrix` allocates.
+_MAX_RANK_GRID = 2**24
+
+
+@lru_cache(maxsize=8)
+def _rank_grid(total: int, k: int) -> np.ndarray | None:
+    """``grid[g(m)] = index(m)`` for count vectors ``m`` of ``total`` players, where
+    ``g(m) = Σ_{a<k-1} m_a (total+1)^{k-2-a}`` is additive in ``m`` (``None`` when too large)."""
+    if k == 1 or (total + 1) ** (k - 1) > _MAX_RANK_GRID:
+        return None
+    grid = np.full((total + 1) ** (k - 1), -1, dtype=np.int64)
+    grid[_grid_codes(compositions(total, k), total)] = np.arange(n_compositions(total, k))
+    grid.setflags(write=False)
+    return grid
+
+
+def _grid_codes(counts: np.ndarray, total: int) -> np.ndarray:
+    k = counts.shape[-1]
+    strides = (total + 1) ** np.arange(k - 2, -1, -1, dtype=np.int64)
+    return counts[..., : k - 1] @ strides
+
+
+def _sum_ranks(m1: np.ndarray, mo: np.ndarray, total: int) -> np.ndarray:
+    """``index(m1[r] + mo[o])``, shape ``(len(m1), len(mo))``."""
+    k = m1.shape[-1]
+    grid = _rank_grid(total, k)
+    if grid is None:
+        return composition_index(m1[:, None, :] + mo[None, :, :], total=total)
+    return grid[_grid_codes(m1, total)[:, None] + _grid_codes(mo, total)[None, :]]
+
+
 def count_share_matrix(
-    game: SymmetricUnitSumGame, coalition_size: int, rows: npt.ArrayLike | None = None
+    game: SymmetricUnitSumGame,
+    coalition_size: int,
+    rows: npt.ArrayLike | None = None,
+    columns: npt.ArrayLike | None = None,
 ) -> npt.NDArray[np.float64]:
     """``W_x(m_1, m_o)``: ``c_1``'s total share at pure counts (MATH.md §1; (W2) above).
 
@@ -198,10 +234,11 @@ def count_share_matrix(
         game: a symmetric unit-sum game with ``n`` players and ``k`` actions.
         coalition_size: ``n_1 = |c_1|``, in ``[1, n - 1]``.
         rows: indices into ``compositions(n_1, k)`` to compute (all when ``None``).
+        columns: indices into ``compositions(n_o, k)`` to compute (all when ``None``).
 
     Returns:
-        Shape ``(n_states, len(rows), C(n_o + k − 1, k − 1))`` with ``n_o = n − n_1``; columns follow
-        ``compositions(n_o, k)``.
+        Shape ``(n_states, len(rows), len(columns))`` with ``n_o = n − n_1``; by default every row
+        and every column of ``compositions(n_1, k)`` × ``compositions(n_o, k)``.
     """
     n, k = game.n_players, game.n_actions
     n1 = check_positive_int("coalition_size", coalition_size)
@@ -211,12 +248,14 @@ def count_share_matrix(
     if rows is not None:
         m1 = m1[np.asarray(rows, dtype=np.int64)]
     mo = compositions(n - n1, k)
+    if columns is not None:
+        mo = mo[np.asarray(columns, dtype=np.int64)]
     full = game.full_table  # (S, k, n_full)
     out = np.empty((game.n_states, len(m1), len(mo)))
     chunk = max(1, _CHUNK // max(1, len(mo) * game.n_states))
     for start in range(0, len(m1), chunk):
         block = m1[start : start + chunk]
-        rank = composition_index(block[:, None, :] + mo[None, :, :], total=n)  # (b, |Mo|)
+        rank = _sum_ranks(block, mo, n)  # (b, |Mo|)
         acc = np.zeros((game.n_states, len(block), len(mo)))
         for a in range(k):
             weight = block[:, a].astype(np.float64)

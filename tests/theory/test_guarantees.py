@@ -75,13 +75,16 @@ def test_exchangeable_reduction_equals_the_full_joint_lp(case):
         return
     members = random_coalition(rng, game.n_players)
     dense = game.to_dense()
-    rep = coalition_guarantee(game, members)
-    assert rep.method == "counts"
     expected = brute_force_guarantee(dense.shares, members)
-    assert rep.value == pytest.approx(expected, abs=1e-7)
-    joint = coalition_guarantee(dense, members)
-    assert joint.method == "joint"
-    assert joint.value == pytest.approx(expected, abs=1e-7)
+    for method in ("lp", "double_oracle"):
+        rep = coalition_guarantee(game, members, method=method)
+        assert rep.method.startswith("counts")
+        assert rep.value == pytest.approx(expected, abs=1e-7)
+        assert rep.value - 1e-12 <= rep.upper <= rep.value + 1e-7
+        joint = coalition_guarantee(dense, members, method=method)
+        assert joint.method.startswith("joint")
+        assert joint.value == pytest.approx(expected, abs=1e-7)
+        assert joint.upper <= joint.value + 1e-7
 
 
 @given(unit_sum_games(max_players=3, max_k=3))
@@ -92,8 +95,8 @@ def test_dense_guarantee_equals_brute_force(case):
     assert rep.value == pytest.approx(brute_force_guarantee(game.shares, members), abs=1e-7)
 
 
-@given(symmetric_games(max_players=7), seeds())
-def test_guarantee_dominates_every_policy_and_is_certified(case, seed):
+@given(symmetric_games(max_players=7), seeds(), st.sampled_from(["lp", "double_oracle"]))
+def test_guarantee_dominates_every_policy_and_is_certified(case, seed, method):
     """G >= the worst case of any policy; the returned policy attains G; the minimax opponent
     holds every pure count vector of c_1 to <= G (so no policy can beat G)."""
     game, _ = case
@@ -103,7 +106,7 @@ def test_guarantee_dominates_every_policy_and_is_certified(case, seed):
     n1 = int(rng.integers(1, game.n_players))
     members = list(range(n1))
     k = game.n_actions
-    rep = coalition_guarantee(game, members)
+    rep = coalition_guarantee(game, members, method=method)
     assert coalition_worst_case(game, members, rep.policy).value == pytest.approx(
         rep.value, abs=1e-7
     )
@@ -186,7 +189,8 @@ def test_too_large_is_refused_with_a_bracket(monkeypatch):
     true = coalition_guarantee(game, list(range(5))).value
     monkeypatch.setattr(guarantee_module, "MAX_LP_ENTRIES", 10)
     with pytest.raises(GuaranteeTooLarge, match="variables") as info:
-        coalition_guarantee(game, list(range(5)))
+        coalition_guarantee(game, list(range(5)), method="lp")
+    assert coalition_guarantee(game, list(range(5))).value == pytest.approx(true, abs=1e-9)
     assert info.value.lower - 1e-9 <= true <= info.value.upper + 1e-9
     dense = majority_game(5, 3).to_dense()
     with pytest.raises(GuaranteeTooLarge) as info:
@@ -211,6 +215,8 @@ def test_bad_inputs():
     game = majority_game(4, 3)
     with pytest.raises(ValueError, match="no other players"):
         coalition_guarantee(game, [0, 1, 2, 3])
+    with pytest.raises(ValueError, match="method must be one of"):
+        coalition_guarantee(game, [0, 1], method="simplex")
     with pytest.raises(ValueError, match="one entry per other coalition"):
         coalition_best_response(game, [[0, 1], [2, 3]], [])
     with pytest.raises(ValueError, match="must not overlap"):
