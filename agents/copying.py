@@ -38,17 +38,15 @@ import numpy.typing as npt
 from powergames.agents.fixed import CoalitionAgent
 from powergames.agents.policy import Action, Layout
 from powergames.games.checks import check_distribution, check_positive_int, check_rng
-from powergames.games.symmetric import composition_index, compositions
-from powergames.theory.coalitions import (
+from powergames.games.counts import CountDistribution, composition_index, compositions
+from powergames.theory.coalition_policies import (
     MAX_JOINT_ENTRIES,
     CoalitionPolicy,
-    CountDistribution,
     IndependentPolicy,
     JointPolicy,
     ProductPolicy,
-    coalition_copying_policy,
-    max_guarantee_k,
 )
+from powergames.theory.theorem_policies import coalition_copying_policy, max_guarantee_k
 
 
 class EmpiricalJointPolicy(CoalitionPolicy):

@@ -20,7 +20,8 @@ from powergames.agents.policy import (
     type_of,
 )
 from powergames.games.checks import check_distribution, check_positive_int, check_rng
-from powergames.theory.coalitions import CoalitionPolicy, SharedActionPolicy, theorem1_policy
+from powergames.theory.coalition_policies import CoalitionPolicy, SharedActionPolicy
+from powergames.theory.theorem_policies import theorem1_policy
 
 
 class MixedPolicy(StrategyPolicy):
