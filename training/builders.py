@@ -267,7 +267,8 @@ def _copying(spec: AgentSpec, params: dict[str, Any]) -> Any:
     """Theorem 2's oracle copier, unbound: the runner binds its targets' policies
     (:meth:`~powergames.agents.copying.OracleCopyingPolicy.set_target`) once they exist."""
     from powergames.agents.copying import OracleCopyingPolicy
-    from powergames.theory.coalitions import IndependentPolicy, coalition_copying_policy
+    from powergames.theory.coalition_policies import IndependentPolicy
+    from powergames.theory.theorem_policies import coalition_copying_policy
 
     targets = copy_targets(spec, params.get("target"))
     n_opp = sum(len(spec.all_specs[t].seats) for t in targets)
