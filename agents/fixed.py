@@ -42,17 +42,18 @@ class MixedPolicy(StrategyPolicy):
     def __init__(
         self, strategy: npt.ArrayLike, *, per_type: bool = False, layout: Layout | None = None
     ) -> None:
-        arr = np.asarray(strategy, dtype=np.float64)
+        arr: npt.NDArray[np.float64] = np.asarray(strategy, dtype=np.float64)
         if per_type:
             if arr.ndim < 2:
                 raise ValueError(
                     f"strategy with per_type=True must have shape (T, k, ...), got {arr.shape}"
                 )
-            flat = check_distribution("strategy", arr.reshape(arr.shape[0], -1), axis=1)
+            n_types = int(arr.shape[0])
+            flat = check_distribution("strategy", arr.reshape(n_types, -1), axis=1)
             arr = flat.reshape(arr.shape)
-            if arr.shape[0] > 1 and (layout is None or "type" not in layout):
+            if n_types > 1 and (layout is None or "type" not in layout):
                 raise ValueError(
-                    f"strategy has {arr.shape[0]} types: pass the agent's observation layout "
+                    f"strategy has {n_types} types: pass the agent's observation layout "
                     "(with a 'type' block) so the policy can read its type"
                 )
         else:

@@ -167,7 +167,10 @@ class StrategyPolicy:
 
     def act(self, observation: Any, rng: np.random.Generator) -> Action:
         """Sample an action from ``strategy(observation)`` with ``rng``."""
-        return sample_action(self.strategy(observation), check_rng(rng))
+        strategy = self.strategy(observation)
+        if strategy is None:
+            raise ValueError(f"{type(self).__name__} has no strategy at this observation to sample")
+        return sample_action(strategy, check_rng(rng))
 
     def update(
         self,

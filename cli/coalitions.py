@@ -98,7 +98,7 @@ def _check_options(args: argparse.Namespace) -> None:
         raise ValueError(f"--k must be >= 2 (Theorem 2's k), got {args.k}")
 
 
-def _game(args: argparse.Namespace, rng: np.random.Generator) -> tuple[object, str]:
+def _game(args: argparse.Namespace, rng: np.random.Generator) -> tuple[SymmetricUnitSumGame, str]:
     if args.game == "majority":
         if args.states not in (None, 1):
             raise ValueError(
