@@ -76,15 +76,18 @@ from powergames.theory.tournaments import (
     tournament,
 )
 from powergames.theory.worst_cases import (
+    CopyingWorstCase,
     PurePolicy,
     WorstCase,
     coalition_worst_case,
+    copying_worst_case,
 )
 
 __all__ = [
     "BestResponse",
     "CoalitionPolicy",
     "CoalitionReport",
+    "CopyingWorstCase",
     "CountDistribution",
     "ExchangeablePolicy",
     "GuaranteeReport",
@@ -114,6 +117,7 @@ __all__ = [
     "coalition_worst_case",
     "contiguous_coalitions",
     "coordination_gap",
+    "copying_worst_case",
     "gambit_available",
     "induced_normal_form",
     "interim_utility",
