@@ -401,7 +401,9 @@ def coalition_worst_case(game: Any, coalition: Any, policy: Any) -> WorstCase:
         >>> from powergames.theory.coalitions import theorem1_policy
         >>> wc = coalition_worst_case(majority_game(5, 4), [0, 1, 2], theorem1_policy(3, 4))
         >>> round(wc.value, 6)  # Theorem 1: >= 1 - 1/k = 0.75
-        0.75
+        0.875
+        >>> wc.opponent_counts.tolist()  # the outsiders split over two actions
+        [0, 0, 1, 1]
     """
     members, others = split_players(game, coalition)
     values = opponent_values(game, members, policy)
