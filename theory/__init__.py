@@ -93,9 +93,11 @@ from powergames.theory.tournaments import (
     tournament,
 )
 from powergames.theory.worst_cases import (
+    CopyingWorstCase,
     PurePolicy,
     WorstCase,
     coalition_worst_case,
+    copying_worst_case,
 )
 
 __all__ = [
@@ -104,6 +106,7 @@ __all__ = [
     "CAReport",
     "CoalitionPolicy",
     "CoalitionReport",
+    "CopyingWorstCase",
     "ExchangeablePolicy",
     "GuaranteeReport",
     "GuaranteeTooLarge",
@@ -132,6 +135,7 @@ __all__ = [
     "coalition_worst_case",
     "contiguous_coalitions",
     "coordination_gap",
+    "copying_worst_case",
     "gambit_available",
     "induced_normal_form",
     "interim_utility",

@@ -1,6 +1,6 @@
 """Tournament files: coalition policies × opponent populations, from YAML to a table, JSON and a plot.
 
-A tournament file (``configs/tournament_*.yaml``) names a game, a partition of its players (the
+A tournament file (``configs/tournaments/*.yaml``) names a game, a partition of its players (the
 first coalition is the focal one), the focal policies and the opponent population:
 
 .. code-block:: yaml
