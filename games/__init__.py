@@ -15,6 +15,9 @@ from powergames.games.bayesian import (
 from powergames.games.checks import (
     SUM_TOL,
 )
+from powergames.games.gridworld import (
+    GridWorld,
+)
 from powergames.games.io import (
     load_game,
     resolve_game,
@@ -36,6 +39,13 @@ from powergames.games.library import (
 from powergames.games.normal_form import (
     NormalFormGame,
 )
+from powergames.games.stochastic import (
+    StateRewardSampler,
+    StochasticGame,
+    StochasticUnitSumGame,
+    random_stochastic_game,
+    random_symmetric_stochastic_unit_sum_game,
+)
 from powergames.games.symmetric import (
     SymmetricUnitSumGame,
     compositions,
@@ -50,8 +60,12 @@ from powergames.games.unit_sum import (
 __all__ = [
     "BayesianGame",
     "GAMES",
+    "GridWorld",
     "NormalFormGame",
     "SUM_TOL",
+    "StateRewardSampler",
+    "StochasticGame",
+    "StochasticUnitSumGame",
     "SymmetricUnitSumGame",
     "UnitSumGame",
     "as_bayesian",
@@ -69,6 +83,8 @@ __all__ = [
     "matching_pennies",
     "prisoners_dilemma",
     "random_bayesian_game",
+    "random_stochastic_game",
+    "random_symmetric_stochastic_unit_sum_game",
     "random_symmetric_unit_sum_game",
     "resolve_game",
     "rock_paper_scissors",

@@ -33,7 +33,6 @@ from powergames.games.checks import (
     as_float_array,
     check_distribution,
     check_positive_int,
-    check_profile,
     check_rng,
     first_index,
 )
@@ -435,7 +434,9 @@ class StochasticGame:
         )
 
     def __repr__(self) -> str:
-        time = f"discount={self.discount}" if self.discount is not None else f"horizon={self.horizon}"
+        time = (
+            f"discount={self.discount}" if self.discount is not None else f"horizon={self.horizon}"
+        )
         return (
             f"StochasticGame(n_players={self.n_players}, n_states={self.n_states}, "
             f"n_actions={self.n_actions}, n_types={self.n_types}, {time})"
@@ -543,7 +544,9 @@ class StochasticUnitSumGame:
             if np.any((sw < 0) | (sw >= s)):
                 raise ValueError(f"seat_swaps entries must be state indices in [0, {s})")
             if n > 1 and np.any(np.take_along_axis(sw, sw, axis=1) != np.arange(s)):
-                raise ValueError("every seat swap must be an involution (swapping twice is identity)")
+                raise ValueError(
+                    "every seat swap must be an involution (swapping twice is identity)"
+                )
             swaps = sw.astype(np.intp)
             swaps.setflags(write=False)
         for name, value in (
@@ -626,7 +629,9 @@ class StochasticUnitSumGame:
         return True
 
     def __repr__(self) -> str:
-        time = f"discount={self.discount}" if self.discount is not None else f"horizon={self.horizon}"
+        time = (
+            f"discount={self.discount}" if self.discount is not None else f"horizon={self.horizon}"
+        )
         return (
             f"StochasticUnitSumGame(n_players={self.n_players}, n_states={self.n_states}, "
             f"n_actions={self.n_actions}, n_x={self.n_x}, {time})"
@@ -673,7 +678,9 @@ def seat_swaps_of(states: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
             r = list(int(v) for v in row)
             r[j], r[j + 1] = r[j + 1], r[j]
             if tuple(r) not in index:
-                raise ValueError(f"state {tuple(row)} with seats {j}, {j + 1} swapped is not a state")
+                raise ValueError(
+                    f"state {tuple(row)} with seats {j}, {j + 1} swapped is not a state"
+                )
             out[j, k] = index[tuple(r)]
     return out
 

@@ -57,14 +57,18 @@ def joint_of_coalitions(
     """
     cs = _check_partition(game.n_players, coalitions)
     if len(policies) != len(cs):
-        raise ValueError(f"policies must have one entry per coalition ({len(cs)}), got {len(policies)}")
+        raise ValueError(
+            f"policies must have one entry per coalition ({len(cs)}), got {len(policies)}"
+        )
     S, n = game.n_states, game.n_players
     joint = np.ones((S,) + (1,) * n)
     for j, (c, pol) in enumerate(zip(cs, policies)):
         shape = (S, *(game.n_actions[i] for i in c))
         p = np.asarray(pol, dtype=np.float64)
         if p.shape != shape:
-            raise ValueError(f"policies[{j}] must have shape {shape} for coalition {c}, got {p.shape}")
+            raise ValueError(
+                f"policies[{j}] must have shape {shape} for coalition {c}, got {p.shape}"
+            )
         check_distribution(
             f"policies[{j}]", p.reshape(S, -1), shape=(S, int(np.prod(shape[1:]))), axis=1
         )

@@ -488,7 +488,9 @@ def sampled_power_map(
     mean = total / n_samples
     var = np.maximum(total_sq / n_samples - mean**2, 0.0) * n_samples / (n_samples - 1)
     std = np.sqrt(var)
-    return MonteCarloMap(mean, z * std / math.sqrt(n_samples) + bound, std, n_samples, confidence, bound)
+    return MonteCarloMap(
+        mean, z * std / math.sqrt(n_samples) + bound, std, n_samples, confidence, bound
+    )
 
 
 def power_d(

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from powergames.games.checks import as_float_array
-from powergames.games.stochastic import StochasticGame, check_size
+from powergames.games.stochastic import StochasticGame
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -191,9 +191,13 @@ class _Backup:
     rewards ``R(s)`` are added once, after the maximum.
     """
 
-    def __init__(self, p: FloatArray, r: FloatArray | None, r_state: FloatArray | None, gamma: float):
+    def __init__(
+        self, p: FloatArray, r: FloatArray | None, r_state: FloatArray | None, gamma: float
+    ):
         self.pt = [np.ascontiguousarray(p[:, a, :].T) for a in range(p.shape[1])]
-        self.r = None if r is None else [np.ascontiguousarray(r[:, :, a]) for a in range(p.shape[1])]
+        self.r = (
+            None if r is None else [np.ascontiguousarray(r[:, :, a]) for a in range(p.shape[1])]
+        )
         self.r_state = r_state
         self.gamma = gamma
 
