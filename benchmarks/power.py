@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from powergames.games import BayesianGame, NormalFormGame, random_bayesian_game
+from powergames.games import BayesianGame, NormalFormGame, as_bayesian, random_bayesian_game
 from powergames.theory import is_bayes_nash, nash_conv, power, solve_nash
 
 
@@ -163,11 +163,11 @@ def memory_limit(rng: np.random.Generator, quick: bool) -> list[str]:
         if quick and n > 5:
             continue
         nf = NormalFormGame(rng.normal(size=(n, *(k,) * n)))
-        cases.append((f"{n} players, {k} actions (normal form)", BayesianGame.from_normal_form(nf)))
+        cases.append((f"{n} players, {k} actions (normal form)", as_bayesian(nf)))
     cases.append(
         (
             "8 players, 4 actions (normal form)",
-            BayesianGame.from_normal_form(NormalFormGame(rng.normal(size=(8, *(4,) * 8)))),
+            as_bayesian(NormalFormGame(rng.normal(size=(8, *(4,) * 8)))),
         )
     )
     lines = [
@@ -223,7 +223,7 @@ def against_openspiel(rng: np.random.Generator, quick: bool, python_budget: floa
     for n, k in cases:
         payoffs = rng.normal(size=(n, *(k,) * n))
         profile = [rng.dirichlet(np.ones(k)) for _ in range(n)]
-        game = BayesianGame.from_normal_form(NormalFormGame(payoffs))
+        game = as_bayesian(NormalFormGame(payoffs))
         bprofile = [p[None] for p in profile]
         ours = best_time(lambda g=game, p=bprofile: nash_conv(g, p), min_time=0.2)
         value = nash_conv(game, bprofile)

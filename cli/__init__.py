@@ -69,4 +69,3 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, TypeError, FileNotFoundError, RunDirBusy) as exc:
         print(f"powergames {args.command}: error: {exc}", file=sys.stderr)
         return 2
-

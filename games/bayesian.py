@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from powergames.games.base import Contexts, check_game
 from powergames.games.checks import (
     SUM_TOL,
     as_float_array,
@@ -33,7 +34,6 @@ from powergames.games.checks import (
     check_rng,
 )
 from powergames.games.normal_form import NormalFormGame
-from powergames.games.unit_sum import UnitSumGame
 
 #: Largest number of (type profile × action profile) entries a support check handles per chunk.
 _CHUNK = 1 << 22
@@ -119,19 +119,63 @@ class BayesianGame:
         object.__setattr__(self, "type_marginals", marginals)
         object.__setattr__(self, "type_support", support)
 
-    # ------------------------------------------------------------------ conversions
-    @classmethod
-    def from_normal_form(cls, game: NormalFormGame) -> BayesianGame:
-        """The normal-form game as a Bayesian game with one type per player (prior = 1).
+    # ------------------------------------------------------------------ the Game protocol
+    @property
+    def action_sizes(self) -> tuple[int, ...]:
+        """``(k_0, …, k_{n-1})``."""
+        return self.n_actions
 
-        ``rewards[i] = game.payoffs[i][None]``; a profile of ``(k_i,)`` arrays becomes ``(1, k_i)``.
+    @property
+    def type_sizes(self) -> tuple[int, ...]:
+        """``(T_0, …, T_{n-1})``."""
+        return self.n_types
+
+    per_type = True
+    is_unit_sum = False
+    count_form = False
+
+    @property
+    def contexts(self) -> Contexts:
+        """Type profiles, drawn every round from the prior (flattened in C order)."""
+        types = np.indices(self.n_types).reshape(self.n_players, -1).T.astype(np.int64)
+        return Contexts(self.prior.reshape(-1).copy(), True, "types", types)
+
+    def payoffs_at(self, ctx: int, joint: tuple[int, ...]) -> npt.NDArray[np.float64]:
+        """``r_i(t_i, a)`` for every player at flat type profile ``ctx`` and a pure joint action (unchecked)."""
+        t = np.unravel_index(ctx, self.n_types)
+        return np.array([self.rewards[i][(int(t[i]), *joint)] for i in range(self.n_players)])
+
+    def payoffs_batch(
+        self, ctx: npt.NDArray[np.int64], actions: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]:
+        """Rewards for a batch: flat type profiles ``(B,)``, joint actions ``(B, n)`` → ``(B, n)`` (unchecked)."""
+        types = np.unravel_index(np.asarray(ctx), self.n_types)
+        cols = tuple(actions.T)
+        return np.stack([self.rewards[i][(types[i], *cols)] for i in range(self.n_players)], axis=1)
+
+    def as_normal_form(self) -> NormalFormGame:
+        """The normal-form game with payoffs ``r_i(0, a)``, for a game where every ``T_i = 1``.
+
+        Raises:
+            ValueError: if some player has more than one type (a strategy is then per type and no
+                normal-form game has the same strategies).
         """
-        if not isinstance(game, NormalFormGame):
-            raise TypeError(f"game must be a NormalFormGame, got {type(game).__name__}")
-        n = game.n_players
+        if any(t != 1 for t in self.n_types):
+            raise ValueError(
+                f"only a Bayesian game with one type per player is a normal-form game; this one has "
+                f"n_types={self.n_types}"
+            )
+        return NormalFormGame(np.stack([r[0] for r in self.rewards]))
+
+    @classmethod
+    def _one_type(cls, payoffs: npt.NDArray[np.float64]) -> BayesianGame:
+        """A validated, read-only ``(n, k_0, …, k_{n-1})`` payoff array as a game with one type each.
+
+        The arrays are shared (views, no copy) and not validated again.
+        """
+        n = payoffs.shape[0]
         prior = np.ones((1,) * n)
         prior.setflags(write=False)
-        # the payoffs are already validated, finite and read-only: share them (views, no copy)
         out = object.__new__(cls)
         one = np.ones(1)
         one.setflags(write=False)
@@ -139,10 +183,10 @@ class BayesianGame:
         yes.setflags(write=False)
         for name, value in (
             ("prior", prior),
-            ("rewards", tuple(game.payoffs[i][None] for i in range(n))),
+            ("rewards", tuple(payoffs[i][None] for i in range(n))),
             ("n_players", n),
             ("n_types", (1,) * n),
-            ("n_actions", game.n_actions),
+            ("n_actions", tuple(int(k) for k in payoffs.shape[1:])),
             ("type_marginals", [one] * n),
             ("type_support", [yes] * n),
         ):
@@ -287,31 +331,20 @@ class BayesianGame:
         return hash((self.prior.tobytes(), *(r.tobytes() for r in self.rewards)))
 
 
-def as_bayesian(game: Any) -> BayesianGame:
+def as_bayesian(game: object) -> BayesianGame:
     """Any game of the package as a :class:`BayesianGame`.
 
-    * ``BayesianGame``: returned unchanged.
-    * ``NormalFormGame``: one type per player (:meth:`BayesianGame.from_normal_form`).
-    * ``UnitSumGame``: no player observes ``X``, so the game is the normal-form game with ``X``
-      integrated out under its prior (:meth:`UnitSumGame.as_normal_form`), with one type per player.
-    * anything with ``to_dense()`` (e.g. ``SymmetricUnitSumGame``): converted through it.
+    A ``BayesianGame`` is returned unchanged. Every other game has no types, so it is its normal-form
+    game (:meth:`~powergames.games.base.Game.as_normal_form`: a unit-sum game with ``X`` integrated
+    out under its prior, a symmetric game through its dense form) with one type per player; the
+    payoff arrays are shared, not copied.
 
     Raises:
-        TypeError: for any other object.
+        TypeError: if ``game`` is not a game.
     """
     if isinstance(game, BayesianGame):
         return game
-    if isinstance(game, NormalFormGame):
-        return BayesianGame.from_normal_form(game)
-    if isinstance(game, UnitSumGame):
-        return BayesianGame.from_normal_form(game.as_normal_form())
-    to_dense = getattr(game, "to_dense", None)
-    if callable(to_dense):
-        return as_bayesian(to_dense())
-    raise TypeError(
-        "game must be a BayesianGame, NormalFormGame or UnitSumGame (or offer to_dense()), "
-        f"got {type(game).__name__}"
-    )
+    return BayesianGame._one_type(check_game("game", game).as_normal_form().payoffs)
 
 
 # ---------------------------------------------------------------------- random games

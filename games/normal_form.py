@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from powergames.games.base import Contexts
 from powergames.games.checks import (
     SUM_TOL,
     as_float_array,
@@ -50,6 +51,7 @@ class NormalFormGame:
     payoffs: npt.NDArray[np.float64]
     n_players: int = field(init=False)
     n_actions: tuple[int, ...] = field(init=False)
+    contexts: Contexts = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         arr = as_float_array("payoffs", self.payoffs)
@@ -65,6 +67,36 @@ class NormalFormGame:
         object.__setattr__(self, "payoffs", arr)
         object.__setattr__(self, "n_players", arr.shape[0])
         object.__setattr__(self, "n_actions", tuple(arr.shape[1:]))
+        object.__setattr__(self, "contexts", Contexts.none(arr.shape[0]))
+
+    # ------------------------------------------------------------------ the Game protocol
+    @property
+    def action_sizes(self) -> tuple[int, ...]:
+        """``(k_0, …, k_{n-1})``."""
+        return self.n_actions
+
+    @property
+    def type_sizes(self) -> tuple[int, ...]:
+        """All 1: a normal-form game has no types."""
+        return (1,) * self.n_players
+
+    per_type = False
+    is_unit_sum = False
+    count_form = False
+
+    def payoffs_at(self, ctx: int, joint: tuple[int, ...]) -> npt.NDArray[np.float64]:
+        """``u(a)`` at a pure joint action, shape ``(n,)`` (unchecked; ``ctx`` is ignored)."""
+        return self.payoffs[(slice(None), *joint)]
+
+    def payoffs_batch(
+        self, ctx: npt.NDArray[np.int64], actions: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]:
+        """``u(a)`` for a batch of joint actions ``(B, n)`` → ``(B, n)`` (unchecked)."""
+        return self.payoffs[(slice(None), *actions.T)].T
+
+    def as_normal_form(self) -> NormalFormGame:
+        """The game itself."""
+        return self
 
     # ------------------------------------------------------------------ facts about the game
     @property

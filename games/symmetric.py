@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from powergames.games.base import Contexts
 from powergames.games.checks import (
     SUM_TOL,
     as_float_array,
@@ -29,6 +30,7 @@ from powergames.games.checks import (
     check_rng,
     first_index,
 )
+from powergames.games.normal_form import NormalFormGame
 from powergames.games.unit_sum import UnitSumGame
 
 #: Largest number of count vectors a count-form table may have (a guard against silent huge allocations).
@@ -198,6 +200,7 @@ class SymmetricUnitSumGame:
     prior: npt.NDArray[np.float64] | None = None
     n_states: int = field(init=False)
     n_actions: int = field(init=False)
+    contexts: Contexts = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = check_positive_int("n_players", self.n_players)
@@ -227,6 +230,7 @@ class SymmetricUnitSumGame:
         object.__setattr__(self, "prior", prior)
         object.__setattr__(self, "n_states", n_states)
         object.__setattr__(self, "n_actions", k)
+        object.__setattr__(self, "contexts", Contexts.hidden_state(prior, n))
         totals = self.profile_totals()
         bad = np.abs(totals - 1.0) > SUM_TOL
         if np.any(bad):
@@ -236,6 +240,46 @@ class SymmetricUnitSumGame:
                 f"shares must sum to 1 over players (tolerance {SUM_TOL:g}); at x={x} with action "
                 f"counts m={m} they sum to {float(totals[x, r]):.12g}"
             )
+
+    # ------------------------------------------------------------------ the Game protocol
+    @property
+    def action_sizes(self) -> tuple[int, ...]:
+        """``(k, …, k)``: every player has the same ``k`` actions."""
+        return (self.n_actions,) * self.n_players
+
+    @property
+    def type_sizes(self) -> tuple[int, ...]:
+        """All 1: ``X`` is hidden from everyone, nobody has a type."""
+        return (1,) * self.n_players
+
+    per_type = False
+    is_unit_sum = True
+    count_form = True
+
+    def payoffs_at(self, ctx: int, joint: tuple[int, ...]) -> npt.NDArray[np.float64]:
+        """Shares ``s_i(x, a)`` at state ``x = ctx`` and a pure joint action, shape ``(n,)`` (unchecked)."""
+        return self.payoffs_batch(np.array([ctx]), np.asarray(joint, dtype=np.int64)[None])[0]
+
+    def payoffs_batch(
+        self, ctx: npt.NDArray[np.int64], actions: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]:
+        """Shares for a batch: states ``(B,)``, joint actions ``(B, n)`` → ``(B, n)`` (unchecked).
+
+        Each player's share is read from ``table`` at its own action and the others' counts
+        ``m - e_{a_i}``, where ``m`` is the batch row's count vector.
+        """
+        b = actions.shape[0]
+        k = self.n_actions
+        flat = (np.arange(b, dtype=np.int64)[:, None] * k + actions).ravel()
+        m = np.bincount(flat, minlength=b * k).reshape(b, k)
+        full_rank = _rank(m, self.n_players)
+        index, _ = self._drop_index
+        cols = index[actions, full_rank[:, None]]
+        return self.table[ctx[:, None], actions, cols]
+
+    def as_normal_form(self) -> NormalFormGame:
+        """The dense game with ``X`` integrated out (:meth:`to_dense`, then its normal form)."""
+        return self.to_dense().as_normal_form()
 
     # ------------------------------------------------------------------ count enumerations
     @property
@@ -322,15 +366,8 @@ class SymmetricUnitSumGame:
         acts = self._check_actions(actions)
         if acts.ndim != 2:
             raise ValueError(f"actions must have shape (B, {self.n_players}), got {acts.shape}")
-        b = acts.shape[0]
-        states = self._check_states(xs, (b,))
-        k = self.n_actions
-        flat = (np.arange(b, dtype=np.int64)[:, None] * k + acts).ravel()
-        m = np.bincount(flat, minlength=b * k).reshape(b, k)
-        full_rank = _rank(m, self.n_players)
-        index, _ = self._drop_index
-        cols = index[acts, full_rank[:, None]]
-        return self.table[states[:, None], acts, cols]
+        states = self._check_states(xs, (acts.shape[0],))
+        return self.payoffs_batch(states, acts)
 
     def pure_shares(self, x: int, actions: Any) -> npt.NDArray[np.float64]:
         """Shares ``s_i(x, a)`` at one pure profile, shape ``(n,)``."""

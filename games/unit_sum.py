@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from powergames.games.base import Contexts
 from powergames.games.checks import (
     SUM_TOL,
     as_float_array,
@@ -40,6 +41,7 @@ class UnitSumGame:
     n_states: int = field(init=False)
     n_players: int = field(init=False)
     n_actions: tuple[int, ...] = field(init=False)
+    contexts: Contexts = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         s = as_float_array("shares", self.shares)
@@ -76,6 +78,32 @@ class UnitSumGame:
         object.__setattr__(self, "n_states", n_states)
         object.__setattr__(self, "n_players", s.shape[1])
         object.__setattr__(self, "n_actions", tuple(s.shape[2:]))
+        object.__setattr__(self, "contexts", Contexts.hidden_state(prior, s.shape[1]))
+
+    # ------------------------------------------------------------------ the Game protocol
+    @property
+    def action_sizes(self) -> tuple[int, ...]:
+        """``(k_0, …, k_{n-1})``."""
+        return self.n_actions
+
+    @property
+    def type_sizes(self) -> tuple[int, ...]:
+        """All 1: ``X`` is hidden from everyone, nobody has a type."""
+        return (1,) * self.n_players
+
+    per_type = False
+    is_unit_sum = True
+    count_form = False
+
+    def payoffs_at(self, ctx: int, joint: tuple[int, ...]) -> npt.NDArray[np.float64]:
+        """Shares ``s(x, a)`` at state ``x = ctx`` and a pure joint action, shape ``(n,)`` (unchecked)."""
+        return self.shares[(ctx, slice(None), *joint)]
+
+    def payoffs_batch(
+        self, ctx: npt.NDArray[np.int64], actions: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]:
+        """Shares for a batch: states ``(B,)``, joint actions ``(B, n)`` → ``(B, n)`` (unchecked)."""
+        return self.shares[(ctx, slice(None), *actions.T)]
 
     def validate_profile(
         self, profile: Any, name: str = "profile"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
@@ -11,7 +13,9 @@ settings.register_profile(
     "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("dev", max_examples=15, deadline=None)
-settings.load_profile("ci")
+settings.register_profile("thorough", max_examples=400, deadline=None)
+# HYPOTHESIS_PROFILE=dev for a fast local loop, =thorough before a release; CI uses "ci".
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @st.composite

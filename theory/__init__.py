@@ -58,6 +58,13 @@ from powergames.theory.equilibria import (
     solve_nash,
     solve_zero_sum,
 )
+from powergames.theory.guarantees import (
+    BestResponse,
+    GuaranteeReport,
+    GuaranteeTooLarge,
+    coalition_best_response,
+    coalition_guarantee,
+)
 from powergames.theory.population import (
     settlement_gradient,
     settlement_rate,
@@ -76,8 +83,8 @@ from powergames.theory.stochastic_coalitions import (
     stochastic_coalition_values,
 )
 from powergames.theory.stochastic_power import (
-    BestResponse,
     MonteCarloMap,
+    StochasticBestResponse,
     StochasticPowerReport,
     power_d,
     power_map,
@@ -93,6 +100,16 @@ from powergames.theory.stochastic_values import (
     profile_values,
     solve_mdp,
 )
+from powergames.theory.tournaments import (
+    SampledPolicy,
+    TournamentResult,
+    tournament,
+)
+from powergames.theory.worst_cases import (
+    PurePolicy,
+    WorstCase,
+    coalition_worst_case,
+)
 
 __all__ = [
     "BestResponse",
@@ -100,6 +117,8 @@ __all__ = [
     "CoalitionReport",
     "CountDistribution",
     "ExchangeablePolicy",
+    "GuaranteeReport",
+    "GuaranteeTooLarge",
     "IndependentPolicy",
     "JointPolicy",
     "MDPSolution",
@@ -109,9 +128,14 @@ __all__ = [
     "PowerReport",
     "ProductPolicy",
     "ProfileValues",
+    "PurePolicy",
+    "SampledPolicy",
     "SharedActionPolicy",
+    "StochasticBestResponse",
     "StochasticCoalitionValues",
     "StochasticPowerReport",
+    "TournamentResult",
+    "WorstCase",
     "achieved_value",
     "alignment_report",
     "alpha",
@@ -120,9 +144,12 @@ __all__ = [
     "best_response",
     "ca_report",
     "check_coalitions",
+    "coalition_best_response",
     "coalition_copying_policy",
+    "coalition_guarantee",
     "coalition_report",
     "coalition_values",
+    "coalition_worst_case",
     "contiguous_coalitions",
     "coordination_gap",
     "egocentric_policy",
@@ -162,6 +189,7 @@ __all__ = [
     "surplus",
     "theorem1_policy",
     "threat_point",
+    "tournament",
     "utility_covariance",
     "welfare",
 ]

@@ -177,7 +177,7 @@ class _BeliefSolver:
 
 
 @dataclass(frozen=True)
-class BestResponse:
+class StochasticBestResponse:
     """A best response of every type of one player to the others' Markov strategies.
 
     Attributes:
@@ -202,7 +202,7 @@ def stochastic_best_response(
     *,
     tol: float = 1e-9,
     max_nodes: int = MAX_BELIEF_NODES,
-) -> BestResponse:
+) -> StochasticBestResponse:
     """The best interim values of every type of ``player`` against the others' Markov strategies
     (MATH.md §5; the MDP or belief-MDP case, see the module docstring).
 
@@ -214,7 +214,7 @@ def stochastic_best_response(
         max_nodes: cap on the belief recursion's nodes.
 
     Returns:
-        A :class:`BestResponse`.
+        A :class:`StochasticBestResponse`.
     """
     game = _check_game(game)
     i = _check_player(game, player)
@@ -260,7 +260,7 @@ def stochastic_best_response(
             values[t_i] = [solver.value(game.horizon, s, w) for s in range(S)]
     has_belief = bool(belief_types)
     markov = game.discount is not None and not has_belief
-    return BestResponse(values, policy if markov else None, has_belief, bound)
+    return StochasticBestResponse(values, policy if markov else None, has_belief, bound)
 
 
 @dataclass(frozen=True)
@@ -522,7 +522,7 @@ def power_d(
 
 
 __all__ = [
-    "BestResponse",
+    "StochasticBestResponse",
     "MAX_BELIEF_NODES",
     "MonteCarloMap",
     "StochasticPowerReport",

@@ -329,7 +329,7 @@ def test_invalid_construction() -> None:
         GameEnv(matching_pennies(), max_cycles=0)
     with pytest.raises(ValueError, match="render_mode must be None or one of"):
         GameEnv(matching_pennies(), render_mode="rgb_array")
-    with pytest.raises(TypeError, match="game must be a NormalFormGame"):
+    with pytest.raises(TypeError, match="game must be a game"):
         GameEnv(np.zeros((2, 2, 2)))
     with pytest.raises(ValueError, match="history='counts' needs the same number of actions"):
         GameEnv(NormalFormGame(np.zeros((2, 2, 3))), history="counts")

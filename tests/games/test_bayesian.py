@@ -98,10 +98,10 @@ def test_constant_sum_only_needs_the_support():
     assert not full.is_constant_sum
 
 
-def test_from_normal_form_is_a_conversion():
+def test_as_bayesian_of_a_normal_form_game_is_a_conversion():
     rng = np.random.default_rng(1)
     nf = NormalFormGame(rng.normal(size=(3, 2, 3, 2)))
-    game = BayesianGame.from_normal_form(nf)
+    game = as_bayesian(nf)
     assert game.n_types == (1, 1, 1) and game.n_actions == (2, 3, 2)
     for a in itertools.product(range(2), range(3), range(2)):
         np.testing.assert_array_equal(game.pure_rewards((0, 0, 0), a), nf.pure_payoffs(a))
@@ -120,7 +120,7 @@ def test_unit_sum_game_converts_to_constant_sum_one():
     shares = np.moveaxis(random_simplex(rng, (3, 2, 2, 2), sparse=False), -1, 1)
     game = as_bayesian(UnitSumGame(shares))
     assert game.constant_sum_value() == pytest.approx(1.0)
-    with pytest.raises(TypeError, match="BayesianGame, NormalFormGame or UnitSumGame"):
+    with pytest.raises(TypeError, match="game must be a game"):
         as_bayesian(np.zeros((2, 2, 2)))
 
 

@@ -6,7 +6,13 @@ from conftest import bayesian_games, random_simplex, seeds
 from hypothesis import given
 from hypothesis import strategies as st
 
-from powergames.games import BayesianGame, NormalFormGame, UnitSumGame, random_bayesian_game
+from powergames.games import (
+    BayesianGame,
+    NormalFormGame,
+    UnitSumGame,
+    as_bayesian,
+    random_bayesian_game,
+)
 from powergames.games.checks import check_profile
 from powergames.games.normal_form import contract_profile
 from powergames.theory import (
@@ -203,7 +209,7 @@ def test_normal_form_games_are_one_type_bayesian_games(seed, n):
     ks = tuple(int(x) for x in rng.integers(1, 4, size=n))
     nf = NormalFormGame(rng.normal(size=(n, *ks)))
     profile = [random_simplex(rng, (k,)) for k in ks]
-    bg = BayesianGame.from_normal_form(nf)
+    bg = as_bayesian(nf)
     bprofile = [p[None] for p in profile]
     for i in range(n):
         f = interim_utility(nf, i, profile)
@@ -399,7 +405,7 @@ def test_common_payoff_conjecture_fails_at_other_equilibria():
     """
     u = np.array([[4.0, 0.0], [0.0, 2.0]])
     game = NormalFormGame(np.stack([u, u]))
-    best_case = BayesianGame.from_normal_form(game).best_case_power()
+    best_case = as_bayesian(game).best_case_power()
     np.testing.assert_allclose(best_case, [4.0, 4.0])
     hare = [np.array([0.0, 1.0]), np.array([0.0, 1.0])]
     assert is_bayes_nash(game, hare)
