@@ -240,3 +240,24 @@ def test_gridworld_games_and_maps():
     assert m[0, 0] == 1 and np.isnan(m[1, 1])
     sg = grid.state_reward_game(discount=0.6)
     assert sg.reward_sampler is not None
+
+
+def test_gridworld_torus_wraps_and_walls_still_block():
+    from powergames.games.gridworld import resource_gridworld
+
+    up, down, left, right, stay = range(5)
+    grid = GridWorld.build(["...", ".#."], wrap=True)
+    top_left = grid.state_of([0])
+    assert grid.transitions[top_left, left, grid.state_of([2])] == 1  # (0,0) -> (0,2)
+    assert grid.transitions[top_left, up, grid.state_of([3])] == 1  # (0,0) -> (1,0)
+    middle = grid.state_of([1])
+    assert grid.transitions[middle, up, middle] == 1  # (0,1) -> (1,1) is a wall
+    grid, game = resource_gridworld(["a.", ".b"], 2, discount=0.5)
+    assert game.n_x == 2 and game.is_symmetric()
+    # both agents on the valuable cell split the unit; else the one on it takes it all
+    s = grid.state_of([0, 0])
+    assert game.shares[(0, s, slice(None), 0, 0)].tolist() == [0.5, 0.5]
+    s = grid.state_of([0, 1])
+    assert game.shares[(0, s, slice(None), 0, 0)].tolist() == [1.0, 0.0]
+    s = grid.state_of([1, 2])
+    assert game.shares[(0, s, slice(None), 0, 0)].tolist() == [0.5, 0.5]  # nobody on kind 0
