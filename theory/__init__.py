@@ -65,6 +65,11 @@ from powergames.theory.guarantees import (
     coalition_best_response,
     coalition_guarantee,
 )
+from powergames.theory.minimax import (
+    localized_profiles,
+    minimax_profile,
+    minimax_values,
+)
 from powergames.theory.population import (
     settlement_gradient,
     settlement_rate,
@@ -157,9 +162,12 @@ __all__ = [
     "induced_normal_form",
     "interim_utility",
     "is_bayes_nash",
+    "localized_profiles",
     "max_guarantee_k",
     "maxmin_is_unique",
     "maxmin_profile",
+    "minimax_profile",
+    "minimax_values",
     "monte_carlo_coalition_values",
     "nash_bargaining",
     "nash_conv",
