@@ -114,6 +114,7 @@ class ResourceGridEnv(ParallelEnv):
         self._x = 0
         self._round = 0
         self._shape = (h, w)
+        self._static = self._static_windows()
 
     # ------------------------------------------------------------------ spaces
     def observation_space(self, agent: str) -> gymnasium.spaces.Box:
@@ -148,37 +149,66 @@ class ResourceGridEnv(ParallelEnv):
             return np.full(self.n_agents, 1.0 / self.n_agents)
         return on / count
 
+    def _static_windows(self) -> np.ndarray:
+        """``(h, w, C − 1, d, d)``: the wall and resource channels of the window at every cell
+        (outside a walled grid reads as wall), built once."""
+        h, w = self._shape
+        r = self.view_radius
+        base = np.zeros((self._n_channels - 1, h, w), dtype=np.float32)
+        base[0] = self.wall
+        for k in range(len(self.kinds)):
+            base[1 + k] = self.kind == k
+        if self.wrap:
+            padded = np.pad(base, ((0, 0), (r, r), (r, r)), mode="wrap")
+        else:
+            padded = np.pad(base, ((0, 0), (r, r), (r, r)))
+            padded[0, :r], padded[0, -r or None :] = 1.0, 1.0
+            padded[0, :, :r], padded[0, :, -r or None :] = 1.0, 1.0
+            if r == 0:
+                padded[0] = base[0]
+        win = np.lib.stride_tricks.sliding_window_view(padded, (2 * r + 1, 2 * r + 1), axis=(1, 2))
+        return np.ascontiguousarray(np.moveaxis(win, 0, 2))  # (h, w, C-1, d, d)
+
     def _observations(self) -> dict[str, np.ndarray]:
         h, w = self._shape
         r = self.view_radius
         d = 2 * r + 1
-        occupancy = np.zeros((h, w))
-        np.add.at(occupancy, (self.positions[:, 0], self.positions[:, 1]), 1.0)
-        base = np.zeros((self._n_channels, h, w), dtype=np.float32)
-        base[0] = self.wall
-        for k in range(len(self.kinds)):
-            base[1 + k] = self.kind == k
-        out = {}
-        offsets = np.arange(-r, r + 1)
-        for i, a in enumerate(self.possible_agents):
-            py, px = self.positions[i]
-            ys, xs = py + offsets, px + offsets
-            if self.wrap:
-                ys, xs = ys % h, xs % w
-                window = base[:, ys][:, :, xs].copy()
-                others = occupancy[ys][:, xs].copy()
-            else:
-                window = np.zeros((self._n_channels, d, d), dtype=np.float32)
-                window[0] = 1.0  # outside the grid reads as wall
-                others = np.zeros((d, d))
-                vy = (ys >= 0) & (ys < h)
-                vx = (xs >= 0) & (xs < w)
-                sub = np.ix_(np.flatnonzero(vy), np.flatnonzero(vx))
-                window[(slice(None), *sub)] = base[:, ys[vy]][:, :, xs[vx]]
-                others[sub] = occupancy[ys[vy]][:, xs[vx]]
-            others[r, r] -= 1.0  # the agent itself is not an "other"
-            window[-1] = others / max(1, self.n_agents - 1)
-            out[a] = window.ravel()
+        n = self.n_agents
+        pos = self.positions
+        out = np.empty((n, self._n_channels, d, d), dtype=np.float32)
+        out[:, :-1] = self._static[pos[:, 0], pos[:, 1]]
+        # other agents: the offset of j from i (wrapped on a torus), counted where within the view
+        diff = pos[None, :, :] - pos[:, None, :]  # (i, j, 2)
+        if self.wrap:
+            diff = (diff + (h // 2, w // 2)) % (h, w) - (h // 2, w // 2)
+        seen = np.all(np.abs(diff) <= r, axis=2)
+        np.fill_diagonal(seen, False)
+        others = np.zeros((n, d, d), dtype=np.float32)
+        i_idx, j_idx = np.nonzero(seen)
+        if i_idx.size:
+            np.add.at(others, (i_idx, diff[i_idx, j_idx, 0] + r, diff[i_idx, j_idx, 1] + r), 1.0)
+            if self.wrap and (
+                h < d or w < d
+            ):  # a small torus: an agent can appear in several cells
+                others = self._others_slow(pos)
+        elif self.wrap and (h < d or w < d):
+            others = self._others_slow(pos)
+        out[:, -1] = others / max(1, n - 1)
+        flat = out.reshape(n, -1)
+        return {a: flat[i] for i, a in enumerate(self.possible_agents)}
+
+    def _others_slow(self, pos: np.ndarray) -> np.ndarray:
+        """Other agents per window cell by direct lookup (a torus smaller than the window)."""
+        h, w = self._shape
+        r = self.view_radius
+        d = 2 * r + 1
+        occ = np.zeros((h, w), dtype=np.float32)
+        np.add.at(occ, (pos[:, 0], pos[:, 1]), 1.0)
+        offs = np.arange(-r, r + 1)
+        out = np.empty((self.n_agents, d, d), dtype=np.float32)
+        for i, (y, x) in enumerate(pos):
+            out[i] = occ[(y + offs) % h][:, (x + offs) % w]
+            out[i, r, r] -= 1.0
         return out
 
     def reset(

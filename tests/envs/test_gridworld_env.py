@@ -49,29 +49,47 @@ def test_rollouts_agree_with_the_exact_form(layout, wrap):
     assert np.all(np.abs(ret.mean(axis=0) - want) <= 5 * se)
 
 
-def test_observations_are_egocentric_and_hide_x():
-    env = ResourceGridEnv(["a...", "....", "..b."], n_agents=2, view_radius=1)
-    obs, infos = env.reset(seed=0)
-    d = 3
+@pytest.mark.parametrize(
+    ("layout", "n", "radius", "wrap"),
+    [
+        (["a...", "....", "..b."], 2, 1, True),
+        (["a...", "....", "..b."], 3, 2, True),  # the window is larger than the torus
+        (["a.#.", "#...", "..b."], 3, 1, False),
+        (["a.", ".b"], 4, 1, True),
+        (["a.#..", ".....", "..b.."], 3, 0, False),
+    ],
+)
+def test_observations_are_egocentric_and_hide_x(layout, n, radius, wrap):
+    env = ResourceGridEnv(layout, n_agents=n, view_radius=radius, wrap=wrap)
+    d = 2 * radius + 1
     h, w = env._shape
-    for i, a in enumerate(env.possible_agents):
-        window = obs[a].reshape(env._n_channels, d, d)
-        y, x = env.positions[i]
-        for dy in (-1, 0, 1):
-            for dx in (-1, 0, 1):
-                cy, cx = (y + dy) % h, (x + dx) % w
-                assert window[1, dy + 1, dx + 1] == float(env.kind[cy, cx] == 0)
-                others = sum(
-                    1 for j in range(env.n_agents) if j != i and tuple(env.positions[j]) == (cy, cx)
-                )
-                assert window[-1, dy + 1, dx + 1] * (env.n_agents - 1) == others
-        assert set(infos[a]) == {"round"}
+    for seed in range(5):
+        obs, infos = env.reset(seed=seed)
+        for i, a in enumerate(env.possible_agents):
+            window = obs[a].reshape(env._n_channels, d, d)
+            y, x = env.positions[i]
+            for dy in range(-radius, radius + 1):
+                for dx in range(-radius, radius + 1):
+                    cy, cx = y + dy, x + dx
+                    if wrap:
+                        cy, cx = cy % h, cx % w
+                    elif not (0 <= cy < h and 0 <= cx < w):
+                        assert window[0, dy + radius, dx + radius] == 1.0  # outside = wall
+                        assert window[1:, dy + radius, dx + radius].sum() == 0
+                        continue
+                    cell = window[:, dy + radius, dx + radius]
+                    assert cell[0] == float(env.wall[cy, cx])
+                    for k in range(len(env.kinds)):
+                        assert cell[1 + k] == float(env.kind[cy, cx] == k)
+                    others = sum(
+                        1 for j in range(n) if j != i and tuple(env.positions[j]) == (cy, cx)
+                    )
+                    assert cell[-1] * (n - 1) == pytest.approx(others)
+            assert set(infos[a]) == {"round"}
     # the same positions under either X give the same observations
     env.reset(seed=1)
-    pos = env.positions.copy()
     first = env._observations()
     env._x = 1 - env._x
-    env.positions = pos
     second = env._observations()
     assert all(np.array_equal(first[a], second[a]) for a in first)
 
