@@ -607,3 +607,33 @@ def test_power_d_input_errors():
         power_d(grid.transitions, 0.0, rng=0, n_samples=10)
     with pytest.raises(ValueError, match="confidence"):
         power_d(grid.transitions, 0.5, rng=0, n_samples=10, confidence=1.5)
+
+
+def test_sampled_power_map_in_a_two_agent_grid_matches_per_sample_value_iteration():
+    from powergames.theory.stochastic_power import sampled_power_map
+
+    grid = GridWorld.build(["..", ".."], n_agents=2)
+    game = grid.state_reward_game(discount=0.6)
+    S = grid.n_states
+    uniform = np.full((S, 5), 0.2)
+    est = sampled_power_map(
+        game, 0, 300, player=0, others=[None, uniform], normalised=False, method="policy_iteration"
+    )
+    # the same draws, solved one at a time on the induced MDP built by explicit loops
+    draws = np.random.default_rng(0).uniform(0, 1, size=(300, S))
+    p0 = np.zeros((S, 5, S))
+    for s in range(S):
+        for a0 in range(5):
+            for a1 in range(5):
+                p0[s, a0] += 0.2 * grid.transitions[s, a0, a1]
+    values = []
+    for r in draws:
+        v = r.copy()
+        for _ in range(200):
+            v = r + 0.6 * (p0 @ v).max(axis=1)
+        values.append(v)
+    values = np.array(values)
+    np.testing.assert_allclose(est.mean, values.mean(axis=0), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(est.std, values.std(axis=0, ddof=1), rtol=0, atol=1e-9)
+    with pytest.raises(ValueError, match="one \\(S, k_j\\) policy per player"):
+        sampled_power_map(game, 0, 10)
