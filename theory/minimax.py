@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from powergames.theory.alignment import as_normal_form, localize
+from powergames.theory.alignment import as_normal_form
+from powergames.theory.alignment_report import localize
 from powergames.theory.power_cases import matrix_game
 
 FloatArray = npt.NDArray[np.float64]

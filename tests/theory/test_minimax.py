@@ -7,7 +7,7 @@ from conftest import normal_form_games
 from hypothesis import given, settings
 
 from powergames.games import NormalFormGame, matching_pennies, prisoners_dilemma
-from powergames.theory.alignment import maxmin_profile
+from powergames.theory import maxmin_profile
 from powergames.theory.minimax import localized_profiles, minimax_profile, minimax_values
 
 
