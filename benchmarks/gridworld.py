@@ -8,7 +8,8 @@ The baseline is the least a PettingZoo ``ParallelEnv`` can do per step (written 
 spaces and agents, checks nothing, returns preallocated observations and zero rewards. Both envs
 are stepped with the same precomputed random actions; ``ResourceGridEnv`` also computes the shares,
 moves the agents and builds every egocentric window. The exact tabular form
-(``StochasticGameEnv`` on ``resource_gridworld``) is timed beside it on a small grid. Times are
+(``StochasticGameEnv`` on ``resource_gridworld``) is timed beside it on a small grid, and the
+batched form (``BatchedResourceGrid``, 256 copies per call) for rollouts. Times are
 minima and medians over interleaved rounds (the machine is shared).
 """
 
