@@ -21,6 +21,7 @@ import numpy as np
 from pettingzoo import ParallelEnv
 
 from powergames.envs.gridworld import ResourceGridEnv
+from powergames.envs.gridworld_batched import BatchedResourceGrid
 from powergames.envs.stochastic_env import StochasticGameEnv
 from powergames.games.gridworld import resource_gridworld
 
@@ -127,6 +128,29 @@ def main() -> None:
         rows.append(
             f"| {name} | {max(ours):,.0f} | {np.median(ours):,.0f} | {max(theirs):,.0f} | "
             f"{max(theirs) / max(ours):.1f}× |"
+        )
+    for name, src, n_envs in [
+        ("BatchedResourceGrid 8×8 torus, 4 agents, view 5×5", cases[0][1], 256),
+        ("BatchedResourceGrid 16×16 torus, 8 agents, view 5×5", cases[1][1], 256),
+    ]:
+        n = src.n_agents
+        batched = BatchedResourceGrid(
+            src.layout, n, n_envs=n_envs, view_radius=2, max_cycles=max_cycles
+        )
+        acts = rng.integers(5, size=(200, n_envs, n))
+        base = MinimalEnv(src, max_cycles)
+        base_actions = rng.integers(5, size=(n_steps, n))
+        ours, theirs = [], []
+        for _ in range(rounds):
+            theirs.append(agent_steps_per_second(base, base_actions, max_cycles))
+            batched.reset(seed=0)
+            t0 = time.perf_counter()
+            for row in acts:
+                batched.step(row)
+            ours.append(len(acts) * n_envs * n / (time.perf_counter() - t0))
+        rows.append(
+            f"| {name}, {n_envs} copies | {max(ours):,.0f} | {np.median(ours):,.0f} | "
+            f"{max(theirs):,.0f} | {max(theirs) / max(ours):.2f}× |"
         )
     print(
         "\n".join(
