@@ -49,7 +49,7 @@ class ResourceGridEnv(ParallelEnv):
         render_mode: ``None``, ``"ansi"`` or ``"rgb_array"``.
     """
 
-    metadata = {
+    metadata: dict[str, Any] = {
         "name": "resource_grid_v0",
         "render_modes": ["ansi", "rgb_array"],
         "is_parallelizable": True,

@@ -41,7 +41,11 @@ class StochasticGameEnv(ParallelEnv):
         render_mode: ``None`` or ``"ansi"``.
     """
 
-    metadata = {"name": "stochastic_game_v0", "render_modes": ["ansi"], "is_parallelizable": True}
+    metadata: dict[str, Any] = {
+        "name": "stochastic_game_v0",
+        "render_modes": ["ansi"],
+        "is_parallelizable": True,
+    }
 
     def __init__(
         self,
@@ -92,9 +96,10 @@ class StochasticGameEnv(ParallelEnv):
             if observation == "onehot":
                 lo = 0.0
                 hi = 1.0
-                if sampled:
-                    lo = min(0.0, game.reward_sampler.low)
-                    hi = max(1.0, game.reward_sampler.high)
+                sampler = getattr(game, "reward_sampler", None)
+                if sampler is not None:
+                    lo = min(0.0, sampler.low)
+                    hi = max(1.0, sampler.high)
                 space: gymnasium.spaces.Space = gymnasium.spaces.Box(
                     lo, hi, shape=(S + self._n_types[i],), dtype=np.float32
                 )
@@ -136,7 +141,7 @@ class StochasticGameEnv(ParallelEnv):
     # ------------------------------------------------------------------ episode
     def _observations(self) -> dict[str, np.ndarray]:
         S = self.game.n_states
-        out = {}
+        out: dict[str, np.ndarray] = {}
         for i, a in enumerate(self.possible_agents):
             if self.observation == "index":
                 out[a] = np.array([self.state_index, self.types[i]], dtype=np.int64)
@@ -144,6 +149,7 @@ class StochasticGameEnv(ParallelEnv):
             obs = np.zeros(S + self._n_types[i], dtype=np.float32)
             obs[self.state_index] = 1.0
             if self._sampled:
+                assert self._sampled_rewards is not None
                 obs[S:] = self._sampled_rewards[i]
             else:
                 obs[S + self.types[i]] = 1.0
@@ -168,9 +174,10 @@ class StochasticGameEnv(ParallelEnv):
         if isinstance(g, StochasticUnitSumGame):
             self._x = int(rng.choice(g.n_x, p=g.x_prior))
             self.types = np.zeros(n, dtype=np.int64)
-        elif self._sampled:
+        elif g.reward_sampler is not None:
+            sampler = g.reward_sampler
             self._sampled_rewards = np.stack(
-                [g.reward_sampler.sample(rng, 1, g.n_states)[0] for _ in range(n)]
+                [sampler.sample(rng, 1, g.n_states)[0] for _ in range(n)]
             )
         else:
             flat = int(rng.choice(g.prior.size, p=g.prior.ravel()))
@@ -217,12 +224,12 @@ class StochasticGameEnv(ParallelEnv):
         g = self.game
         s = self.state_index
         if isinstance(g, StochasticUnitSumGame):
-            r = g.shares[(self._x, s, slice(None), *joint)]
-        elif self._sampled:
+            r = g.shares[(self._x, s, slice(None)) + joint]
+        elif self._sampled_rewards is not None:
             r = self._sampled_rewards[:, s]
         else:
-            r = np.array([g.rewards[i][(self.types[i], s, *joint)] for i in range(g.n_players)])
-        self.state_index = int(self.np_random.choice(g.n_states, p=g.transitions[(s, *joint)]))
+            r = np.array([g.rewards[i][(self.types[i], s) + joint] for i in range(g.n_players)])
+        self.state_index = int(self.np_random.choice(g.n_states, p=g.transitions[(s,) + joint]))
         self._round += 1
         self._last = joint
         agents = list(self.agents)

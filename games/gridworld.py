@@ -143,7 +143,7 @@ class GridWorld:
                 there = [int(step[here[i], a[i]]) for i in range(n)]
                 if not share_cells:
                     there = _resolve(list(here), there)
-                p[(s, *a, state_index[tuple(there)])] = 1.0
+                p[(s,) + tuple(a) + (state_index[tuple(there)],)] = 1.0
         cells = np.array(open_cells, dtype=np.intp)
         for arr in (cells, states, p):
             arr.setflags(write=False)
@@ -218,12 +218,12 @@ class GridWorld:
         """
         if not 0 <= player < self.n_agents:
             raise ValueError(f"player must be in [0, {self.n_agents}), got {player!r}")
-        goals = np.arange(self.n_cells) if goals is None else np.asarray(goals, dtype=np.intp)
-        if goals.ndim != 1 or np.any((goals < 0) | (goals >= self.n_cells)):
-            raise ValueError(f"goals must be cell indices in [0, {self.n_cells}), got {goals}")
+        cells = np.arange(self.n_cells) if goals is None else np.asarray(goals, dtype=np.intp)
+        if cells.ndim != 1 or np.any((cells < 0) | (cells >= self.n_cells)):
+            raise ValueError(f"goals must be cell indices in [0, {self.n_cells}), got {cells}")
         k = len(self.moves)
-        check_size("goal rewards", (len(goals), self.n_states, *(k,) * self.n_agents))
-        r = (self.states[None, :, player] == goals[:, None]).astype(np.float64)
+        check_size("goal rewards", (len(cells), self.n_states, *(k,) * self.n_agents))
+        r = (self.states[None, :, player] == cells[:, None]).astype(np.float64)
         return np.broadcast_to(
             r.reshape(*r.shape, *(1,) * self.n_agents), (*r.shape, *(k,) * self.n_agents)
         )

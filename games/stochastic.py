@@ -189,17 +189,20 @@ class StochasticGame:
         TypeError: rewards not a sequence of arrays.
     """
 
+    # ``rewards``, ``prior`` and ``n_types`` are ``None`` only in a game with a ``reward_sampler``
+    # (the functions that need a type table check :attr:`has_types_table`); ``initial`` is always
+    # an array after validation.
     transitions: FloatArray
-    rewards: tuple[FloatArray, ...] | None = None
-    initial: FloatArray | None = None
-    prior: FloatArray | None = None
+    rewards: Any = None  # tuple of (T_i, S, k…) arrays after validation
+    initial: Any = None  # an (S,) array after validation
+    prior: Any = None  # a (T_0, …) array after validation
     discount: float | None = None
     horizon: int | None = None
     reward_sampler: StateRewardSampler | None = None
     n_players: int = field(init=False)
     n_states: int = field(init=False)
     n_actions: tuple[int, ...] = field(init=False)
-    n_types: tuple[int, ...] | None = field(init=False)
+    n_types: tuple[int, ...] = field(init=False)
     type_marginals: list[FloatArray] = field(init=False, repr=False, compare=False)
     type_support: list[npt.NDArray[np.bool_]] = field(init=False, repr=False, compare=False)
 
@@ -295,7 +298,10 @@ class StochasticGame:
     @property
     def total_weight(self) -> float:
         """``Σ_τ γ^τ = 1/(1 − γ)``, or ``H``: the value of a reward of 1 at every step."""
-        return 1.0 / (1.0 - self.discount) if self.discount is not None else float(self.horizon)
+        if self.discount is not None:
+            return 1.0 / (1.0 - self.discount)
+        assert self.horizon is not None
+        return float(self.horizon)
 
     @property
     def has_types_table(self) -> bool:
@@ -348,6 +354,7 @@ class StochasticGame:
     def scale_tol(self) -> float:
         """``SUM_TOL · max(1, max |r|)``: tolerance for equality facts, relative to the scale."""
         if self.rewards is None:
+            assert self.reward_sampler is not None
             return SUM_TOL * max(1.0, abs(self.reward_sampler.low), abs(self.reward_sampler.high))
         return SUM_TOL * max(1.0, max(float(np.abs(r).max()) for r in self.rewards))
 
@@ -492,8 +499,8 @@ class StochasticUnitSumGame:
 
     transitions: FloatArray
     shares: FloatArray
-    x_prior: FloatArray | None = None
-    initial: FloatArray | None = None
+    x_prior: Any = None  # an (n_x,) array after validation
+    initial: Any = None  # an (S,) array after validation
     discount: float | None = None
     horizon: int | None = None
     seat_swaps: npt.NDArray[np.intp] | None = None
@@ -572,7 +579,10 @@ class StochasticUnitSumGame:
     @property
     def total_weight(self) -> float:
         """``1/(1 − γ)`` or ``H``: a coalition's value if it held every share at every step."""
-        return 1.0 / (1.0 - self.discount) if self.discount is not None else float(self.horizon)
+        if self.discount is not None:
+            return 1.0 / (1.0 - self.discount)
+        assert self.horizon is not None
+        return float(self.horizon)
 
     def game_at(self, x: int) -> StochasticGame:
         """The stochastic game with ``X = x`` known: rewards ``r_i(s, a) = s_i(x, s, a)``, one type."""
