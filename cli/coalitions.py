@@ -20,6 +20,7 @@ import numpy as np
 
 from powergames.cli._table import table
 from powergames.games import (
+    CountDistribution,
     SymmetricUnitSumGame,
     UnitSumGame,
     compositions,
@@ -29,7 +30,6 @@ from powergames.games import (
 )
 from powergames.theory import (
     CoalitionPolicy,
-    CountDistribution,
     ExchangeablePolicy,
     IndependentPolicy,
     SharedActionPolicy,

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from powergames.games.checks import as_float_array
-from powergames.games.stochastic import StochasticGame, check_size
+from powergames.games.stochastic import StochasticGame
 
 FloatArray = npt.NDArray[np.float64]
 

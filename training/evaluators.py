@@ -111,7 +111,7 @@ def theorem_bounds(
     out: dict[str, float] = {}
     if not is_symmetric_game(game) or len(coalitions) < 2:
         return out
-    from powergames.theory.coalitions import max_guarantee_k
+    from powergames.theory.theorem_policies import max_guarantee_k
 
     n = game.n_players
     sizes = [len(c) for c in coalitions]
@@ -164,7 +164,7 @@ def evaluate_shares(
         ``share/c<j>/fair`` (``|c_j|/n``), the theorem bounds of :func:`theorem_bounds`, and with
         samples ``share/c<j>/empirical``, ``…/ci_low``, ``…/ci_high``.
     """
-    from powergames.theory.coalitions import coalition_values
+    from powergames.theory.coalition_values import coalition_values
 
     joint = [p if hasattr(p, "sample") else np.asarray(p, dtype=np.float64) for p in policies]
     values = np.asarray(coalition_values(game, [list(c) for c in coalitions], joint))
@@ -299,13 +299,8 @@ def evaluate_alignment(game: Game, profile: Sequence[npt.ArrayLike]) -> dict[str
         ``align/welfare``, ``align/coordination_gap``, ``align/alpha``, ``align/cov/p<i>_p<j>``
         (``i ≤ j``) and ``align/surplus/p<i>`` (relative to the maxmin profile's payoffs).
     """
-    from powergames.theory.alignment import (
-        alpha,
-        coordination_gap,
-        surplus,
-        utility_covariance,
-        welfare,
-    )
+    from powergames.theory.alignment import alpha, coordination_gap, utility_covariance, welfare
+    from powergames.theory.bargaining import surplus
 
     if is_bayesian(game):
         raise TypeError("the alignment metrics are defined for normal-form and unit-sum games")

@@ -46,7 +46,8 @@ import numpy as np
 from powergames.agents.copying import EmpiricalCopyingPolicy, OracleCopyingPolicy
 from powergames.agents.fixed import MajorityPolicy, MixedPolicy, PurePolicy, UniformPolicy
 from powergames.agents.learner import Learner
-from powergames.theory.coalitions import IndependentPolicy, coalition_copying_policy
+from powergames.theory.coalition_policies import IndependentPolicy
+from powergames.theory.theorem_policies import coalition_copying_policy
 from powergames.training.config import AgentConfig, ConfigError
 
 # ------------------------------------------------------------------------------------ agent kinds

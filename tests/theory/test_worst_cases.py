@@ -11,12 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from powergames.games import NormalFormGame, UnitSumGame, majority_game
-from powergames.theory.coalitions import (
-    ExchangeablePolicy,
-    IndependentPolicy,
-    JointPolicy,
+from powergames.theory.coalition_policies import ExchangeablePolicy, IndependentPolicy, JointPolicy
+from powergames.theory.coalition_values import coalition_values
+from powergames.theory.theorem_policies import (
     coalition_copying_policy,
-    coalition_values,
     max_guarantee_k,
     theorem1_policy,
 )
@@ -200,7 +198,7 @@ def test_bad_inputs(rng):
         coalition_worst_case(game, [0, 1, 2, 3], theorem1_policy(4, 3))
     with pytest.raises(ValueError, match="increasing"):
         coalition_worst_case(game, [2, 1], theorem1_policy(2, 3))
-    with pytest.raises(ValueError, match="not a player"):
+    with pytest.raises(ValueError, match="outside"):
         coalition_worst_case(game, [0, 7], theorem1_policy(2, 3))
     with pytest.raises(ValueError, match="policy is a policy for 3 members"):
         coalition_worst_case(game, [0, 1], theorem1_policy(3, 3))
@@ -214,3 +212,27 @@ def test_bad_inputs(rng):
     dense = UnitSumGame(shares)
     with pytest.raises(ValueError, match="must sum to 1"):
         opponent_values(dense, [0], [0.5, 0.6])
+
+
+@given(symmetric_games(min_players=3, max_players=7), seeds())
+def test_copying_worst_case_report(case, seed):
+    """The report: >= (k-1)/k against the copied π_2 (Theorem 2), its exact worst case below that,
+    attained by the returned opponent."""
+    from powergames.theory.worst_cases import copying_worst_case
+
+    game, _ = case
+    rng = np.random.default_rng(seed)
+    n, k_act = game.n_players, game.n_actions
+    size = int(rng.integers((n + 1) // 2, n))
+    members, others = list(range(size)), list(range(size, n))
+    split = int(rng.integers(1, len(others) + 1))
+    parts = [members, others[:split], others[split:]] if split < len(others) else [members, others]
+    pols = [JointPolicy(random_joint(rng, (k_act,) * len(c))) for c in parts[1:]]
+    rep = copying_worst_case(game, parts, pols)
+    assert rep.k == max_guarantee_k(size, n)
+    assert np.all(rep.against_copied >= rep.bound - 1e-10)
+    assert np.all(rep.worst_case.per_state <= rep.against_copied + 1e-10)
+    got = coalition_values(
+        game, [members, others], [rep.policy, *rep.worst_case.opponent_policies()]
+    )[rep.worst_case.state, 0]
+    assert got == pytest.approx(rep.worst_case.value, abs=1e-10)
