@@ -409,7 +409,7 @@ def coalition_worst_case(game: Any, coalition: Any, policy: Any) -> WorstCase:
     best = flat.argmin(axis=1)
     per_state = flat[np.arange(n_states), best]
     state = int(per_state.argmin())
-    prior = game.prior if isinstance(game, SymmetricUnitSumGame | UnitSumGame) else np.ones(1)
+    prior = np.asarray(game.contexts.prior, dtype=np.float64)
     expected_all = prior @ flat
     e_best = int(expected_all.argmin())
     if isinstance(game, SymmetricUnitSumGame):
