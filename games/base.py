@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from powergames.games.checks import frozen
+
 if TYPE_CHECKING:  # annotations only: bayesian.py imports this module
     from powergames.games.normal_form import NormalFormGame
 
@@ -57,8 +59,8 @@ class Contexts:
     types: npt.NDArray[np.int64]
 
     def __post_init__(self) -> None:
-        self.prior.setflags(write=False)
-        self.types.setflags(write=False)
+        object.__setattr__(self, "prior", frozen(self.prior))
+        object.__setattr__(self, "types", frozen(self.types))
 
     @property
     def n_contexts(self) -> int:

@@ -32,14 +32,14 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from powergames.games.base import Game, check_game
 from powergames.games.bayesian import BayesianGame, as_bayesian
-from powergames.games.checks import check_positive_int
+from powergames.games.checks import check_positive_int, from_unit_interval, to_unit_interval
 from powergames.theory.bayesian_power import best_response
 
 FloatArray = npt.NDArray[np.float64]
@@ -90,6 +90,11 @@ def _maxmin_strategy(prior: FloatArray, rewards: FloatArray) -> tuple[FloatArray
 
     n_t, k, n_l = rewards.shape
     n_s = prior.shape[1]
+    # HiGHS' tolerances are absolute: the LP sees the rewards mapped onto [0, 1] (the optimal
+    # strategies do not change under a positive affine map, MATH.md (2.10)); the value is mapped back
+    rewards, low, span = to_unit_interval(rewards)
+    if span == 0.0:  # every strategy guarantees the same: the uniform one
+        return np.full((n_t, k), 1.0 / k), low
     nx, nz = n_t * k, n_t * n_l
     nvar = nx + nz + n_s
     # equalities: z_{t,b} - Σ_a R[t,a,b] x_{t,a} = 0  (rows t*l + b)
@@ -139,9 +144,18 @@ def _maxmin_strategy(prior: FloatArray, rewards: FloatArray) -> tuple[FloatArray
         method="highs-ds",
         options=HIGHS_OPTIONS,
     )
-    if res.status != 0:  # pragma: no cover - a bounded feasible LP; HiGHS failing is a bug
-        raise RuntimeError(f"HiGHS failed on the zero-sum LP: {res.message}")
-    return _clean(res.x[:nx].reshape(n_t, k)), float(-res.fun)
+    if res.status != 0:
+        raise RuntimeError(highs_failure("the zero-sum LP", res, (n_t, k, n_l)))
+    return _clean(res.x[:nx].reshape(n_t, k)), from_unit_interval(float(-res.fun), low, span)
+
+
+def highs_failure(what: str, res: Any, shape: tuple[int, ...]) -> str:
+    """A one-line explanation of a HiGHS failure (the LP was bounded and feasible by construction)."""
+    return (
+        f"HiGHS could not solve {what} (status {res.status}: {res.message}) for rewards of shape "
+        f"{shape} mapped onto [0, 1]; this is a solver failure, not a property of the game — "
+        "please report it with the game file (powergames.games.save_game)"
+    )
 
 
 def _components(prior: FloatArray) -> list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]]:
@@ -215,7 +229,7 @@ def solve_zero_sum(game: Game, decompose: bool = True) -> list[FloatArray]:
 
 # ---------------------------------------------------------------------- induced normal form
 def induced_normal_form(
-    game: BayesianGame, max_entries: int = MAX_INDUCED_ENTRIES
+    game: Game, max_entries: int = MAX_INDUCED_ENTRIES
 ) -> tuple[FloatArray, list[npt.NDArray[np.intp]]]:
     """The ex-ante normal form of a Bayesian game over type→action maps.
 
@@ -225,13 +239,15 @@ def induced_normal_form(
     Implements MATH.md (2.9).
 
     Args:
-        game: the Bayesian game.
+        game: any game (a game without types has one type per player).
         max_entries: refuse (``ValueError``) if ``Π_i k_i^{|supp T_i|}`` exceeds this.
 
     Returns:
         ``payoffs`` of shape ``(n, M_0, …, M_{n-1})`` with ``payoffs[i, m] = E_t[r_i(t_i, m(t))]``, and
         per player the maps: ``(M_i, |supp T_i|)`` action indices, one row per map.
     """
+    game = as_bayesian(check_game("game", game))
+    max_entries = check_positive_int("max_entries", max_entries)
     types = [np.flatnonzero(s) for s in game.type_support]
     sizes = [k ** len(t) for k, t in zip(game.n_actions, types)]
     total = int(np.prod([float(m) for m in sizes]))
@@ -276,7 +292,9 @@ def _lemke_howson(payoffs: FloatArray, init_pivot: int) -> list[FloatArray]:
     from quantecon.game_theory import NormalFormGame as QeGame
     from quantecon.game_theory import Player, lemke_howson
 
-    a, b = payoffs[0], payoffs[1]
+    # equilibria do not change when each player's payoffs are mapped affinely onto [0, 1]
+    # (MATH.md (2.10)); pivoting tolerances are absolute, so the solver sees that scale
+    a, b = (to_unit_interval(payoffs[0])[0], to_unit_interval(payoffs[1])[0])
     qe = QeGame([Player(a), Player(b.T)])
     n_pivots = a.shape[0] + a.shape[1]
     tried = [init_pivot % n_pivots] + [p for p in range(n_pivots) if p != init_pivot % n_pivots]
@@ -298,7 +316,7 @@ def _gambit(payoffs: FloatArray, method: str) -> list[FloatArray]:
     import pygambit as gbt
 
     make = getattr(gbt, "StrategicGame", gbt.Game).from_arrays
-    g = make(*[np.asarray(p, dtype=np.float64) for p in payoffs])
+    g = make(*[to_unit_interval(np.asarray(p, dtype=np.float64))[0] for p in payoffs])
     order = ["logit"] if method == "logit" else ["gnm", "logit"]  # gnm can fail on degenerate games
     eq = None
     for name in order:
@@ -367,6 +385,7 @@ def solve_nash(
     if method not in methods:
         raise ValueError(f"method must be one of {methods}, got {method!r}")
     init_pivot = check_positive_int("init_pivot", init_pivot, minimum=0)
+    max_entries = check_positive_int("max_entries", max_entries)
     if n == 1:
         profile = [best_response(bgame, 0, [bgame.uniform_profile()[0]])]
         return _finish(bgame, profile, squeeze)

@@ -38,7 +38,7 @@ import numpy.typing as npt
 
 from powergames.games.base import Game, check_game
 from powergames.games.bayesian import BayesianGame, as_bayesian
-from powergames.games.checks import SUM_TOL, check_profile
+from powergames.games.checks import SUM_TOL, check_profile, frozen
 from powergames.theory.game_cache import GameCache
 
 FloatArray = npt.NDArray[np.float64]
@@ -66,9 +66,12 @@ def fast_profile(profile: Any, shapes: Sequence[tuple[int, ...]]) -> list[FloatA
             a = sigma
         elif isinstance(sigma, np.ndarray | list | tuple):
             try:
-                a = np.asarray(sigma, dtype=np.float64)
+                raw = np.asarray(sigma)
             except (TypeError, ValueError):
                 return None
+            if raw.dtype.kind not in "fiu":  # bools, strings, complex, objects: the full check
+                return None
+            a = raw.astype(np.float64)
         else:
             return None
         if a.shape != shape:
@@ -192,7 +195,7 @@ def _rewards_layout(game: BayesianGame, i: int, acts: tuple[int, ...]) -> tuple[
     def build() -> FloatArray:
         arr = np.ascontiguousarray(np.transpose(r, (0, i + 1, *(j + 1 for j in acts))))
         arr = arr.reshape(t, k, -1)
-        arr.setflags(write=False)
+        arr = frozen(arr)
         return arr
 
     return _LAYOUT_CACHE.get(game, ("rewards_layout", i, acts), build), True
