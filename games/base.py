@@ -151,17 +151,25 @@ class Game(Protocol):
         ...
 
 
+#: Classes already seen to offer the protocol.
+_GAME_CLASSES: set[type] = set()
+
+
 def check_game(name: str, game: object) -> Game:
     """Require a game object (anything offering the :class:`Game` protocol).
 
     Raises:
         TypeError: naming ``name`` and the type received.
     """
+    cls = type(game)
+    if cls in _GAME_CLASSES:  # a structural isinstance check costs microseconds: once per class
+        return game  # type: ignore[return-value]
     if not isinstance(game, Game):
         raise TypeError(
             f"{name} must be a game (NormalFormGame, UnitSumGame, SymmetricUnitSumGame or "
             f"BayesianGame), got {type(game).__name__}"
         )
+    _GAME_CLASSES.add(cls)
     return game
 
 

@@ -75,6 +75,11 @@ from powergames.theory.population import (
     settlement_rate,
     simulate_interactions,
 )
+from powergames.theory.power_batch import (
+    achieved_value_batch,
+    nash_conv_batch,
+    power_batch,
+)
 from powergames.theory.theorem_policies import (
     coalition_copying_policy,
     max_guarantee_k,
@@ -94,6 +99,7 @@ __all__ = [
     "ProductPolicy",
     "SharedActionPolicy",
     "achieved_value",
+    "achieved_value_batch",
     "alignment_report",
     "alpha",
     "alpha_per_state",
@@ -116,8 +122,10 @@ __all__ = [
     "monte_carlo_coalition_values",
     "nash_bargaining",
     "nash_conv",
+    "nash_conv_batch",
     "pooled_policy",
     "power",
+    "power_batch",
     "power_of_distribution",
     "power_report",
     "security_levels",

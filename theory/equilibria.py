@@ -39,7 +39,12 @@ import numpy.typing as npt
 
 from powergames.games.base import Game, check_game
 from powergames.games.bayesian import BayesianGame, as_bayesian
-from powergames.games.checks import check_positive_int, from_unit_interval, to_unit_interval
+from powergames.games.checks import (
+    as_float_array,
+    check_positive_int,
+    from_unit_interval,
+    to_unit_interval,
+)
 from powergames.theory.bayesian_power import best_response
 
 FloatArray = npt.NDArray[np.float64]
@@ -220,11 +225,67 @@ def solve_zero_sum(game: Game, decompose: bool = True) -> list[FloatArray]:
         return _finish(bgame, [x, y], squeeze)
     x = np.full((bgame.n_types[0], bgame.n_actions[0]), 1.0 / bgame.n_actions[0])
     y = np.full((bgame.n_types[1], bgame.n_actions[1]), 1.0 / bgame.n_actions[1])
-    one = np.ones((1, 1))
     for types0, types1 in _components(bgame.prior):
-        x[types0] = _maxmin_strategy(one, r0[types0[:1]])[0]
-        y[types1] = _maxmin_strategy(one, r1[types1[:1]])[0]
+        x[types0], y[types1] = matrix_game(r0[types0[0]])[:2]
     return _finish(bgame, [x, y], squeeze)
+
+
+#: From this many entries ``k · l`` a matrix game is solved by HiGHS' interior point method (with
+#: crossover, so the duals are a vertex); below, by its dual simplex (see benchmarks/zero_sum_lp.py).
+IPM_MIN_ENTRIES = 250_000
+
+
+def matrix_game(
+    payoffs: FloatArray, method: Literal["auto", "simplex", "ipm"] = "auto"
+) -> tuple[FloatArray, FloatArray, float]:
+    """Both optimal strategies and the value of a two-player zero-sum matrix game, one LP, MATH.md (2.9).
+
+    The row player's LP ``max v  s.t.  Σ_a x_a A[a, b] ≥ v  for every b,  x ∈ Δ`` is solved once
+    (on ``A`` mapped onto ``[0, 1]``, MATH.md (2.10)); by LP duality the multipliers of its ``l``
+    constraints are an optimal strategy of the column player (the minimiser of ``A``), so no second
+    LP is needed.
+
+    Args:
+        payoffs: ``A``, shape ``(k, l)``: the row player's payoffs (the column player gets ``c − A``).
+        method: ``"simplex"`` (HiGHS dual simplex), ``"ipm"`` (interior point with crossover) or
+            ``"auto"`` (interior point from :data:`IPM_MIN_ENTRIES` entries).
+
+    Returns:
+        ``(x, y, v)``: shapes ``(k,)`` and ``(l,)``, and the value ``x · A · y``.
+
+    Raises:
+        RuntimeError: HiGHS failed (the message names the status).
+
+    Example:
+        >>> x, y, v = matrix_game(np.array([[1.0, -1.0], [-1.0, 1.0]]))
+        >>> x.tolist(), y.tolist(), v
+        ([0.5, 0.5], [0.5, 0.5], 0.0)
+    """
+    from scipy.optimize import linprog
+
+    a = as_float_array("payoffs", payoffs, ndim=2)
+    k, n_l = a.shape
+    if method not in ("auto", "simplex", "ipm"):
+        raise ValueError(f"method must be 'auto', 'simplex' or 'ipm', got {method!r}")
+    scaled, low, half_span = to_unit_interval(a)
+    if half_span == 0.0:  # every strategy is optimal: the uniform ones
+        return np.full(k, 1.0 / k), np.full(n_l, 1.0 / n_l), low
+    ipm = method == "ipm" or (method == "auto" and k * n_l >= IPM_MIN_ENTRIES)
+    res = linprog(
+        c=np.r_[np.zeros(k), -1.0],
+        A_ub=np.hstack([-scaled.T, np.ones((n_l, 1))]),
+        b_ub=np.zeros(n_l),
+        A_eq=np.r_[np.ones(k), 0.0][None],
+        b_eq=[1.0],
+        bounds=[(0.0, None)] * k + [(None, None)],
+        method="highs-ipm" if ipm else "highs-ds",
+        options=HIGHS_OPTIONS,
+    )
+    if res.status != 0:
+        raise RuntimeError(highs_failure("the matrix-game LP", res, a.shape))
+    x = _clean(res.x[:k])
+    y = _clean(-np.asarray(res.ineqlin.marginals))
+    return x, y, from_unit_interval(float(-res.fun), low, half_span)
 
 
 # ---------------------------------------------------------------------- induced normal form
@@ -402,7 +463,9 @@ def solve_nash(
 
 
 __all__ = [
+    "IPM_MIN_ENTRIES",
     "MAX_INDUCED_ENTRIES",
+    "matrix_game",
     "gambit_available",
     "induced_normal_form",
     "solve_nash",
