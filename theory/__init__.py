@@ -87,6 +87,11 @@ from powergames.theory.population import (
     settlement_rate,
     simulate_interactions,
 )
+from powergames.theory.power_batch import (
+    achieved_value_batch,
+    nash_conv_batch,
+    power_batch,
+)
 from powergames.theory.power_cases import (
     PowerCases,
     bayesian_power_cases,
@@ -163,6 +168,7 @@ __all__ = [
     "TournamentResult",
     "WorstCase",
     "achieved_value",
+    "achieved_value_batch",
     "alignment_report",
     "alpha",
     "alpha_per_state",
@@ -194,9 +200,11 @@ __all__ = [
     "monte_carlo_coalition_values",
     "nash_bargaining",
     "nash_conv",
+    "nash_conv_batch",
     "policy_copying_profile",
     "pooled_policy",
     "power",
+    "power_batch",
     "power_d",
     "power_map",
     "power_of_distribution",
