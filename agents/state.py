@@ -54,7 +54,7 @@ def _walkable(obj: Any) -> bool:
     cls = type(obj)
     if not cls.__module__.startswith("powergames."):
         return False
-    if dataclasses.is_dataclass(obj) and cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+    if dataclasses.is_dataclass(obj) and cls.__dataclass_params__.frozen:
         return False
     return hasattr(obj, "__dict__")
 
@@ -230,28 +230,26 @@ def restore(obj: Any, tree: Any, arrays: Mapping[str, np.ndarray]) -> Any:
             items = [value(v, None, f"{path}.<item>") for v in node["__set__"]]
             return frozenset(items) if isinstance(current, frozenset) else set(items)
         if "__list__" in node:
-            cur = current if isinstance(current, list) else []
-            out = cur if isinstance(current, list) else []
-            made[node["id"]] = out
+            cur_list: list[Any] = current if isinstance(current, list) else []
+            made[node["id"]] = cur_list
             items = [
-                value(v, cur[j] if j < len(cur) else None, f"{path}[{j}]")
+                value(v, cur_list[j] if j < len(cur_list) else None, f"{path}[{j}]")
                 for j, v in enumerate(node["__list__"])
             ]
-            out[:] = items
-            return out
+            cur_list[:] = items
+            return cur_list
         if "__dict__" in node:
-            cur = current if isinstance(current, dict) else {}
-            out = cur if isinstance(current, dict) else {}
-            made[node["id"]] = out
+            cur_dict: dict[Any, Any] = current if isinstance(current, dict) else {}
+            made[node["id"]] = cur_dict
             pairs = []
             for k_node, v_node in node["__dict__"]:
                 key = value(k_node, None, f"{path}.<key>")
                 if isinstance(key, list):
                     raise fail(path, "a dict key cannot be a list")
-                pairs.append((key, value(v_node, cur.get(key), f"{path}[{key!r}]")))
-            out.clear()
-            out.update(pairs)
-            return out
+                pairs.append((key, value(v_node, cur_dict.get(key), f"{path}[{key!r}]")))
+            cur_dict.clear()
+            cur_dict.update(pairs)
+            return cur_dict
         if "__object__" in node:
             if current is None or type(current).__qualname__ != node["__object__"]:
                 got = "nothing" if current is None else type(current).__qualname__
@@ -286,7 +284,8 @@ def write_snapshot(directory: str | Path, name: str, obj: Any) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     text = json.dumps(tree, allow_nan=False, separators=(",", ":"))
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
+    savez: Any = np.savez  # the stubs read **arrays as possibly holding allow_pickle
+    savez(buf, **arrays)
     files = [directory / f"{name}.json", directory / f"{name}.npz"]
     for path, data in zip(files, (text.encode("utf-8"), buf.getvalue())):
         with open(path, "wb") as fh:

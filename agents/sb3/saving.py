@@ -143,7 +143,7 @@ def restore_runner(runner: MultiAgentSB3, directory: Path, extra: Any = None) ->
             for key, value in saved["attrs"].items():
                 setattr(model, key, value)
             if "replay" in saved:
-                buffer = model.replay_buffer
+                buffer = model.replay_buffer  # type: ignore[attr-defined]
                 for field, value in saved["replay"]["arrays"].items():
                     current = getattr(buffer, field)
                     if value.shape != current.shape:
