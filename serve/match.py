@@ -303,7 +303,7 @@ class Match:
                 agent = next(n for n in names if list(env.members(n)) == seats)
             out.append(SeatInfo(seat=i, agent=agent, players=seats, kind=a.kind, name=a.name))
         layout = env.observation_layout(names[0]) if hasattr(env, "observation_layout") else {}
-        self.public_history = any(k in layout for k in ("prev_actions", "prev_counts"))
+        self.public_history = "prev_actions" in layout  # every agent sees the joint action
         return out
 
     def _init_channels(self) -> None:

@@ -233,7 +233,7 @@ class WatchUpdate(ServerMessage):
     """The newest ``metrics.csv`` row (evaluations: shares with CIs, POWER, NashConv)."""
     last_joint_action: list[int] | None = None
     """The previous joint action, only when the environment shows it to every agent
-    (``history`` actions/counts); otherwise ``None``."""
+    (``history: actions``); otherwise ``None``."""
 
 
 class GameText(ServerMessage):

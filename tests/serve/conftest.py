@@ -1,0 +1,52 @@
+"""Fixtures of the serve tests: a real server on a loopback port (uvicorn in a thread)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+pytest.importorskip("httpx")
+
+
+def match_config(name: str = "m", budget: int = 20, every: int = 10, **over: Any) -> dict[str, Any]:
+    """Three seats of the 3-player majority game: remote, remote, hedge."""
+    cfg: dict[str, Any] = {
+        "name": name,
+        "seed": 5,
+        "budget": budget,
+        "eval": {"every": every, "samples": 200},
+        "env": {"id": "powergames/majority-v0", "kwargs": {"n_players": 3, "n_actions": 2}},
+        "agents": [
+            {"kind": "remote", "seats": [0], "params": {"deadline": 20}},
+            {"kind": "remote", "seats": [1], "params": {"deadline": 20}},
+            {"kind": "hedge", "seats": [2]},
+        ],
+    }
+    cfg.update(copy.deepcopy(over))
+    return cfg
+
+
+@pytest.fixture
+def make_config():
+    """:func:`match_config` (a fixture, as tests/ is the import root of test helpers)."""
+    return match_config
+
+
+@pytest.fixture
+def server(tmp_path):
+    from powergames.serve.server import ServerThread
+
+    with ServerThread(tmp_path / "runs") as srv:
+        yield srv
+
+
+@pytest.fixture
+def client(server):
+    from powergames.serve.client import ServeClient
+
+    with ServeClient(server.url) as c:
+        yield c
