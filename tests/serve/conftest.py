@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any
 
 import pytest
+
+
+def missing(what: str) -> None:
+    """Skip for a missing tool, or fail in the CI tier (``POWERGAMES_SERVE_CI=1``)."""
+    if os.environ.get("POWERGAMES_SERVE_CI"):
+        pytest.fail(f"{what} is not installed (the CI tier needs it)")
+    pytest.skip(f"{what} is not installed")
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
@@ -28,6 +36,12 @@ def match_config(name: str = "m", budget: int = 20, every: int = 10, **over: Any
     }
     cfg.update(copy.deepcopy(over))
     return cfg
+
+
+@pytest.fixture
+def require():
+    """:func:`missing`, for tests that need an external tool."""
+    return missing
 
 
 @pytest.fixture

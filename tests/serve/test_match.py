@@ -40,12 +40,12 @@ def replay_config(cfg: dict, journal: Path) -> dict:
     return out
 
 
-def play_match(server, client, tmp_path, cfg):
+def play_match(server, client, tmp_path, cfg, require):
     from powergames.serve.client import RemoteAgent
 
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is not installed")
+        require("node")
     client.create_match(cfg)
     py = RemoteAgent(server.url, cfg["name"], MixedPolicy(np.array([0.3, 0.7])), seat=0, seed=11)
     out = {}
@@ -60,9 +60,9 @@ def play_match(server, client, tmp_path, cfg):
     return out["py"], json.loads(js.stdout.strip().splitlines()[-1]), py
 
 
-def test_match_equals_in_process_replay(server, client, tmp_path, make_config):
+def test_match_equals_in_process_replay(server, client, tmp_path, make_config, require):
     cfg = make_config("acceptance", budget=40, every=10)
-    result, js_result, py = play_match(server, client, tmp_path, cfg)
+    result, js_result, py = play_match(server, client, tmp_path, cfg, require)
     assert result.status == "finished" and js_result == {"status": "finished", "steps": 40}
     run_dir = server.matches.root / "acceptance"
     journal = run_dir / "remote_actions.jsonl"
