@@ -32,7 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs-dir", default="runs", help="parent of the run directories (runs)")
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (8000; 0 picks a free one)")
-    parser.add_argument("--resume", action="store_true", help="continue matches from their run dirs")
+    parser.add_argument(
+        "--resume", action="store_true", help="continue matches from their run dirs"
+    )
     parser.add_argument("--overwrite", action="store_true", help="delete existing match runs first")
     parser.add_argument("--budget", type=int, default=100, help="steps of a bare-env match (100)")
     parser.add_argument("--seed", type=int, default=0, help="seed of a bare-env match (0)")
@@ -48,7 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--openapi", metavar="PATH", help="write the OpenAPI document and exit")
 
 
-def bare_env_config(env_id: str, kwargs: dict[str, Any], budget: int, seed: int, deadline: float) -> dict[str, Any]:
+def bare_env_config(
+    env_id: str, kwargs: dict[str, Any], budget: int, seed: int, deadline: float
+) -> dict[str, Any]:
     """An experiment in which every seat of ``env_id`` is remote."""
     from powergames.envs import make
 
@@ -61,7 +65,9 @@ def bare_env_config(env_id: str, kwargs: dict[str, Any], budget: int, seed: int,
         "budget": budget,
         "eval": {"every": budget},
         "env": {"id": env_id, "kwargs": kwargs},
-        "agents": [{"kind": "remote", "seats": [i], "params": {"deadline": deadline}} for i in range(n)],
+        "agents": [
+            {"kind": "remote", "seats": [i], "params": {"deadline": deadline}} for i in range(n)
+        ],
     }
 
 
@@ -134,8 +140,11 @@ def run(args: argparse.Namespace) -> int:
     for mid in manager.matches:
         info = manager.get(mid).info()
         remote = [s.seat for s in info.seats if s.kind == "remote"]
-        print(f"  match {mid}: {info.env_id}, status {info.status}, remote seats {remote}", flush=True)
+        print(
+            f"  match {mid}: {info.env_id}, status {info.status}, remote seats {remote}", flush=True
+        )
     if args.exit_when_done:
+
         def watch() -> None:
             while any(m.status not in ("finished", "failed") for m in manager.matches.values()):
                 time.sleep(0.2)

@@ -118,7 +118,9 @@ class _SizeLimit:
             seen += len(chunks[-1])
             more = message.get("more_body", False)
             if seen > self.limit:
-                await _error(413, "too_large", f"body is over {self.limit} bytes")(scope, receive, send)
+                await _error(413, "too_large", f"body is over {self.limit} bytes")(
+                    scope, receive, send
+                )
                 return
         body = b"".join(chunks)
         sent = False
@@ -176,7 +178,11 @@ def create_app(
     async def _protocol(request: Request, call_next: Any) -> Any:
         asked = request.headers.get("powergames-protocol")
         if asked is not None and asked != PROTOCOL:
-            return _error(400, "bad_request", f"protocol {asked!r} is not served; this server speaks {PROTOCOL}")
+            return _error(
+                400,
+                "bad_request",
+                f"protocol {asked!r} is not served; this server speaks {PROTOCOL}",
+            )
         return await call_next(request)
 
     responses = {c: {"model": ErrorResponse} for c in (400, 401, 403, 404, 409, 413, 422)}
@@ -187,7 +193,11 @@ def create_app(
 
     @app.get("/v1")
     async def root() -> dict[str, Any]:
-        return {"protocol": PROTOCOL, "matches": len(matches.matches), "sessions": len(sessions.sessions)}
+        return {
+            "protocol": PROTOCOL,
+            "matches": len(matches.matches),
+            "sessions": len(sessions.sessions),
+        }
 
     @app.get("/v1/matches", response_model=MatchList)
     async def list_matches() -> MatchList:
@@ -196,7 +206,11 @@ def create_app(
     @app.post("/v1/matches", response_model=MatchInfo, status_code=201, responses=responses)
     async def create_match(body: CreateMatchRequest) -> MatchInfo:
         if not allow_create:
-            raise MatchError(403, "forbidden", "this server does not create matches (start it with --allow-create)")
+            raise MatchError(
+                403,
+                "forbidden",
+                "this server does not create matches (start it with --allow-create)",
+            )
         match = await asyncio.to_thread(matches.create, body.config)
         return match.info()
 
@@ -287,7 +301,9 @@ def create_app(
             try:
                 hello = _WS_MESSAGE.validate_json(await ws.receive_text())
                 if not isinstance(hello, WsHello):
-                    raise MatchError(401, "unauthorized", "the first message must be hello with the token")
+                    raise MatchError(
+                        401, "unauthorized", "the first message must be hello with the token"
+                    )
                 ch = matches.get(match_id).channel(seat, hello.token)
             except ValidationError as exc:
                 _, code, message = _validation_message(exc.errors(include_url=False))
@@ -322,12 +338,18 @@ def create_app(
                             raise MatchError(409, "conflict", "already authenticated")
                         ch.check_token(hello.token)
                         ch.submit(msg.step, msg.action, msg.meta)
-                        await send(ActResponse(match_id=match_id, seat=seat, step=msg.step, action=msg.action))
+                        await send(
+                            ActResponse(
+                                match_id=match_id, seat=seat, step=msg.step, action=msg.action
+                            )
+                        )
                     except ValidationError as exc:
                         _, code, message = _validation_message(exc.errors(include_url=False))
                         await send(ErrorResponse(error=ErrorDetail(code=code, message=message)))
                     except MatchError as exc:
-                        await send(ErrorResponse(error=ErrorDetail(code=exc.code, message=exc.message)))
+                        await send(
+                            ErrorResponse(error=ErrorDetail(code=exc.code, message=exc.message))
+                        )
             finally:
                 pusher.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -341,7 +363,11 @@ def create_app(
         try:
             match = matches.get(match_id)
         except MatchError as exc:
-            await ws.send_text(ErrorResponse(error=ErrorDetail(code=exc.code, message=exc.message)).model_dump_json())
+            await ws.send_text(
+                ErrorResponse(
+                    error=ErrorDetail(code=exc.code, message=exc.message)
+                ).model_dump_json()
+            )
             await ws.close(code=1008)
             return
         try:

@@ -70,14 +70,18 @@ class ServeClient:
         return r.json() if r.content else None
 
     def create_match(self, config: dict[str, Any]) -> MatchInfo:
-        return MatchInfo.model_validate(self.request("POST", "/v1/matches", json={"config": config}))
+        return MatchInfo.model_validate(
+            self.request("POST", "/v1/matches", json={"config": config})
+        )
 
     def match(self, match_id: str) -> MatchInfo:
         return MatchInfo.model_validate(self.request("GET", f"/v1/matches/{match_id}"))
 
     def join(self, match_id: str, seat: int | None = None, name: str | None = None) -> JoinResponse:
         body = {k: v for k, v in {"seat": seat, "name": name}.items() if v is not None}
-        return JoinResponse.model_validate(self.request("POST", f"/v1/matches/{match_id}/join", json=body))
+        return JoinResponse.model_validate(
+            self.request("POST", f"/v1/matches/{match_id}/join", json=body)
+        )
 
     def observe(self, match_id: str, seat: int, token: str, wait: float = 0.0) -> SeatObservation:
         data = self.request(
@@ -86,7 +90,13 @@ class ServeClient:
         return SeatObservation.model_validate(data)
 
     def act(
-        self, match_id: str, seat: int, token: str, step: int, action: int, meta: ActMeta | None = None
+        self,
+        match_id: str,
+        seat: int,
+        token: str,
+        step: int,
+        action: int,
+        meta: ActMeta | None = None,
     ) -> Any:
         body: dict[str, Any] = {"step": int(step), "action": int(action)}
         if meta is not None:
@@ -161,15 +171,20 @@ class RemoteAgent:
     def play(self, max_steps: int | None = None) -> MatchResult:
         """Play until the match is finished (or ``max_steps`` actions); returns its result."""
         while max_steps is None or len(self.actions) < max_steps:
-            obs = self._retry(lambda: self.client.observe(self.match_id, self.seat, self.token, wait=10.0))
+            obs = self._retry(
+                lambda: self.client.observe(self.match_id, self.seat, self.token, wait=10.0)
+            )
             if obs.status == "finished":
                 break
             if obs.status != "act":
                 continue
             action, meta = self.choose(obs)
+            step = obs.step
             try:
                 self._retry(
-                    lambda: self.client.act(self.match_id, self.seat, self.token, obs.step, action, meta)
+                    lambda step=step, action=action, meta=meta: self.client.act(
+                        self.match_id, self.seat, self.token, step, action, meta
+                    )
                 )
             except ServeError as exc:
                 if exc.status == 409:  # the step passed (deadline) while choosing: go on

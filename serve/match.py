@@ -145,13 +145,19 @@ class SeatChannel:
     def check_token(self, token: str | None) -> None:
         """Raises :class:`MatchError` unless ``token`` is this seat's (constant-time compare)."""
         if not token:
-            raise MatchError(401, "unauthorized", "send the seat's token: Authorization: Bearer <token>")
+            raise MatchError(
+                401, "unauthorized", "send the seat's token: Authorization: Bearer <token>"
+            )
         if self.forfeited:
-            raise MatchError(403, "forbidden", f"seat {self.index} was forfeited (it missed a deadline)")
+            raise MatchError(
+                403, "forbidden", f"seat {self.index} was forfeited (it missed a deadline)"
+            )
         expected = self.token_sha or ""
         if not hmac.compare_digest(_hash(token), expected) or not expected:
             raise MatchError(
-                403, "forbidden", f"this token is not the token of seat {self.index} of match {self.match.id}"
+                403,
+                "forbidden",
+                f"this token is not the token of seat {self.index} of match {self.match.id}",
             )
 
     # ------------------------------------------------------------------ loop side
@@ -190,16 +196,22 @@ class SeatChannel:
     def submit(self, step: int, action: int, meta: ActMeta | None) -> None:
         with self.cond:
             if self.step is None:
-                raise MatchError(409, "conflict", f"seat {self.index} is not asked for an action now")
+                raise MatchError(
+                    409, "conflict", f"seat {self.index} is not asked for an action now"
+                )
             if step != self.step:
                 raise MatchError(
-                    409, "conflict", f"step {step} is not the step seat {self.index} is asked for ({self.step})"
+                    409,
+                    "conflict",
+                    f"step {step} is not the step seat {self.index} is asked for ({self.step})",
                 )
             if self.answer is not None:
                 raise MatchError(409, "conflict", f"seat {self.index} already acted at step {step}")
             if not 0 <= action < self.n_actions:
                 raise MatchError(
-                    422, "invalid", f"action: must be an integer in [0, {self.n_actions}), got {action}"
+                    422,
+                    "invalid",
+                    f"action: must be an integer in [0, {self.n_actions}), got {action}",
                 )
             self.answer = (action, meta)
             self.cond.notify_all()
@@ -215,14 +227,18 @@ class SeatChannel:
         if obs is not None:
             vec = np.asarray(obs)
             if "round" in self.layout:
-                fields["round"] = int(round(float(vec[self.layout["round"]][0]) * self.match.max_cycles))
+                fields["round"] = int(
+                    round(float(vec[self.layout["round"]][0]) * self.match.max_cycles)
+                )
             if "type" in self.layout:
                 fields["type_index"] = int(np.argmax(vec[self.layout["type"]]))
         return SeatObservation(
             match_id=self.match.id,
             seat=self.index,
             agent=self.agent,
-            status="finished" if status in ("finished", "failed") else ("act" if asked else "waiting"),
+            status="finished"
+            if status in ("finished", "failed")
+            else ("act" if asked else "waiting"),
             step=int(step),
             n_types=self.n_types,
             observation=obs,
@@ -260,7 +276,9 @@ class Match:
         resume: continue a run found in ``run_dir`` from its last checkpoint.
     """
 
-    def __init__(self, match_id: str, exp: ExperimentConfig, run_dir: Path, resume: bool = False) -> None:
+    def __init__(
+        self, match_id: str, exp: ExperimentConfig, run_dir: Path, resume: bool = False
+    ) -> None:
         self.id = match_id
         self.exp = exp
         self.rd = RunDir(run_dir)
@@ -344,7 +362,12 @@ class Match:
         """Write ``match.json`` atomically (token hashes, names, forfeits)."""
         self.rd.path.mkdir(parents=True, exist_ok=True)
         seats = {
-            str(i): {"agent": ch.agent, "token_sha256": ch.token_sha, "name": ch.name, "forfeited": ch.forfeited}
+            str(i): {
+                "agent": ch.agent,
+                "token_sha256": ch.token_sha,
+                "name": ch.name,
+                "forfeited": ch.forfeited,
+            }
             for i, ch in self.channels.items()
             if ch.joined
         }
@@ -363,7 +386,9 @@ class Match:
             ch = self.channels.get(seat)
             if ch is None:
                 raise MatchError(
-                    404, "not_found", f"seat {seat} of match {self.id} is not a remote seat (remote: {sorted(self.channels)})"
+                    404,
+                    "not_found",
+                    f"seat {seat} of match {self.id} is not a remote seat (remote: {sorted(self.channels)})",
                 )
             if ch.joined:
                 raise MatchError(409, "conflict", f"seat {seat} of match {self.id} is taken")
@@ -443,7 +468,10 @@ class Match:
         if self.resume:
             latest = self.rd.checkpoints.latest() if self.rd.exists() else None
             start = latest[0] if latest is not None else 0
-            if self.rd.summary.exists() and json.loads(self.rd.summary.read_text()).get("status") == "complete":
+            if (
+                self.rd.summary.exists()
+                and json.loads(self.rd.summary.read_text()).get("status") == "complete"
+            ):
                 start = self.exp.budget
         lines = []
         if start > 0 and path.exists():
@@ -468,7 +496,13 @@ class Match:
         ch.counts[source] += 1
         if meta is not None and meta.fallback:
             ch.counts["fallback"] += 1
-        entry = {"step": step, "seat": index, "action": int(action), "source": source, "ms": round(ms, 3)}
+        entry = {
+            "step": step,
+            "seat": index,
+            "action": int(action),
+            "source": source,
+            "ms": round(ms, 3),
+        }
         if meta is not None:
             entry["meta"] = meta.model_dump(exclude_none=True)
         self._journal_fh.write(json.dumps(entry) + "\n")
@@ -482,7 +516,9 @@ class Match:
         if step > self.steps_done:
             self.steps_done = step
             if self.public_history and info is not None and "joint_action" in info:
-                self.last_joint_action = [int(a) for a in np.asarray(info["joint_action"]).reshape(-1)]
+                self.last_joint_action = [
+                    int(a) for a in np.asarray(info["joint_action"]).reshape(-1)
+                ]
             self.signal.fire()
 
     # ----------------------------------------------------------------- views
@@ -490,7 +526,9 @@ class Match:
         seats = []
         for s in self.infos:
             ch = self.channels.get(s.seat)
-            seats.append(s.model_copy(update={"joined": ch.joined, "name": ch.name or s.name}) if ch else s)
+            seats.append(
+                s.model_copy(update={"joined": ch.joined, "name": ch.name or s.name}) if ch else s
+            )
         return MatchInfo(
             match_id=self.id,
             status=self.status,  # type: ignore[arg-type]
@@ -508,7 +546,9 @@ class Match:
             row = MetricsTable.load(self.rd.metrics).last()
         except (ValueError, OSError):  # being rewritten
             return {}
-        return {k: float(v) for k, v in row.items() if isinstance(v, int | float) and np.isfinite(v)}
+        return {
+            k: float(v) for k, v in row.items() if isinstance(v, int | float) and np.isfinite(v)
+        }
 
     def watch(self) -> WatchUpdate:
         info = self.info()
@@ -543,7 +583,10 @@ class MatchManager:
         self._lock = threading.Lock()
 
     def create(
-        self, config: Mapping[str, Any] | ExperimentConfig, match_id: str | None = None, resume: bool = False
+        self,
+        config: Mapping[str, Any] | ExperimentConfig,
+        match_id: str | None = None,
+        resume: bool = False,
     ) -> Match:
         """Host a match of ``config`` (an experiment mapping or config) in ``root/<match_id>``.
 
@@ -567,7 +610,9 @@ class MatchManager:
         if not any(a.kind == _seats.REMOTE_KIND for a in exp.agents):
             raise MatchError(422, "invalid", "config.agents: no agent has kind 'remote'")
         mid = match_id or exp.name
-        if not mid.replace("-", "").replace("_", "").replace(".", "").isalnum() or mid.startswith("."):
+        if not mid.replace("-", "").replace("_", "").replace(".", "").isalnum() or mid.startswith(
+            "."
+        ):
             raise MatchError(422, "invalid", f"match id must be [A-Za-z0-9_.-]+, got {mid!r}")
         with self._lock:
             if mid in self.matches:
@@ -575,7 +620,9 @@ class MatchManager:
             run_dir = self.root / mid
             if RunDir(run_dir).exists() and not resume:
                 raise MatchError(
-                    409, "conflict", f"{run_dir} already holds a run; start the server with --resume to continue it"
+                    409,
+                    "conflict",
+                    f"{run_dir} already holds a run; start the server with --resume to continue it",
                 )
             try:
                 match = Match(mid, exp, run_dir, resume=resume)

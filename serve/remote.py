@@ -67,7 +67,9 @@ class RemoteParallelEnv(ParallelEnv):
 
     def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
         res = EnvResult.model_validate(
-            self.client.request("POST", f"/v1/envs/{self.session_id}/reset", self._token, json={"seed": seed})
+            self.client.request(
+                "POST", f"/v1/envs/{self.session_id}/reset", self._token, json={"seed": seed}
+            )
         )
         self.agents = list(res.agents)
         return self._obs(res), dict(res.infos)
@@ -75,10 +77,18 @@ class RemoteParallelEnv(ParallelEnv):
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         wire = {a: (np.asarray(v).tolist()) for a, v in actions.items()}
         res = EnvResult.model_validate(
-            self.client.request("POST", f"/v1/envs/{self.session_id}/step", self._token, json={"actions": wire})
+            self.client.request(
+                "POST", f"/v1/envs/{self.session_id}/step", self._token, json={"actions": wire}
+            )
         )
         self.agents = list(res.agents)
-        return self._obs(res), dict(res.rewards), dict(res.terminations), dict(res.truncations), dict(res.infos)
+        return (
+            self._obs(res),
+            dict(res.rewards),
+            dict(res.terminations),
+            dict(res.truncations),
+            dict(res.infos),
+        )
 
     def render(self) -> None:
         return None

@@ -181,7 +181,9 @@ class ReplayPolicy(EmpiricalSeat):
 
     def act(self, observation: Any, rng: np.random.Generator) -> int:
         if self.position >= len(self.actions):
-            raise RuntimeError(f"the replay has {len(self.actions)} actions; step {self.position} asked for one more")
+            raise RuntimeError(
+                f"the replay has {len(self.actions)} actions; step {self.position} asked for one more"
+            )
         action = self.actions[self.position]
         self.position += 1
         self.record(observation, action)

@@ -74,7 +74,9 @@ class ServerThread:
     ``url`` is the base URL; ``matches`` the :class:`MatchManager`. Use as a context manager.
     """
 
-    def __init__(self, runs_dir: str | Path, host: str = LOOPBACK, port: int = 0, allow_create: bool = True) -> None:
+    def __init__(
+        self, runs_dir: str | Path, host: str = LOOPBACK, port: int = 0, allow_create: bool = True
+    ) -> None:
         import uvicorn
 
         from powergames.serve.app import create_app

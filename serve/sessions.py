@@ -36,10 +36,14 @@ def space_spec(space: gymnasium.spaces.Space) -> SpaceSpec:
         TypeError: another kind of space.
     """
     if isinstance(space, gymnasium.spaces.Discrete):
-        return SpaceSpec(kind="discrete", n=int(space.n), start=int(space.start), dtype=str(space.dtype))
+        return SpaceSpec(
+            kind="discrete", n=int(space.n), start=int(space.start), dtype=str(space.dtype)
+        )
     if isinstance(space, gymnasium.spaces.MultiDiscrete):
         return SpaceSpec(
-            kind="multi_discrete", nvec=[int(x) for x in space.nvec.reshape(-1)], dtype=str(space.dtype)
+            kind="multi_discrete",
+            nvec=[int(x) for x in space.nvec.reshape(-1)],
+            dtype=str(space.dtype),
         )
     if isinstance(space, gymnasium.spaces.Box):
         return SpaceSpec(
@@ -57,7 +61,9 @@ def space_from_spec(spec: SpaceSpec) -> gymnasium.spaces.Space:
     if spec.kind == "discrete":
         return gymnasium.spaces.Discrete(int(spec.n or 0), start=int(spec.start or 0))
     if spec.kind == "multi_discrete":
-        return gymnasium.spaces.MultiDiscrete(np.asarray(spec.nvec, dtype=np.int64), dtype=spec.dtype)
+        return gymnasium.spaces.MultiDiscrete(
+            np.asarray(spec.nvec, dtype=np.int64), dtype=spec.dtype
+        )
     shape = tuple(spec.shape or ())
     low = np.asarray(spec.low, dtype=spec.dtype).reshape(shape)
     high = np.asarray(spec.high, dtype=spec.dtype).reshape(shape)
@@ -71,7 +77,9 @@ def _public_info(info: Any) -> dict[str, Any]:
     for key in PUBLIC_INFO_KEYS:
         if key in info:
             value = info[key]
-            out[key] = np.asarray(value).tolist() if isinstance(value, tuple | np.ndarray) else value
+            out[key] = (
+                np.asarray(value).tolist() if isinstance(value, tuple | np.ndarray) else value
+            )
     return out
 
 
@@ -98,16 +106,26 @@ class SessionManager:
         from powergames.envs import make, registry
 
         if env_id not in registry:
-            raise MatchError(404, "not_found", f"id: unknown environment {env_id!r} (registered: {', '.join(registry)})")
+            raise MatchError(
+                404,
+                "not_found",
+                f"id: unknown environment {env_id!r} (registered: {', '.join(registry)})",
+            )
         if "render_mode" in kwargs:
-            raise MatchError(422, "invalid", "kwargs.render_mode: not available remotely (the render shows hidden state)")
+            raise MatchError(
+                422,
+                "invalid",
+                "kwargs.render_mode: not available remotely (the render shows hidden state)",
+            )
         try:
             env = make(env_id, **kwargs)
         except (TypeError, ValueError) as exc:
             raise MatchError(422, "invalid", f"kwargs: {str(exc).splitlines()[0]}") from None
         with self._lock:
             if len(self.sessions) >= MAX_SESSIONS:
-                raise MatchError(409, "conflict", f"the server holds {MAX_SESSIONS} sessions; close some")
+                raise MatchError(
+                    409, "conflict", f"the server holds {MAX_SESSIONS} sessions; close some"
+                )
             sid = secrets.token_hex(8)
             token = secrets.token_urlsafe(32)
             self.sessions[sid] = _Session(env, hashlib.sha256(token.encode()).hexdigest())
@@ -118,7 +136,11 @@ class SessionManager:
             possible_agents=agents,
             observation_spaces={a: space_spec(env.observation_space(a)) for a in agents},
             action_spaces={a: space_spec(env.action_space(a)) for a in agents},
-            metadata={k: v for k, v in env.metadata.items() if isinstance(v, str | int | float | bool | list)},
+            metadata={
+                k: v
+                for k, v in env.metadata.items()
+                if isinstance(v, str | int | float | bool | list)
+            },
         )
 
     def get(self, sid: str, token: str | None) -> _Session:
@@ -126,8 +148,12 @@ class SessionManager:
         if session is None:
             raise MatchError(404, "not_found", f"no env session {sid!r}")
         if not token:
-            raise MatchError(401, "unauthorized", "send the session's token: Authorization: Bearer <token>")
-        if not hmac.compare_digest(hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest(), session.token_sha):
+            raise MatchError(
+                401, "unauthorized", "send the session's token: Authorization: Bearer <token>"
+            )
+        if not hmac.compare_digest(
+            hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest(), session.token_sha
+        ):
             raise MatchError(403, "forbidden", f"this token is not the token of env session {sid}")
         return session
 
@@ -150,7 +176,9 @@ class SessionManager:
             live = set(s.env.agents)
             if set(actions) != live:
                 raise MatchError(
-                    422, "invalid", f"actions: need exactly the live agents {sorted(live)}, got {sorted(actions)}"
+                    422,
+                    "invalid",
+                    f"actions: need exactly the live agents {sorted(live)}, got {sorted(actions)}",
                 )
             parsed = {}
             for agent, a in actions.items():

@@ -69,7 +69,9 @@ def describe_env(env: Any) -> str:
     lines = [
         f"A game of {n} players, played simultaneously"
         + (f" for {cycles} rounds." if cycles > 1 else " once per episode."),
-        "Actions: " + "; ".join(f"player {i} chooses an integer in 0..{k - 1}" for i, k in enumerate(ks)) + ".",
+        "Actions: "
+        + "; ".join(f"player {i} chooses an integer in 0..{k - 1}" for i, k in enumerate(ks))
+        + ".",
     ]
     table = ad.dense_table(MAX_TABLE_ROWS * n * ad.n_contexts)
     rows = _joint_rows(ks)
@@ -79,21 +81,29 @@ def describe_env(env: Any) -> str:
             lines.append(f"  (a table of {len(rows)} joint actions, too large to list)")
         else:
             for j, a in enumerate(rows):
-                lines.append(f"  a={a}: " + ", ".join(f"u_{i}={_fmt(v)}" for i, v in enumerate(table[0, j])))
+                lines.append(
+                    f"  a={a}: " + ", ".join(f"u_{i}={_fmt(v)}" for i, v in enumerate(table[0, j]))
+                )
     elif ad.kind in ("unit_sum", "symmetric"):
         prior = ad.context_prior
         lines.append(
             f"A hidden state X in 0..{ad.n_contexts - 1} is drawn at the start of every episode with "
             f"probabilities {[_fmt(p) for p in prior]}; no player ever observes X."
         )
-        lines.append("Each player's reward is its share s_i(X, a) of a unit total (shares sum to 1).")
+        lines.append(
+            "Each player's reward is its share s_i(X, a) of a unit total (shares sum to 1)."
+        )
         if table is None:
-            lines.append(f"  (share tables of {len(rows)} joint actions per state, too large to list)")
+            lines.append(
+                f"  (share tables of {len(rows)} joint actions per state, too large to list)"
+            )
         else:
             lines.append("Expected shares E_X[s_i(X, a)] under that prior, per joint action a:")
             expected = np.tensordot(prior, table, axes=1)
             for j, a in enumerate(rows):
-                lines.append(f"  a={a}: " + ", ".join(f"s_{i}={_fmt(v)}" for i, v in enumerate(expected[j])))
+                lines.append(
+                    f"  a={a}: " + ", ".join(f"s_{i}={_fmt(v)}" for i, v in enumerate(expected[j]))
+                )
     elif ad.kind == "bayesian":
         lines.append(
             "Each round a type profile t = (t_0, ..., t_{n-1}) is drawn from a common prior; "
@@ -103,7 +113,10 @@ def describe_env(env: Any) -> str:
         )
         lines.append(
             "Prior over type profiles: "
-            + ", ".join(f"t={tuple(t)}: {_fmt(p)}" for t, p in zip(ad.context_types.tolist(), ad.context_prior))
+            + ", ".join(
+                f"t={tuple(t)}: {_fmt(p)}"
+                for t, p in zip(ad.context_types.tolist(), ad.context_prior)
+            )
         )
         if len(rows) * max(ad.n_types) > MAX_TABLE_ROWS:
             lines.append(f"  (reward tables of {len(rows)} joint actions, too large to list)")
@@ -168,7 +181,9 @@ def parse_action(reply: str, legal: Sequence[int]) -> int:
         raise ReplyError(f"ACTION must be a non-negative integer, got {token!r}")
     action = int(token)
     if action not in set(legal):
-        raise ReplyError(f"action {action} is not legal; legal actions: {', '.join(map(str, legal))}")
+        raise ReplyError(
+            f"action {action} is not legal; legal actions: {', '.join(map(str, legal))}"
+        )
     return action
 
 

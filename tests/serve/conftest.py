@@ -15,6 +15,7 @@ def missing(what: str) -> None:
         pytest.fail(f"{what} is not installed (the CI tier needs it)")
     pytest.skip(f"{what} is not installed")
 
+
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 pytest.importorskip("httpx")

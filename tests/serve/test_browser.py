@@ -68,7 +68,10 @@ def test_play_a_seat_in_the_browser(server, client, make_config, require):
     assert text.startswith("finished: finished, steps 6")
     assert "seat 0: 6 actions, 0 timeouts" in text
     assert status == "finished" and "share/c0/mean" in metrics
-    entries = [json.loads(x) for x in (server.matches.root / "browser" / "remote_actions.jsonl").read_text().splitlines()]
+    entries = [
+        json.loads(x)
+        for x in (server.matches.root / "browser" / "remote_actions.jsonl").read_text().splitlines()
+    ]
     assert [(e["step"], e["action"]) for e in entries] == clicks == [(s, s % 2) for s in range(6)]
     summary = client.result("browser").summary
     assert f"share/c0/mean = {summary['final']['share/c0/mean']:.4f}" in text

@@ -35,8 +35,11 @@ def replay_config(cfg: dict, journal: Path) -> dict:
     out = json.loads(json.dumps(cfg))
     for i, agent in enumerate(out["agents"]):
         if agent["kind"] == "remote":
-            out["agents"][i] = {"kind": "replay", "seats": agent["seats"],
-                                "params": {"journal": str(journal), "seat": i}}
+            out["agents"][i] = {
+                "kind": "replay",
+                "seats": agent["seats"],
+                "params": {"journal": str(journal), "seat": i},
+            }
     return out
 
 
@@ -53,7 +56,9 @@ def play_match(server, client, tmp_path, cfg, require):
     t.start()
     js = subprocess.run(
         [node, str(docs_js(tmp_path)), server.url, cfg["name"]],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     t.join(300)
     assert js.returncode == 0, js.stderr
@@ -91,10 +96,16 @@ def test_match_equals_in_process_replay(server, client, tmp_path, make_config, r
 def test_remote_seat_strategy_is_empirical(server, client, tmp_path, make_config):
     """POWER/NashConv columns are computed at the remote seats' empirical strategies: a replay whose
     actions have the same frequencies but in another order gives the same final metrics."""
-    cfg = make_config("empirical", budget=20, every=20,
-                       agents=[{"kind": "remote", "seats": [0]},
-                               {"kind": "pure", "seats": [1], "params": {"action": 0}},
-                               {"kind": "pure", "seats": [2], "params": {"action": 0}}])
+    cfg = make_config(
+        "empirical",
+        budget=20,
+        every=20,
+        agents=[
+            {"kind": "remote", "seats": [0]},
+            {"kind": "pure", "seats": [1], "params": {"action": 0}},
+            {"kind": "pure", "seats": [2], "params": {"action": 0}},
+        ],
+    )
     from powergames.serve.client import RemoteAgent
 
     client.create_match(cfg)
@@ -113,7 +124,13 @@ def test_remote_seat_strategy_is_empirical(server, client, tmp_path, make_config
     # ... and not the strategy of a seat that always played 1
     always = json.loads(json.dumps(cfg))
     always["agents"][0] = {"kind": "pure", "seats": [0], "params": {"action": 1}}
-    run_experiment(build_suite(always).experiments[0], tmp_path / "pure", progress=False, quiet=True, plots=False)
+    run_experiment(
+        build_suite(always).experiments[0],
+        tmp_path / "pure",
+        progress=False,
+        quiet=True,
+        plots=False,
+    )
     pure = json.loads((tmp_path / "pure" / "summary.json").read_text())["final"]
     assert pure["share/c0/mean"] == pytest.approx(0.0, abs=1e-12)  # always in the minority
     # playing 0 (all three agree, 1/3 each) with frequency 5/20, else in the minority (0)
@@ -134,8 +151,10 @@ def test_watch_stream_and_description(server, client, make_config, history):
     client.create_match(cfg)
     text = client.description("watched")
     assert "3 players" in text and "ACTION" not in text
-    players = [threading.Thread(target=RemoteAgent(server.url, "watched", lambda o: 1, seat=s).play)
-               for s in (0, 1)]
+    players = [
+        threading.Thread(target=RemoteAgent(server.url, "watched", lambda o: 1, seat=s).play)
+        for s in (0, 1)
+    ]
 
     async def watch():
         seen = []

@@ -16,19 +16,47 @@ from powergames.serve import protocol
 def test_openapi_is_generated_from_the_models(tmp_path):
     out = tmp_path / "openapi.json"
     r = subprocess.run(
-        [sys.executable, "-m", "powergames.cli", "serve", "powergames/majority-v0", "n_players=3",
-         "--runs-dir", str(tmp_path / "runs"), "--openapi", str(out)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "powergames.cli",
+            "serve",
+            "powergames/majority-v0",
+            "n_players=3",
+            "--runs-dir",
+            str(tmp_path / "runs"),
+            "--openapi",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert r.returncode == 0, r.stderr
     doc = json.loads(out.read_text())
     schemas = doc["components"]["schemas"]
-    for name in ("SeatObservation", "ActRequest", "ActResponse", "JoinRequest", "JoinResponse",
-                 "MatchInfo", "MatchResult", "ErrorResponse", "EnvCreated", "StepRequest", "EnvResult"):
+    for name in (
+        "SeatObservation",
+        "ActRequest",
+        "ActResponse",
+        "JoinRequest",
+        "JoinResponse",
+        "MatchInfo",
+        "MatchResult",
+        "ErrorResponse",
+        "EnvCreated",
+        "StepRequest",
+        "EnvResult",
+    ):
         assert name in schemas, name
-        assert schemas[name]["properties"].keys() == getattr(protocol, name).model_json_schema()["properties"].keys()
+        assert (
+            schemas[name]["properties"].keys()
+            == getattr(protocol, name).model_json_schema()["properties"].keys()
+        )
     act = doc["paths"]["/v1/matches/{match_id}/seats/{seat}/act"]["post"]
-    assert act["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/ActRequest")
+    assert act["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/ActRequest"
+    )
     assert {"403", "409", "413", "422"} <= set(act["responses"])
     assert schemas["ActRequest"].get("additionalProperties") is False
 
@@ -53,9 +81,23 @@ def test_bare_env_cli_serves_every_seat_remote(tmp_path):
     from powergames.serve.client import RemoteAgent
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "powergames.cli", "serve", "powergames/matching-pennies-v0",
-         "--runs-dir", str(tmp_path / "runs"), "--port", "0", "--budget", "8", "--exit-when-done"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "powergames.cli",
+            "serve",
+            "powergames/matching-pennies-v0",
+            "--runs-dir",
+            str(tmp_path / "runs"),
+            "--port",
+            "0",
+            "--budget",
+            "8",
+            "--exit-when-done",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         first = proc.stdout.readline()

@@ -68,23 +68,45 @@ def test_tokens_and_bad_messages(server, client, make_config):
     assert status_of(http.get(obs, headers=bearer(t1))) == (403, "forbidden")  # another seat's
     assert status_of(http.get(obs, headers=bearer(tb))) == (403, "forbidden")  # another match's
     assert status_of(http.get(obs, headers=bearer(t0[:-1] + "x"))) == (403, "forbidden")
-    assert status_of(http.get("/v1/matches/zzz/seats/0/observe", headers=bearer(t0))) == (404, "not_found")
-    assert status_of(http.get("/v1/matches/a/seats/2/observe", headers=bearer(t0))) == (404, "not_found")
+    assert status_of(http.get("/v1/matches/zzz/seats/0/observe", headers=bearer(t0))) == (
+        404,
+        "not_found",
+    )
+    assert status_of(http.get("/v1/matches/a/seats/2/observe", headers=bearer(t0))) == (
+        404,
+        "not_found",
+    )
     assert status_of(http.post("/v1/matches/a/join", json={"seat": 0})) == (409, "conflict")
-    assert status_of(http.get(obs, headers={**bearer(t0), "Powergames-Protocol": "powergames.serve/2"})) == (400, "bad_request")
+    assert status_of(
+        http.get(obs, headers={**bearer(t0), "Powergames-Protocol": "powergames.serve/2"})
+    ) == (400, "bad_request")
 
     # wait until seat 0 is asked for step 0, then send bad actions
     wait_for(lambda: client.observe("a", 0, t0).status == "act")
-    assert status_of(http.post(act, json={"step": 0, "action": 1}, headers=bearer(t1))) == (403, "forbidden")
-    assert status_of(http.post(act, json={"step": 0, "action": 1}, headers=bearer(tb))) == (403, "forbidden")
+    assert status_of(http.post(act, json={"step": 0, "action": 1}, headers=bearer(t1))) == (
+        403,
+        "forbidden",
+    )
+    assert status_of(http.post(act, json={"step": 0, "action": 1}, headers=bearer(tb))) == (
+        403,
+        "forbidden",
+    )
     big = {"step": 0, "action": 1, "pad": "x" * 100_000}
     assert status_of(http.post(act, json=big, headers=bearer(t0))) == (413, "too_large")
     chunks = (b"x" * 10_000 for _ in range(10))  # no Content-Length: counted while streaming
     assert status_of(http.post(act, content=chunks, headers=bearer(t0)))[0] == 413
-    bad = http.post(act, content=b'{"step": 0, "action": ', headers={**bearer(t0), "Content-Type": "application/json"})
+    bad = http.post(
+        act,
+        content=b'{"step": 0, "action": ',
+        headers={**bearer(t0), "Content-Type": "application/json"},
+    )
     assert status_of(bad) == (400, "bad_request")
-    for body, field in [({"step": 0, "action": 1, "extra": 1}, "extra"), ({"step": -1, "action": 1}, "step"),
-                        ({"step": 0, "action": "one"}, "action"), ({"step": 0}, "action")]:
+    for body, field in [
+        ({"step": 0, "action": 1, "extra": 1}, "extra"),
+        ({"step": -1, "action": 1}, "step"),
+        ({"step": 0, "action": "one"}, "action"),
+        ({"step": 0}, "action"),
+    ]:
         r = http.post(act, json=body, headers=bearer(t0))
         assert status_of(r) == (422, "invalid") and field in r.json()["error"]["message"]
     r = http.post(act, json={"step": 0, "action": 2}, headers=bearer(t0))  # k = 2
@@ -94,7 +116,9 @@ def test_tokens_and_bad_messages(server, client, make_config):
     assert journal(server, "a") == []  # nothing above was recorded
 
     # the match goes on: both seats play it to the end with their tokens
-    agents = [RemoteAgent(server.url, "a", lambda o: 1, seat=s, token=t) for s, t in ((0, t0), (1, t1))]
+    agents = [
+        RemoteAgent(server.url, "a", lambda o: 1, seat=s, token=t) for s, t in ((0, t0), (1, t1))
+    ]
     threads = [threading.Thread(target=a.play) for a in agents]
     for t in threads:
         t.start()
@@ -102,7 +126,9 @@ def test_tokens_and_bad_messages(server, client, make_config):
         t.join(120)
     assert client.result("a").status == "finished"
     entries = journal(server, "a")
-    assert sorted((e["seat"], e["step"]) for e in entries) == [(s, k) for s in (0, 1) for k in range(12)]
+    assert sorted((e["seat"], e["step"]) for e in entries) == [
+        (s, k) for s in (0, 1) for k in range(12)
+    ]
     assert {e["source"] for e in entries} == {"client"}
     # once finished, an action is refused and nothing changes
     assert status_of(http.post(act, json={"step": 12, "action": 1}, headers=bearer(t0)))[0] == 409
@@ -150,9 +176,18 @@ def _replayed_metrics(cfg, journal_path, tmp_path):
     out = json.loads(json.dumps(cfg))
     for i, a in enumerate(out["agents"]):
         if a["kind"] == "remote":
-            out["agents"][i] = {"kind": "replay", "seats": a["seats"],
-                                "params": {"journal": str(journal_path), "seat": i}}
-    run_experiment(build_suite(out).experiments[0], tmp_path / "replay", progress=False, quiet=True, plots=False)
+            out["agents"][i] = {
+                "kind": "replay",
+                "seats": a["seats"],
+                "params": {"journal": str(journal_path), "seat": i},
+            }
+    run_experiment(
+        build_suite(out).experiments[0],
+        tmp_path / "replay",
+        progress=False,
+        quiet=True,
+        plots=False,
+    )
     return read_metrics(tmp_path / "replay" / "metrics.csv")
 
 
@@ -176,10 +211,14 @@ def test_client_that_never_answers(server, client, make_config, tmp_path, policy
         with pytest.raises(Exception) as err:
             client.observe("silent", 0, token)
         assert err.value.status == 403
-        assert json.loads((server.matches.root / "silent" / "match.json").read_text())["seats"]["0"]["forfeited"]
+        assert json.loads((server.matches.root / "silent" / "match.json").read_text())["seats"][
+            "0"
+        ]["forfeited"]
     result = client.result("silent")
     assert result.remote[0].timeouts == 8 and result.remote[0].forfeited == (policy == "forfeit")
-    cols, local = _replayed_metrics(cfg, server.matches.root / "silent" / "remote_actions.jsonl", tmp_path)
+    cols, local = _replayed_metrics(
+        cfg, server.matches.root / "silent" / "remote_actions.jsonl", tmp_path
+    )
     cols2, served = read_metrics(server.matches.root / "silent" / "metrics.csv")
     assert cols == cols2 and all(np.array_equal(local[c], served[c]) for c in cols)
 
@@ -219,8 +258,18 @@ def _free_port() -> int:
 
 
 def _start_server(config: Path, runs: Path, port: int, resume: bool) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "powergames.cli", "serve", str(config), "--runs-dir", str(runs),
-           "--port", str(port), "--exit-when-done"] + (["--resume"] if resume else [])
+    cmd = [
+        sys.executable,
+        "-m",
+        "powergames.cli",
+        "serve",
+        str(config),
+        "--runs-dir",
+        str(runs),
+        "--port",
+        str(port),
+        "--exit-when-done",
+    ] + (["--resume"] if resume else [])
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     assert line.startswith("powergames serve on"), proc.stderr.read()

@@ -72,6 +72,10 @@ def test_session_errors(server, client):
         client.request("POST", "/v1/envs", json={"id": "powergames/nope-v0"})
     assert err.value.status == 404
     with pytest.raises(ServeError) as err:
-        client.request("POST", "/v1/envs", json={"id": "powergames/majority-v0", "kwargs": {"render_mode": "ansi"}})
+        client.request(
+            "POST",
+            "/v1/envs",
+            json={"id": "powergames/majority-v0", "kwargs": {"render_mode": "ansi"}},
+        )
     assert err.value.status == 422 and "render_mode" in err.value.message
     env.close()

@@ -13,7 +13,13 @@ import pytest
 
 from powergames.envs import make
 from powergames.serve.protocol import SeatObservation
-from powergames.serve.text import LanguageModelAgent, ReplyError, describe_env, parse_action, step_prompt
+from powergames.serve.text import (
+    LanguageModelAgent,
+    ReplyError,
+    describe_env,
+    parse_action,
+    step_prompt,
+)
 
 
 def test_normal_form_table_is_the_payoffs():
@@ -50,8 +56,14 @@ def test_bayesian_and_population_descriptions():
 
 @pytest.mark.parametrize(
     ("reply", "error"),
-    [("I pick 1", "no line"), ("ACTION: 1\nACTION: 0", "2 ACTION lines"), ("ACTION: one", "integer"),
-     ("ACTION: -1", "integer"), ("ACTION: 5", "not legal"), ("ACTION: 1.0", "integer")],
+    [
+        ("I pick 1", "no line"),
+        ("ACTION: 1\nACTION: 0", "2 ACTION lines"),
+        ("ACTION: one", "integer"),
+        ("ACTION: -1", "integer"),
+        ("ACTION: 5", "not legal"),
+        ("ACTION: 1.0", "integer"),
+    ],
 )
 def test_parser_is_strict(reply, error):
     with pytest.raises(ReplyError, match=error):
@@ -65,8 +77,17 @@ def test_parser_accepts_one_action_line():
 
 
 def obs(**kw):
-    base = dict(match_id="m", seat=0, agent="player_0", status="act", step=3, observation=[1.0, 0.5],
-                legal_actions=[0, 1], last_reward=0.25, default_action=1)
+    base = dict(
+        match_id="m",
+        seat=0,
+        agent="player_0",
+        status="act",
+        step=3,
+        observation=[1.0, 0.5],
+        legal_actions=[0, 1],
+        last_reward=0.25,
+        default_action=1,
+    )
     return SeatObservation(**{**base, **kw})
 
 
@@ -110,10 +131,15 @@ def test_language_model_seat_is_recorded(server, client, make_config):
     th = threading.Thread(target=agent.play)
     th.start()
     th.join(120)
-    entries = [json.loads(x) for x in (server.matches.root / "llm" / "remote_actions.jsonl").read_text().splitlines()]
+    entries = [
+        json.loads(x)
+        for x in (server.matches.root / "llm" / "remote_actions.jsonl").read_text().splitlines()
+    ]
     assert len(entries) == 6 and all(seen[0].startswith(text) for _ in [0])
     for e in entries:
         assert e["meta"]["fallback"] == (e["step"] % 2 == 0)
         assert e["meta"]["attempts"] == (2 if e["step"] % 2 == 0 else 1)
-        assert e["action"] == (0 if e["step"] % 2 == 0 else 1)  # fallback: the seat's default action 0
+        assert e["action"] == (
+            0 if e["step"] % 2 == 0 else 1
+        )  # fallback: the seat's default action 0
     assert client.result("llm").remote[0].fallbacks == 3
