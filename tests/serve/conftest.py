@@ -16,9 +16,13 @@ def missing(what: str) -> None:
     pytest.skip(f"{what} is not installed")
 
 
-pytest.importorskip("fastapi")
-pytest.importorskip("uvicorn")
-pytest.importorskip("httpx")
+EXTRA = ("fastapi", "uvicorn", "httpx", "websockets")
+
+
+def need_extra() -> None:
+    """Skip unless the ``[serve]`` extra is installed."""
+    for name in EXTRA:
+        pytest.importorskip(name)
 
 
 def match_config(name: str = "m", budget: int = 20, every: int = 10, **over: Any) -> dict[str, Any]:
@@ -53,6 +57,7 @@ def make_config():
 
 @pytest.fixture
 def server(tmp_path):
+    need_extra()
     from powergames.serve.server import ServerThread
 
     with ServerThread(tmp_path / "runs") as srv:

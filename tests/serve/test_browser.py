@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+for _name in ("fastapi", "uvicorn", "httpx", "websockets"):
+    pytest.importorskip(_name)
 webdriver = pytest.importorskip("selenium.webdriver")
 
 

@@ -19,6 +19,9 @@ from powergames.training.config import build_suite
 from powergames.training.rundir import read_metrics
 from powergames.training.runner import run_experiment
 
+for _name in ("fastapi", "uvicorn", "httpx", "websockets"):
+    pytest.importorskip(_name)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

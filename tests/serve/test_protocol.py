@@ -12,6 +12,9 @@ from pydantic import ValidationError
 
 from powergames.serve import protocol
 
+for _name in ("fastapi", "uvicorn", "httpx", "websockets"):
+    pytest.importorskip(_name)
+
 
 def test_openapi_is_generated_from_the_models(tmp_path):
     out = tmp_path / "openapi.json"

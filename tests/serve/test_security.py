@@ -17,7 +17,6 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 
@@ -26,6 +25,9 @@ from powergames.training.config import build_suite
 from powergames.training.rundir import read_metrics
 from powergames.training.runner import run_experiment
 
+for _name in ("fastapi", "uvicorn", "httpx", "websockets"):
+    pytest.importorskip(_name)
+httpx = pytest.importorskip("httpx")
 websockets = pytest.importorskip("websockets")
 
 

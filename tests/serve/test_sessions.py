@@ -8,6 +8,9 @@ from pettingzoo.test import parallel_api_test, parallel_seed_test
 
 from powergames.envs import make
 
+for _name in ("fastapi", "uvicorn", "httpx", "websockets"):
+    pytest.importorskip(_name)
+
 
 @pytest.mark.parametrize(
     ("env_id", "kwargs"),
