@@ -98,6 +98,25 @@ def _matches_to_host(args: argparse.Namespace) -> tuple[Path, list[tuple[str, An
     )
 
 
+def _created_matches(root: Path, known: set[str]) -> list[tuple[str, Any]]:
+    """Unfinished matches in ``root`` (a ``match.json`` beside a ``config.yaml``) not in ``known``."""
+    from powergames.serve.match import MATCH_FILE
+    from powergames.training.config import build_suite, parse_yaml
+    from powergames.training.rundir import CONFIG, SUMMARY
+
+    out = []
+    for path in sorted(root.glob(f"*/{MATCH_FILE}")):
+        run_dir = path.parent
+        if run_dir.name in known or not (run_dir / CONFIG).exists():
+            continue
+        summary = run_dir / SUMMARY
+        if summary.exists() and json.loads(summary.read_text()).get("status") == "complete":
+            continue
+        data = parse_yaml((run_dir / CONFIG).read_text(), source=str(run_dir / CONFIG))
+        out.append((run_dir.name, build_suite(data).experiments[0]))
+    return out
+
+
 def _clear(run_dir: Path) -> None:
     from powergames.serve.match import JOURNAL, MATCH_FILE
     from powergames.training.rundir import RunDir
@@ -134,6 +153,9 @@ def run(args: argparse.Namespace) -> int:
         if args.overwrite:
             _clear(root / mid)
         manager.create(exp, mid, resume=args.resume)
+    if args.resume:  # matches created by clients (POST /v1/matches) before the crash
+        for mid, exp in _created_matches(root, set(manager.matches)):
+            manager.create(exp, mid, resume=True)
     sock = bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
     print(f"powergames serve on http://{host}:{port}/", flush=True)

@@ -181,3 +181,44 @@ def test_watch_stream_and_description(server, client, make_config, history):
         assert not shown
     else:
         assert shown and all(a[:2] == [1, 1] and len(a) == 3 for a in shown)
+
+
+def test_seat_sees_what_its_agent_sees_in_process(server, client, make_config, monkeypatch):
+    """Bayesian game: the remote seat's observations are exactly the in-process agent's (own type
+    only), and no message field holds the hidden type profile."""
+    from powergames.serve import seats
+    from powergames.serve.client import RemoteAgent
+
+    cfg = make_config("bayes", budget=30, every=15)
+    cfg["env"] = {"id": "powergames/bayesian-v0", "kwargs": {"max_cycles": 3, "history": "actions"}}
+    cfg["agents"] = [
+        {"kind": "remote", "seats": [0], "params": {"deadline": 20}},
+        {"kind": "regret_matching", "seats": [1]},
+    ]
+    client.create_match(cfg)
+    got = []
+
+    def policy(obs):
+        got.append(obs)
+        return obs.step % 2
+
+    RemoteAgent(server.url, "bayes", policy, seat=0).play()
+    for o in got:
+        dumped = o.model_dump()
+        assert not {"state", "types"} & set(dumped)
+        block = slice(*o.layout["type"])
+        assert o.type_index == int(np.argmax(o.observation[block])) and o.n_types >= 2
+    seen = []
+    real_act = seats.ReplayPolicy.act
+    monkeypatch.setattr(
+        seats.ReplayPolicy,
+        "act",
+        lambda self, ob, rng: seen.append(np.asarray(ob).tolist()) or real_act(self, ob, rng),
+    )
+    journal = server.matches.root / "bayes" / "remote_actions.jsonl"
+    exp = build_suite(replay_config(cfg, journal)).experiments[0]
+    run_experiment(
+        exp, server.matches.root.parent / "bayes_local", progress=False, quiet=True, plots=False
+    )
+    assert [o.observation for o in got] == seen
+    assert [o.round for o in got] == [s % 3 for s in range(30)]

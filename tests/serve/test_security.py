@@ -290,26 +290,41 @@ def test_killed_server_resumes(tmp_path, make_config):
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     proc = _start_server(config, runs, port, resume=False)
+    api_cfg = make_config("api", budget=30, every=10)
+    api_cfg["agents"][1] = {"kind": "uniform", "seats": [1]}
+    with ServeClient(url) as c:
+        c.create_match(api_cfg)  # a match created by a client, not in the config file
     agent = RemoteAgent(url, "crash", lambda o: (o.step * 7) % 3 % 2, seat=0, reconnect=120)
+    api_agent = RemoteAgent(url, "api", lambda o: 1, seat=0, reconnect=120)
     done = {}
     th = threading.Thread(target=lambda: done.setdefault("result", agent.play()))
+    th_api = threading.Thread(target=lambda: done.setdefault("api", api_agent.play()))
     th.start()
+    th_api.start()
     jpath = runs / "crash" / "remote_actions.jsonl"
     wait_for(lambda: jpath.exists() and len(jpath.read_text().splitlines()) >= 25, 120)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
     before = read_metrics(runs / "crash" / "metrics.csv")[1]["step"]
-    assert before[-1] >= 20 and before[-1] < 60
+    checkpoint = json.loads((runs / "crash" / "checkpoints" / "latest.json").read_text())["step"]
+    assert 20 <= checkpoint < 60 and before[-1] in (checkpoint, checkpoint + 10)
     proc = _start_server(config, runs, port, resume=True)
     th.join(180)
+    th_api.join(180)
     assert proc.wait(60) == 0
+    assert done["api"].status == "finished" and done["api"].steps == 30
+    api_steps = [
+        json.loads(x)["step"]
+        for x in (runs / "api" / "remote_actions.jsonl").read_text().splitlines()
+    ]
+    assert api_steps == list(range(30))
     result = done["result"]
     assert result.status == "finished" and result.steps == 60
     entries = [json.loads(x) for x in jpath.read_text().splitlines()]
     assert [e["step"] for e in entries] == list(range(60))  # each step once, none lost
     assert read_journal(jpath, 0) == [(s * 7) % 3 % 2 for s in range(60)]
     summary = json.loads((runs / "crash" / "summary.json").read_text())
-    assert summary["status"] == "complete" and summary["resumed_from_step"] == before[-1]
+    assert summary["status"] == "complete" and summary["resumed_from_step"] == checkpoint
     cols, local = _replayed_metrics(cfg, jpath, tmp_path)
     cols2, served = read_metrics(runs / "crash" / "metrics.csv")
     assert cols == cols2
