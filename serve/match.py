@@ -284,6 +284,7 @@ class Match:
         self.rd = RunDir(run_dir)
         self.resume = resume
         self.status = "waiting_for_players"
+        self.finished_at: float | None = None
         self.error: str | None = None
         self.stopping = False
         self.steps_done = 0
@@ -307,7 +308,7 @@ class Match:
 
     # ----------------------------------------------------------------- building
     def _describe(self) -> list[SeatInfo]:
-        from powergames.training.runner import build_env  # public since the runner split
+        from powergames.training.runner import build_env
 
         env, _coalitions = build_env(self.exp)
         self._env = env
@@ -456,6 +457,8 @@ class Match:
                 self._journal_fh = None
 
     def _set_status(self, status: str) -> None:
+        if status in ("finished", "failed"):
+            self.finished_at = time.monotonic()
         self.status = status
         self.signal.fire()
         for ch in self.channels.values():
@@ -575,12 +578,28 @@ class Match:
 
 
 class MatchManager:
-    """The matches a server hosts, each in ``root/<match_id>``."""
+    """The matches a server hosts, each in ``root/<match_id>``.
 
-    def __init__(self, root: str | Path) -> None:
+    Args:
+        root: the parent of the run directories.
+        keep_finished: finished matches kept in memory (their results served); older ones are
+            dropped from memory when a match is created — their run directories stay, and their
+            ids answer 404 (read ``root/<id>/summary.json``).
+    """
+
+    def __init__(self, root: str | Path, keep_finished: int = 256) -> None:
         self.root = Path(root)
+        self.keep_finished = int(keep_finished)
         self.matches: dict[str, Match] = {}
         self._lock = threading.Lock()
+
+    def _prune(self) -> None:
+        done = sorted(
+            (m for m in self.matches.values() if m.finished_at is not None),
+            key=lambda m: m.finished_at,
+        )
+        for m in done[: max(0, len(done) - self.keep_finished)]:
+            del self.matches[m.id]
 
     def create(
         self,
@@ -615,6 +634,7 @@ class MatchManager:
         ):
             raise MatchError(422, "invalid", f"match id must be [A-Za-z0-9_.-]+, got {mid!r}")
         with self._lock:
+            self._prune()
             if mid in self.matches:
                 raise MatchError(409, "conflict", f"match {mid!r} exists")
             run_dir = self.root / mid

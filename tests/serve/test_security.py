@@ -332,3 +332,29 @@ def test_killed_server_resumes(tmp_path, make_config):
         np.testing.assert_array_equal(local[c], served[c], err_msg=c)
     with ServeClient(url) as c, pytest.raises(httpx.TransportError):
         c.match("crash")  # the server exited once the match was done
+
+
+def test_finished_matches_leave_memory_not_disk(server, client, make_config):
+    """A long-running server keeps only the newest ``keep_finished`` finished matches in memory."""
+    from powergames.serve.client import RemoteAgent, ServeError
+
+    server.matches.keep_finished = 1
+    for name in ("old", "new"):
+        cfg = make_config(name, budget=2, every=2)
+        cfg["agents"][1] = {"kind": "uniform", "seats": [1]}
+        client.create_match(cfg)
+        RemoteAgent(server.url, name, lambda o: 0, seat=0).play()
+        wait_for(lambda n=name: client.match(n).status == "finished")
+    cfg = make_config("third", budget=2, every=2)
+    client.create_match(cfg)  # creating prunes: "old" leaves memory
+    with pytest.raises(ServeError) as err:
+        client.match("old")
+    assert err.value.status == 404
+    assert client.match("new").status == "finished"
+    assert (
+        json.loads((server.matches.root / "old" / "summary.json").read_text())["status"]
+        == "complete"
+    )
+    with pytest.raises(ServeError) as err:  # its run directory is not overwritten
+        client.create_match(make_config("old", budget=2, every=2))
+    assert err.value.status == 409
