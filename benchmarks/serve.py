@@ -64,7 +64,9 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def play_round(url: str, names: list[str], steps: int, seed: int, errors: list[str]):
+async def play_round(
+    url: str, names: list[str], steps: int, seed: int, errors: list[str], retried: list[str]
+):
     import httpx
 
     latencies: list[float] = []
@@ -86,9 +88,13 @@ async def play_round(url: str, names: list[str], steps: int, seed: int, errors: 
             h = {"Authorization": f"Bearer {token}"}
             sent = None
             while True:
-                r = await http.get(
-                    f"/v1/matches/{name}/seats/0/observe", params={"wait": 10}, headers=h
-                )
+                try:  # observe is idempotent: a transport error is retried (and counted)
+                    r = await http.get(
+                        f"/v1/matches/{name}/seats/0/observe", params={"wait": 10}, headers=h
+                    )
+                except httpx.TransportError as exc:
+                    retried.append(f"observe {name}: {type(exc).__name__}")
+                    continue
                 if r.status_code != 200:
                     errors.append(f"observe {name}: {r.status_code}")
                     return
@@ -104,11 +110,15 @@ async def play_round(url: str, names: list[str], steps: int, seed: int, errors: 
                     first_act.append(now)
                 action = int(rng.integers(2))
                 sent = time.perf_counter()
-                r = await http.post(
-                    f"/v1/matches/{name}/seats/0/act",
-                    json={"step": obs["step"], "action": action},
-                    headers=h,
-                )
+                try:
+                    r = await http.post(
+                        f"/v1/matches/{name}/seats/0/act",
+                        json={"step": obs["step"], "action": action},
+                        headers=h,
+                    )
+                except httpx.TransportError as exc:  # observe again: a 409 tells if it was taken
+                    retried.append(f"act {name}: {type(exc).__name__}")
+                    continue
                 if r.status_code != 200:
                     errors.append(f"act {name}: {r.status_code} {r.text[:100]}")
                     return
@@ -165,12 +175,21 @@ def main() -> None:
     )  # fmt: skip
     assert server.stdout.readline().startswith("powergames serve on"), server.stderr.read()
     errors: list[str] = []
+    retried: list[str] = []
     try:
         names = [f"b{i:03d}" for i in range(args.matches)]
-        lat, wall, total = asyncio.run(play_round(url, names, args.steps, 1, errors))
+        lat, wall, total = asyncio.run(play_round(url, names, args.steps, 1, errors, retried))
         served_rate = args.matches * args.steps / wall
         local_time = in_process(runs, names, args.steps, 1, tmp / "local")
         local_rate = args.matches * args.steps / local_time
+        lat_ms = np.asarray(lat) * 1000
+        print(
+            f"first phase: served {served_rate:.1f} steps/s, p50 {np.percentile(lat_ms, 50):.1f} ms, "
+            f"p99 {np.percentile(lat_ms, 99):.1f} ms; in-process {local_rate:.1f} steps/s; "
+            f"errors {len(errors)}, retried {len(retried)}",
+            file=sys.stderr,
+            flush=True,
+        )
         rss0 = rss_mb(server.pid)
         soak = []
         t_end = time.monotonic() + 60 * args.soak_minutes
@@ -179,15 +198,19 @@ def main() -> None:
             r += 1
             batch = [f"s{r:04d}_{i:03d}" for i in range(args.matches)]
             t = time.perf_counter()
-            asyncio.run(play_round(url, batch, args.steps, 100 + r, errors))
+            asyncio.run(play_round(url, batch, args.steps, 100 + r, errors, retried))
             soak.append((r, time.perf_counter() - t, rss_mb(server.pid)))
+            print(
+                f"soak round {r}: {soak[-1][1]:.1f} s, RSS {soak[-1][2]:.0f} MB",
+                file=sys.stderr,
+                flush=True,
+            )
             for name in batch:  # keep the disk bounded; the server keeps its match records
                 shutil.rmtree(runs / name / "checkpoints", ignore_errors=True)
                 shutil.rmtree(runs / name / "tb", ignore_errors=True)
     finally:
         server.terminate()
         server.wait(30)
-    lat_ms = np.asarray(lat) * 1000
     print("## serve\n")
     print(
         f"Matches over loopback (`powergames serve`, one uvicorn process) against the same matches "
@@ -216,7 +239,7 @@ def main() -> None:
             f"{args.soak_minutes:g} min ({len(soak) * args.matches * args.steps} steps); server "
             f"RSS after the first benchmark {rss0:.0f} MB, after soak round 1 {rss[0]:.0f} MB, "
             f"median {statistics.median(rss):.0f} MB, last {rss[-1]:.0f} MB, max {max(rss):.0f} MB; "
-            f"errors: {len(errors)}.\n"
+            f"errors: {len(errors)}; transport errors retried by the client: {len(retried)}.\n"
         )
         print("| round | wall (s) | server RSS (MB) |\n|---|---|---|")
         step = max(1, len(soak) // 10)

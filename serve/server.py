@@ -51,6 +51,9 @@ def _config(app: Any) -> Any:
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
         timeout_graceful_shutdown=2,
+        # idle keep-alive connections live longer than a long poll (30 s) and a client pool's
+        # idle time, so a client rarely reuses a connection the server is closing
+        timeout_keep_alive=75,
         lifespan="off",
     )
 
