@@ -89,7 +89,8 @@ def _validation_message(errors: list[dict[str, Any]]) -> tuple[int, str, str]:
 
 
 class _SizeLimit:
-    """ASGI middleware: refuse HTTP bodies over ``limit`` bytes with 413 (declared or streamed)."""
+    """ASGI middleware: refuse a foreign ``Powergames-Protocol`` header with 400 and HTTP bodies
+    over ``limit`` bytes with 413 (declared or streamed). Pure ASGI (no per-request task group)."""
 
     def __init__(self, app: Any, limit: int) -> None:
         self.app = app
@@ -100,6 +101,14 @@ class _SizeLimit:
             await self.app(scope, receive, send)
             return
         for name, value in scope.get("headers", ()):
+            if name == b"powergames-protocol" and value != PROTOCOL.encode():
+                asked = value.decode("latin-1")
+                await _error(
+                    400,
+                    "bad_request",
+                    f"protocol {asked!r} is not served; this server speaks {PROTOCOL}",
+                )(scope, receive, send)
+                return
             if name == b"content-length" and value.isdigit() and int(value) > self.limit:
                 await _error(413, "too_large", f"body of {int(value)} bytes is over {self.limit}")(
                     scope, receive, send
@@ -173,17 +182,6 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return _error(*_validation_message(list(exc.errors())))
-
-    @app.middleware("http")
-    async def _protocol(request: Request, call_next: Any) -> Any:
-        asked = request.headers.get("powergames-protocol")
-        if asked is not None and asked != PROTOCOL:
-            return _error(
-                400,
-                "bad_request",
-                f"protocol {asked!r} is not served; this server speaks {PROTOCOL}",
-            )
-        return await call_next(request)
 
     responses = {c: {"model": ErrorResponse} for c in (400, 401, 403, 404, 409, 413, 422)}
 
