@@ -12,7 +12,8 @@ Run ``python benchmarks/serve.py [--matches 50] [--steps 200] [--soak-minutes 10
   p50/p99 over every step of every match.
 * **baseline**: the same matches (same configs, seeds and each match's recorded remote actions
   through ``kind: replay``) run in-process with ``run_experiment``, one after another in one
-  process. Ratio = served steps/s / in-process steps/s.
+  process, writing the same run directory (evaluations, plots). Ratio = served steps/s /
+  in-process steps/s.
 * **soak** (``--soak-minutes``): rounds of ``--matches`` concurrent matches back to back for that
   long against one server process; the server's resident memory (``VmRSS``) after each round and
   the count of errors (non-2xx answers, failed matches).
@@ -150,7 +151,7 @@ def in_process(runs: Path, names: list[str], steps: int, seed: int, tmp: Path) -
         exps.append(build_suite(cfg).experiments[0])
     t0 = time.perf_counter()
     for exp in exps:
-        run_experiment(exp, tmp / exp.name, progress=False, quiet=True, plots=False)
+        run_experiment(exp, tmp / exp.name, progress=False, quiet=True, plots=True)
     return time.perf_counter() - t0
 
 
