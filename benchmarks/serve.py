@@ -1,7 +1,7 @@
 """Benchmark: matches served over loopback against the same matches run in-process.
 
-Run ``python benchmarks/serve.py [--matches 50] [--steps 200] [--soak-minutes 10]`` (needs the
-``[serve]`` extra); it prints a markdown section for BENCHMARKS.md.
+Run ``python benchmarks/serve.py [--matches 50] [--steps 200] [--soak-minutes 10]
+[--soak-steps 20]`` (needs the ``[serve]`` extra); it prints a markdown section for BENCHMARKS.md.
 
 * **served**: one ``powergames serve`` process (uvicorn, one event loop) hosts ``--matches``
   matches at once of the 2-player matching-pennies game, seat 0 ``remote``, seat 1 ``uniform``;
@@ -14,9 +14,9 @@ Run ``python benchmarks/serve.py [--matches 50] [--steps 200] [--soak-minutes 10
   through ``kind: replay``) run in-process with ``run_experiment``, one after another in one
   process, writing the same run directory (evaluations, plots). Ratio = served steps/s /
   in-process steps/s.
-* **soak** (``--soak-minutes``): rounds of ``--matches`` concurrent matches back to back for that
-  long against one server process; the server's resident memory (``VmRSS``) after each round and
-  the count of errors (non-2xx answers, failed matches).
+* **soak** (``--soak-minutes``): rounds of ``--matches`` concurrent matches (``--soak-steps``
+  steps each) back to back for that long against one server process; the server's resident memory
+  (``VmRSS``) after each round and the count of errors (non-2xx answers, failed matches).
 """
 
 from __future__ import annotations
@@ -160,6 +160,7 @@ def main() -> None:
     ap.add_argument("--matches", type=int, default=50)
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--soak-minutes", type=float, default=0.0)
+    ap.add_argument("--soak-steps", type=int, default=20, help="steps per match in soak rounds")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="pg-serve-bench-"))
@@ -199,7 +200,7 @@ def main() -> None:
             r += 1
             batch = [f"s{r:04d}_{i:03d}" for i in range(args.matches)]
             t = time.perf_counter()
-            asyncio.run(play_round(url, batch, args.steps, 100 + r, errors, retried))
+            asyncio.run(play_round(url, batch, args.soak_steps, 100 + r, errors, retried))
             soak.append((r, time.perf_counter() - t, rss_mb(server.pid)))
             print(
                 f"soak round {r}: {soak[-1][1]:.1f} s, RSS {soak[-1][2]:.0f} MB",
@@ -217,7 +218,8 @@ def main() -> None:
         f"Matches over loopback (`powergames serve`, one uvicorn process) against the same matches "
         f"in-process. Machine: {platform.machine()}, {os.cpu_count()} cores (shared); Python "
         f"{platform.python_version()}. Reproduce: `python benchmarks/serve.py --matches "
-        f"{args.matches} --steps {args.steps} --soak-minutes {args.soak_minutes:g}`.\n"
+        f"{args.matches} --steps {args.steps} --soak-minutes {args.soak_minutes:g} --soak-steps "
+        f"{args.soak_steps}`.\n"
     )
     print(
         f"{args.matches} concurrent matches of matching pennies (seat 0 remote, seat 1 uniform), "
@@ -236,8 +238,9 @@ def main() -> None:
     if soak:
         rss = [m for _, _, m in soak]
         print(
-            f"Soak: {len(soak)} rounds of {args.matches} concurrent matches in "
-            f"{args.soak_minutes:g} min ({len(soak) * args.matches * args.steps} steps); server "
+            f"Soak: {len(soak)} rounds of {args.matches} concurrent matches of {args.soak_steps} "
+            f"steps in {args.soak_minutes:g} min ({len(soak) * args.matches * args.soak_steps} "
+            f"steps, {len(soak) * args.matches} matches); server "
             f"RSS after the first benchmark {rss0:.0f} MB, after soak round 1 {rss[0]:.0f} MB, "
             f"median {statistics.median(rss):.0f} MB, last {rss[-1]:.0f} MB, max {max(rss):.0f} MB; "
             f"errors: {len(errors)}; transport errors retried by the client: {len(retried)}.\n"
