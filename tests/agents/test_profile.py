@@ -41,13 +41,15 @@ def test_profile_of_learners_in_a_bayesian_env_matches_their_tables():
     )
 
 
-def test_type_observation_sets_only_the_type_block():
+def test_type_observation_sets_only_the_type_and_identity_blocks():
     env = GameEnv(bayesian_matching_pennies(0.25), max_cycles=3)
     layout = env.observation_layout("player_0")
     obs = type_observation(env, "player_0", 1)
     assert obs.dtype == np.float32 and obs.shape == env.observation_space("player_0").shape
     np.testing.assert_array_equal(obs[layout["type"]], [0.0, 1.0])
-    assert obs.sum() == 1.0
+    # the players' payoffs differ, so each observation says whose it is (the agent indicator)
+    np.testing.assert_array_equal(obs[layout["agent"]], [1.0, 0.0])
+    assert obs.sum() == 2.0
 
 
 def test_coalition_profile_gives_joints_and_splits_into_marginals():
