@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import gymnasium
 import numpy as np
@@ -1161,11 +1161,14 @@ def run_suite(
     jobs: int = 1,
     echo: Callable[[str], None] | None = None,
     plots: bool = True,
+    executor: Any = None,
 ) -> dict[str, Any]:
     """Run every experiment of a suite into ``root`` (``root/<experiment>`` for several).
 
     With ``jobs > 1`` the experiments run in parallel local processes; the parent shows one
-    progress bar over all of them (read from their ``metrics.csv``).
+    progress bar over all of them (read from their ``metrics.csv``). An ``executor`` (a
+    :class:`~powergames.training.sweep.Executor`, e.g. the Ray one) runs the experiments of a
+    multi-experiment suite instead, one job each.
 
     Returns:
         ``{experiment: summary}``; also written to ``root/summary.json`` for a suite, with the
@@ -1181,7 +1184,9 @@ def run_suite(
         )  # fmt: skip
         return {exp.name: res.summary}
     with RunLock(root):  # the suite's own files (config, summary, overview) have one writer too
-        return _run_suite_locked(suite, root, resume, overwrite, progress, quiet, jobs, echo, plots)
+        return _run_suite_locked(
+            suite, root, resume, overwrite, progress, quiet, jobs, echo, plots, executor
+        )
 
 
 def _run_suite_locked(
@@ -1194,6 +1199,7 @@ def _run_suite_locked(
     jobs: int,
     echo: Callable[[str], None],
     plots: bool,
+    executor: Any = None,
 ) -> dict[str, Any]:
     root.mkdir(parents=True, exist_ok=True)
     suite_text = dump_yaml(suite.raw)
@@ -1210,8 +1216,10 @@ def _run_suite_locked(
             )
     atomic_write_text(suite_cfg, suite_text)
     summaries: dict[str, Any] = {}
-    if jobs > 1 and len(suite.experiments) > 1:
-        summaries = _run_parallel(suite, root, resume, overwrite, progress, quiet, jobs, echo)
+    if executor is not None or (jobs > 1 and len(suite.experiments) > 1):
+        summaries = _run_parallel(
+            suite, root, resume, overwrite, progress, quiet, jobs, echo, executor
+        )
     else:
         for exp in suite.experiments:
             res = run_experiment(
@@ -1244,7 +1252,17 @@ def write_overview(suite: Suite, root: Path) -> Path | None:
     return plot_overview(suite.overview, runs, root / "overview.png")
 
 
-def _suite_job(args: tuple[dict[str, Any], str, str, bool, bool]) -> dict[str, Any]:
+class SuiteJob(NamedTuple):
+    """One experiment of a suite for a worker (``resume``/``overwrite`` as in :func:`run_suite`)."""
+
+    data: dict[str, Any]
+    name: str
+    run_dir: str
+    resume: bool
+    overwrite: bool
+
+
+def _suite_job(args: SuiteJob) -> dict[str, Any]:
     """Process-pool entry: run one experiment of a suite (top-level for pickling)."""
     from powergames.training.config import build_suite
 
@@ -1267,6 +1285,7 @@ def _run_parallel(
     quiet: bool,
     jobs: int,
     echo: Callable[[str], None],
+    executor: Any = None,
 ) -> dict[str, Any]:
     import concurrent.futures as cf
     import multiprocessing
@@ -1295,18 +1314,26 @@ def _run_parallel(
     watcher.start()
     summaries: dict[str, Any] = {}
     ctx = multiprocessing.get_context("spawn")
+    work = [SuiteJob(suite.raw, n, str(d), resume, overwrite) for n, d in dirs.items()]
     try:
-        with cf.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=ctx, initializer=exit_with_parent, initargs=(os.getpid(),)
-        ) as pool:
-            futures = {
-                pool.submit(
-                    _suite_job, (suite.raw, e.name, str(dirs[e.name]), resume, overwrite)
-                ): e.name
-                for e in suite.experiments
-            }
-            for fut in cf.as_completed(futures):
-                summaries[futures[fut]] = fut.result()
+        if executor is not None:
+            failures = []
+            for job, result in executor.map(_suite_job, work):
+                if isinstance(result, BaseException):
+                    echo(f"  {job.name}: FAILED ({type(result).__name__}: {result})")
+                    failures.append(result)
+                else:
+                    summaries[job.name] = result
+            if failures:
+                raise failures[0]
+        else:
+            with cf.ProcessPoolExecutor(
+                max_workers=jobs, mp_context=ctx, initializer=exit_with_parent,
+                initargs=(os.getpid(),),
+            ) as pool:  # fmt: skip
+                futures = {pool.submit(_suite_job, job): job.name for job in work}
+                for fut in cf.as_completed(futures):
+                    summaries[futures[fut]] = fut.result()
     finally:
         stop.set()
         watcher.join()
