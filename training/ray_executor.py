@@ -45,9 +45,7 @@ def import_ray() -> Any:
     try:
         import ray
     except ImportError as exc:  # pragma: no cover - exercised where ray is absent
-        raise ImportError(
-            "the Ray executor needs Ray: pip install 'powergames[ray]'"
-        ) from exc
+        raise ImportError("the Ray executor needs Ray: pip install 'powergames[ray]'") from exc
     return ray
 
 

@@ -85,9 +85,7 @@ def without_timing(doc):
     return doc
 
 
-def sweep(
-    tmp: Path, text: str, executor, name: str, resume: bool = False, lams=(0.0, 1.0)
-) -> dict:
+def sweep(tmp: Path, text: str, executor, name: str, resume: bool = False, lams=(0.0, 1.0)) -> dict:
     data = parse_yaml(text)
     plan = plan_sweep(data, [0, 1], {"env.kwargs.game_kwargs.lam": list(lams)}, tmp / name, resume)
     return run_sweep(plan, executor, echo=lambda s: None)
@@ -126,7 +124,10 @@ def test_each_run_declares_its_cpus_and_threads(ray_local, cpus: float, threads:
     assert sorted(results) == [0, 1, 2]
     for r in results.values():
         assert r["resources"] == {"CPU": pytest.approx(cpus)}
-        assert r["threads"] == {"OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads)}
+        assert r["threads"] == {
+            "OMP_NUM_THREADS": str(threads),
+            "OPENBLAS_NUM_THREADS": str(threads),
+        }
         assert r["pid"] != os.getpid()
 
 
@@ -169,7 +170,8 @@ def test_a_failing_run_of_a_sweep_is_reported_and_the_others_complete(
 
 def test_a_run_directory_another_process_writes_is_refused(ray_local, tmp_path: Path) -> None:
     busy = tmp_path / "s" / "lam=0.0" / "seed_0"
-    with RunLock(busy):  # a live writer in this process; the Ray task waits LOCK_WAIT, then gives up
+    # a live writer in this process: the Ray task waits LOCK_WAIT seconds for it, then gives up
+    with RunLock(busy):
         info = sweep(tmp_path, SMALL, RayExecutor(progress=False), "s")
     status = info["jobs"]
     assert status.pop("lam=0.0/seed_0").startswith("failed: RunDirBusy: ")
@@ -275,16 +277,16 @@ def test_interrupted_sweep_on_a_cluster_resumes_and_skips_finished_runs(
     finally:
         proc.wait(timeout=60)
         proc.stderr.close()
-    finished = {r: (r / "metrics.csv").stat().st_mtime_ns for r in runs if (r / "summary.json").exists()}
+    finished = {
+        r: (r / "metrics.csv").stat().st_mtime_ns for r in runs if (r / "summary.json").exists()
+    }
     assert 1 <= len(finished) < len(runs)
     again = powergames(*args, "--runs-dir", str(tmp_path / "runs"), "--resume")
     _, err = again.communicate(timeout=400)
     assert again.returncode == 0, err.decode()[-3000:]
     for r, mtime in finished.items():  # skipped: not rewritten
         assert (r / "metrics.csv").stat().st_mtime_ns == mtime
-    resumed = [
-        r for r in runs if json.loads((r / "summary.json").read_text())["resumed_from_step"]
-    ]
+    resumed = [r for r in runs if json.loads((r / "summary.json").read_text())["resumed_from_step"]]
     assert resumed, "no run continued from a checkpoint"
     info = json.loads((root / "sweep.json").read_text())
     assert set(info["jobs"].values()) == {"complete"} and len(info["jobs"]) == 4
