@@ -100,6 +100,8 @@ def main() -> None:
 
     from powergames.training.ray_executor import RayExecutor
 
+    # first, while this process has no other children (ru_maxrss is the largest child's)
+    costs = one_run_costs(args.quick)
     walls: dict[tuple[str, int], list[float]] = {}
     runs = 0
     for workers in (1, 2):
@@ -118,7 +120,6 @@ def main() -> None:
                     print(f"  {name} x{workers}: {wall:.1f} s", file=sys.stderr)
         finally:
             ray.shutdown()
-    costs = one_run_costs(args.quick)
 
     load = os.getloadavg()[0]
     print("## ray\n")

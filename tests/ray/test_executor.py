@@ -51,7 +51,7 @@ sweep:
 """
 
 # runs of a few seconds with an evaluation (a checkpoint) every 1000 steps: long enough to kill
-LONG = SMALL.replace("budget: 600", "budget: 12000").replace("every: 200", "every: 1000")
+LONG = SMALL.replace("budget: 600", "budget: 8000").replace("every: 200", "every: 1000")
 
 #: Files whose bytes legitimately differ between any two processes: the lock holds the writer's
 #: pid, TensorBoard event files are named and stamped with wall times, and the checkpoint's
