@@ -66,6 +66,10 @@ def tree(root: Path) -> dict[str, bytes]:
     for p in sorted(root.rglob("*")):
         if p.is_dir() or p.name in VOLATILE or "tfevents" in p.name:
             continue
+        if p.name.startswith(".") and p.name.endswith(".tmp"):
+            # an atomic write's temporary file, left behind when a killed driver died mid-write
+            # (the file it was replacing is intact: the old or the new version)
+            continue
         data = p.read_bytes()
         if p.name == "summary.json":  # wall time and where a resume started are not results
             data = json.dumps(without_timing(json.loads(data)), sort_keys=True).encode()
