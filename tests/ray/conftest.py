@@ -5,6 +5,7 @@ inside the fixtures, so the main suite (without Ray) collects this folder and sk
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -56,8 +57,10 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def ray_head() -> Iterator[str]:
-    """``ray start --head --block`` on 127.0.0.1 in a subprocess; yields ``HOST:PORT``.
+def ray_head() -> Iterator[tuple[str, dict[str, str]]]:
+    """``ray start --head --block`` on 127.0.0.1 in a subprocess; yields ``HOST:PORT`` and the
+    environment a driver connecting to it needs (the cluster's own token: Ray 2.60 authenticates
+    by token, and the shared ``~/.ray/auth_token`` may be rewritten by other Ray users).
 
     Stopped by signalling that process (its own session) only: ``ray stop`` would end every Ray
     process of the machine.
@@ -65,6 +68,8 @@ def ray_head() -> Iterator[str]:
     import_ray()
     tmp = tempfile.mkdtemp(prefix="pghead", dir="/tmp")
     port = free_port()
+    env = {**os.environ, "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+    env.pop("RAY_AUTH_TOKEN_PATH", None)
     ray_cli = Path(sys.executable).with_name("ray")
     proc = subprocess.Popen(
         [
@@ -72,7 +77,7 @@ def ray_head() -> Iterator[str]:
             f"--port={port}", f"--num-cpus={NUM_CPUS}", "--include-dashboard=false",
             "--disable-usage-stats", f"--temp-dir={tmp}",
         ],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, env=env,
     )  # fmt: skip
     address = f"127.0.0.1:{port}"
     try:
@@ -87,7 +92,7 @@ def ray_head() -> Iterator[str]:
             if time.monotonic() > deadline:
                 pytest.fail("ray start --head did not come up in 120 s")
             time.sleep(0.5)
-        yield address
+        yield address, env
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)  # the session of the process this fixture started

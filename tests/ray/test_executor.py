@@ -256,17 +256,18 @@ def powergames(*args: str, **kw) -> subprocess.Popen:
 
 
 def test_interrupted_sweep_on_a_cluster_resumes_and_skips_finished_runs(
-    ray_head: str, tmp_path: Path
+    ray_head: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:
     """``sweep --executor ray --address`` against ``ray start --head``: the driver is killed
     mid-sweep (SIGKILL), then ``--resume`` finishes the sweep without touching finished runs."""
     cfg = tmp_path / "fam.yaml"
     cfg.write_text(LONG)
-    args = ["sweep", str(cfg), "--quiet", "--executor", "ray", "--address", ray_head]
+    address, env = ray_head
+    args = ["sweep", str(cfg), "--quiet", "--executor", "ray", "--address", address]
     ref = tmp_path / "ref" / "fam_sweep"
     assert main(["sweep", str(cfg), "--quiet", "--runs-dir", str(tmp_path / "ref")]) == 0
     root = tmp_path / "runs" / "fam_sweep"
-    proc = powergames(*args, "--runs-dir", str(tmp_path / "runs"))
+    proc = powergames(*args, "--runs-dir", str(tmp_path / "runs"), env=env)
     runs = [root / f"lam={lam}" / f"seed_{s}" for lam in ("0.0", "1.0") for s in range(2)]
     deadline = time.monotonic() + 240
     try:
@@ -288,7 +289,7 @@ def test_interrupted_sweep_on_a_cluster_resumes_and_skips_finished_runs(
         r: (r / "metrics.csv").stat().st_mtime_ns for r in runs if (r / "summary.json").exists()
     }
     assert 1 <= len(finished) < len(runs)
-    again = powergames(*args, "--runs-dir", str(tmp_path / "runs"), "--resume")
+    again = powergames(*args, "--runs-dir", str(tmp_path / "runs"), "--resume", env=env)
     _, err = again.communicate(timeout=400)
     assert again.returncode == 0, err.decode()[-3000:]
     for r, mtime in finished.items():  # skipped: not rewritten
