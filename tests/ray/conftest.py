@@ -68,7 +68,7 @@ def ray_head() -> Iterator[tuple[str, dict[str, str]]]:
     import_ray()
     tmp = tempfile.mkdtemp(prefix="pghead", dir="/tmp")
     port = free_port()
-    env = {**os.environ, "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
     env.pop("RAY_AUTH_TOKEN_PATH", None)
     ray_cli = Path(sys.executable).with_name("ray")
     proc = subprocess.Popen(
