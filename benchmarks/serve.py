@@ -138,7 +138,7 @@ async def play_round(
 def in_process(runs: Path, names: list[str], steps: int, seed: int, tmp: Path) -> float:
     import powergames.serve.seats  # noqa: F401 - the replay kind
     from powergames.training.config import build_suite
-    from powergames.training.runner import run_experiment
+    from powergames.training.experiment import run_experiment
 
     exps = []
     for name in names:

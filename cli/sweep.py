@@ -1,4 +1,4 @@
-"""Sweep: run a config over seeds and a grid of overrides in local processes, then aggregate.
+"""Sweep: run a config over seeds and a grid of overrides (local processes or Ray), then aggregate.
 
     powergames sweep configs/alignment_family.yaml --seeds 0-9 --set env.kwargs.game_kwargs.lam=0,0.5,1
 
@@ -14,7 +14,13 @@ import argparse
 import os
 from pathlib import Path
 
-from powergames.training.config import apply_overrides, parse_seeds, parse_yaml, read_text
+from powergames.cli._executors import add_executor_arguments, executor_name, ray_executor
+from powergames.training.config import (
+    apply_overrides,
+    parse_seeds,
+    parse_yaml,
+    read_text,
+)
 from powergames.training.summary import format_table
 
 
@@ -37,6 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--serial", action="store_true", help="run in this process, one by one")
     parser.add_argument("--resume", action="store_true", help="resume the sweep's runs")
     parser.add_argument("--quiet", action="store_true", help="print only the final table")
+    add_executor_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,7 +67,11 @@ def run(args: argparse.Namespace) -> int:
     workers = args.workers or os.cpu_count() or 1
     if workers < 1:
         raise ValueError(f"--workers must be >= 1, got {workers}")
-    executor = SerialExecutor() if args.serial else LocalExecutor(workers)
+    kind = executor_name(args, serial=args.serial)
+    if kind == "ray":
+        executor = ray_executor(args, desc=f"{suite.name} sweep")
+    else:
+        executor = SerialExecutor() if kind == "serial" else LocalExecutor(workers)
     echo = (lambda s: None) if args.quiet else print
     echo(
         f"sweep {suite.name}: {len(plan.combos)} grid point(s) x {len(seeds)} seed(s) = {len(plan.jobs)} runs"

@@ -6,7 +6,8 @@
 
 Overrides are ``key.sub=value`` (value parsed as YAML): ``seed=3``,
 ``agents[0].params.learning_rate=0.001``, ``experiments.exploit.budget=4096``. A file with several
-``experiments`` writes one sub-directory per experiment and runs them in parallel (``--jobs``).
+``experiments`` writes one sub-directory per experiment and runs them in parallel (``--jobs``),
+or as Ray tasks (``--executor ray [--address HOST:PORT]``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import os
 from pathlib import Path
 
+from powergames.cli._executors import add_executor_arguments, executor_name, ray_executor
 from powergames.training.rundir import CONFIG
 
 
@@ -35,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
     parser.add_argument("--json", action="store_true", help="print the summaries as JSON")
+    add_executor_arguments(parser)
 
 
 def resolve_config_path(path: str | Path) -> Path:
@@ -68,9 +71,20 @@ def run(args: argparse.Namespace) -> int:
     if jobs < 1:
         raise ValueError(f"--jobs must be >= 1, got {jobs}")
     quiet = args.quiet or args.json
+    kind, executor = executor_name(args), None
+    if kind == "serial":
+        jobs = 1
+    elif kind == "ray":
+        if suite.single:
+            raise ValueError(
+                "--executor ray runs the experiments of a multi-experiment file; for one "
+                "experiment (or many seeds of it) use: powergames sweep CONFIG --executor ray"
+            )
+        executor = ray_executor(args, desc=suite.name)
+        executor.progress = False  # the suite's own bar (over all steps) is drawn
     summaries = run_suite(
         suite, root, resume=args.resume, overwrite=args.overwrite, progress=not quiet,
-        quiet=quiet, jobs=jobs,
+        quiet=quiet, jobs=jobs, executor=executor,
     )  # fmt: skip
     if args.json:
         print(json.dumps(summaries, indent=2, default=str))

@@ -472,7 +472,7 @@ class EvalCallback(BaseCallback):
         evaluators: the evaluators to run.
         context: returns the :class:`EvalContext` at a given step (strategies read at call time).
         eval_every: the evaluation period in environment steps.
-        logger: the run's logger (``record``/``dump``), e.g. :class:`powergames.training.runner.RunLogger`.
+        logger: the run's logger (``record``/``dump``), e.g. :class:`powergames.training.logging.RunLogger`.
         mode: ``"step"`` or ``"rollout"``.
         after_eval: called as ``after_eval(step, metrics)`` after each evaluation (checkpointing).
         first_step: evaluations at or before this step are skipped (they exist already: resume).

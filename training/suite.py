@@ -11,7 +11,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from powergames.training.config import (
     ConfigError,
@@ -137,7 +137,21 @@ def write_overview(suite: Suite, root: Path) -> Path | None:
     return plot_overview(suite.overview, runs, root / "overview.png")
 
 
-def _suite_job(args: tuple[dict[str, Any], str, str, bool, bool]) -> dict[str, Any]:
+class SuiteJob(NamedTuple):
+    """One experiment of a suite for an executor (``resume``/``overwrite`` as in :func:`run_suite`).
+
+    A named tuple with a ``resume`` field, so an executor that retries a dead worker can resubmit
+    it as the job that resumes its run directory (:func:`powergames.training.ray_executor.resumed`).
+    """
+
+    data: dict[str, Any]
+    name: str
+    run_dir: str
+    resume: bool
+    overwrite: bool
+
+
+def _suite_job(args: SuiteJob) -> dict[str, Any]:
     """Executor job: run one experiment of a suite (top-level for pickling)."""
     data, name, run_dir, resume, overwrite = args
     suite = build_suite(data)
@@ -181,12 +195,19 @@ def _run_parallel(
     watcher = threading.Thread(target=poll, daemon=True)
     watcher.start()
     summaries: dict[str, Any] = {}
-    jobs = [(suite.raw, e.name, str(dirs[e.name]), resume, overwrite) for e in suite.experiments]
+    jobs = [
+        SuiteJob(suite.raw, e.name, str(dirs[e.name]), resume, overwrite) for e in suite.experiments
+    ]
+    failures: list[BaseException] = []
     try:
         for job, result in executor.map(_suite_job, jobs):
-            if isinstance(result, BaseException):
-                raise result
-            summaries[job[1]] = result
+            if isinstance(result, BaseException):  # reported per run; the others still finish
+                echo(f"  {job.name}: FAILED ({type(result).__name__}: {result})")
+                failures.append(result)
+            else:
+                summaries[job.name] = result
+        if failures:
+            raise failures[0]
     finally:
         stop.set()
         watcher.join()

@@ -1,4 +1,4 @@
-"""SB3 learners in the training runner: several independent learners, parameter sharing, DQN.
+"""SB3 learners in training runs: several independent learners, parameter sharing, DQN.
 
 Tiny budgets; the checks are structural (every evaluation row, the models the run built), exact
 theorem bounds where a fixed theorem policy plays, and determinism (same seed, same metrics file).
