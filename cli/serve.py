@@ -74,11 +74,12 @@ def bare_env_config(
 def _matches_to_host(args: argparse.Namespace) -> tuple[Path, list[tuple[str, Any]]]:
     import powergames.serve.seats  # noqa: F401 - registers the remote and replay kinds
     from powergames.envs import registry
-    from powergames.training.config import build_suite, check_names, load_config, parse_override
+    from powergames.training.build import check_names, load_suite
+    from powergames.training.config import build_suite, parse_override
 
     target = Path(args.target)
     if target.is_file():
-        suite = load_config(target, args.overrides)
+        suite = load_suite(target, args.overrides)
         root = Path(args.runs_dir) if suite.single else Path(args.runs_dir) / suite.name
         return root, [(exp.name, exp) for exp in suite.experiments]
     if args.target in registry:

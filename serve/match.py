@@ -609,7 +609,7 @@ class MatchManager:
             MatchError: 422 for an invalid config or one without remote seats; 409 when the id is
                 taken or its run directory holds a run and ``resume`` is false.
         """
-        from powergames.training.config import check_names
+        from powergames.training.build import check_names
 
         if isinstance(config, ExperimentConfig):
             exp = config
