@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
@@ -79,7 +80,7 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=status)
 
 
-def _validation_message(errors: list[dict[str, Any]]) -> tuple[int, str, str]:
+def _validation_message(errors: Sequence[Any]) -> tuple[int, str, str]:
     err = errors[0]
     if err.get("type") == "json_invalid":
         return 400, "bad_request", f"malformed JSON: {err.get('msg', '')}"
@@ -183,7 +184,9 @@ def create_app(
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return _error(*_validation_message(list(exc.errors())))
 
-    responses = {c: {"model": ErrorResponse} for c in (400, 401, 403, 404, 409, 413, 422)}
+    responses: dict[int | str, dict[str, Any]] = {
+        c: {"model": ErrorResponse} for c in (400, 401, 403, 404, 409, 413, 422)
+    }
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page() -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import httpx
@@ -182,8 +183,8 @@ class RemoteAgent:
             step = obs.step
             try:
                 self._retry(
-                    lambda step=step, action=action, meta=meta: self.client.act(
-                        self.match_id, self.seat, self.token, step, action, meta
+                    partial(
+                        self.client.act, self.match_id, self.seat, self.token, step, action, meta
                     )
                 )
             except ServeError as exc:

@@ -239,7 +239,7 @@ class SeatChannel:
             status="finished"
             if status in ("finished", "failed")
             else ("act" if asked else "waiting"),
-            step=int(step),
+            step=int(step or 0),
             n_types=self.n_types,
             observation=obs,
             layout={k: [s.start, s.stop] for k, s in self.layout.items()},
@@ -592,7 +592,7 @@ class MatchManager:
     def _prune(self) -> None:
         done = sorted(
             (m for m in self.matches.values() if m.finished_at is not None),
-            key=lambda m: m.finished_at,
+            key=lambda m: m.finished_at or 0.0,
         )
         for m in done[: max(0, len(done) - self.keep_finished)]:
             del self.matches[m.id]

@@ -25,12 +25,12 @@ never leave the server.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 #: Protocol name and major version, sent in every server message.
-PROTOCOL = "powergames.serve/1"
+PROTOCOL: Final = "powergames.serve/1"
 #: Largest accepted request body or WebSocket message, in bytes.
 MAX_MESSAGE_BYTES = 64 * 1024
 #: Largest free-text field (an LLM reply recorded with an action), in characters.

@@ -67,7 +67,7 @@ def space_from_spec(spec: SpaceSpec) -> gymnasium.spaces.Space:
     shape = tuple(spec.shape or ())
     low = np.asarray(spec.low, dtype=spec.dtype).reshape(shape)
     high = np.asarray(spec.high, dtype=spec.dtype).reshape(shape)
-    return gymnasium.spaces.Box(low, high, shape=shape, dtype=spec.dtype)
+    return gymnasium.spaces.Box(low, high, shape=shape, dtype=np.dtype(spec.dtype))
 
 
 def _public_info(info: Any) -> dict[str, Any]:

@@ -124,7 +124,7 @@ def describe_env(env: Any) -> str:
             lines.append("Reward r_i(t_i, a) of player i with type t_i at joint action a:")
             for i, r in enumerate(game.rewards):
                 for t in range(ad.n_types[i]):
-                    cells = ", ".join(f"a={a}: {_fmt(r[(t, *a)])}" for a in rows)
+                    cells = ", ".join(f"a={a}: {_fmt(r[(t,) + tuple(a)])}" for a in rows)
                     lines.append(f"  player {i}, type {t}: {cells}")
     return "\n".join(lines)
 
