@@ -36,8 +36,16 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "examples/README.rst", "**/GALLERY_HEADER.rst", "gallery/*.ipynb",
-                    "gallery/*.py", "gallery/*.zip", "gallery/*.json", "gallery/*.md5"]
+exclude_patterns = [
+    "_build",
+    "examples/README.rst",
+    "**/GALLERY_HEADER.rst",
+    "gallery/*.ipynb",
+    "gallery/*.py",
+    "gallery/*.zip",
+    "gallery/*.json",
+    "gallery/*.md5",
+]
 templates_path: list[str] = []
 
 # MyST: $...$ and $$...$$ maths (with (label) equation numbers), ::: fences, {eq} references.

@@ -208,7 +208,11 @@ def data_directive(e: Entry) -> str:
     for line in lines:
         text.write(f"   {line}\n" if line else "\n")
     if isinstance(obj, (dict, list, tuple, frozenset, set)) and len(obj) <= 40:
-        keys = sorted(map(str, obj)) if isinstance(obj, (dict, set, frozenset)) else list(map(str, obj))
+        keys = (
+            sorted(map(str, obj))
+            if isinstance(obj, (dict, set, frozenset))
+            else list(map(str, obj))
+        )
         if all(len(k) < 60 for k in keys):
             what = "Keys" if isinstance(obj, dict) else "Entries"
             text.write(f"\n   {what}: " + ", ".join(f"``{k}``" for k in keys) + ".\n")
@@ -226,7 +230,11 @@ def package_page(pkg: str, items: list[Entry]) -> str:
         for e in items:
             if e.kind == "data":
                 doc = [line for line in _attr_doc(e)[2:] if line.strip()]
-                summary = doc[0].replace("|", "\\|") if doc else f"a ``{type(getattr(mod, e.name)).__name__}``"
+                summary = (
+                    doc[0].replace("|", "\\|")
+                    if doc
+                    else f"a ``{type(getattr(mod, e.name)).__name__}``"
+                )
             else:
                 summary = _summary(getattr(mod, e.name))
             text.write(f"   * - :doc:`{e.name}`\n     - {e.kind}\n     - {summary}\n")
@@ -250,7 +258,9 @@ def index_page(pkgs: list[str], counts: dict[str, int]) -> str:
     text.write("   * - package\n     - names\n     - what it holds\n")
     for pkg in pkgs:
         mod = importlib.import_module(pkg)
-        text.write(f"   * - :doc:`{pkg} <{pkg}/index>`\n     - {counts[pkg]}\n     - {_summary(mod)}\n")
+        text.write(
+            f"   * - :doc:`{pkg} <{pkg}/index>`\n     - {counts[pkg]}\n     - {_summary(mod)}\n"
+        )
     text.write("\n.. toctree::\n   :hidden:\n\n")
     for pkg in pkgs:
         text.write(f"   {pkg}/index\n")
@@ -312,7 +322,10 @@ def generate(out_dir: Path) -> list[Entry]:
             p = out_dir / pkg / f"{e.name}.rst"
             _write(p, name_page(e))
             wanted.add(p)
-    for p, content in ((out_dir / "index.rst", index_page(pkgs, counts)), (out_dir / "cli.rst", cli_page())):
+    for p, content in (
+        (out_dir / "index.rst", index_page(pkgs, counts)),
+        (out_dir / "cli.rst", cli_page()),
+    ):
         _write(p, content)
         wanted.add(p)
     for old in out_dir.rglob("*.rst"):
@@ -351,9 +364,13 @@ def _registry_directive() -> type:
 
 def setup(app: Any) -> dict[str, Any]:
     app.add_directive("pg-registry", _registry_directive())
+
     def _on_init(app: Any) -> None:
         es = generate(Path(app.srcdir) / "api")
-        print(f"apigen: {len(es)} public names in {len({e.package for e in es})} packages", file=sys.stderr)
+        print(
+            f"apigen: {len(es)} public names in {len({e.package for e in es})} packages",
+            file=sys.stderr,
+        )
 
     app.connect("builder-inited", _on_init)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -53,22 +53,33 @@ print("coordination gap at the equilibrium:", coordination_gap(game, eq))
 print("threat point u(a0):", threat_point(game))
 
 # %%
+# The mixed equilibrium makes each player indifferent between its two actions: player 1's mix
+# ``q`` solves ``3q = 0.5q + 2(1 − q)`` and player 0's mix ``p`` solves ``2p = 3(1 − p)``.
+q_star = 2 / 4.5
+p_star = 3 / 5
+mixed = [np.array([p_star, 1 - p_star]), np.array([q_star, 1 - q_star])]
+print("mixed equilibrium NashConv:", nash_conv(game, mixed))
+
+# %%
 # How far is each profile from an equilibrium? Let player 0 play row 0 with probability p and
-# player 1 column 0 with probability q, and draw NashConv over the square. It vanishes at the two
-# pure equilibria (the corners where the players meet) and at the mixed one.
-grid = np.linspace(0.0, 1.0, 61)
+# player 1 column 0 with probability q, and draw NashConv over the square. It vanishes exactly at
+# the three equilibria: the two corners where the players meet and the mixed one.
+grid = np.linspace(0.0, 1.0, 81)
 nc = np.array(
     [[nash_conv(game, [np.array([p, 1 - p]), np.array([q, 1 - q])]) for p in grid] for q in grid]
 )
-fig, ax = plt.subplots(figsize=(5.2, 4.2))
+fig, ax = plt.subplots(figsize=(5.4, 4.4))
 mesh = ax.pcolormesh(grid, grid, nc, shading="auto", cmap="viridis")
 fig.colorbar(mesh, ax=ax, label="NashConv")
-ax.plot(eq[0][0], eq[1][0], "w*", markersize=14, label="solve_nash")
-ax.plot([1, 0], [1, 0], "wo", fillstyle="none", markersize=11, label="pure equilibria")
+ax.contour(grid, grid, nc, levels=[0.25, 0.5, 1.0], colors="white", linewidths=0.6)
+ax.plot([1, 0], [1, 0], "o", color="orange", mec="k", ms=11, clip_on=False, label="pure equilibria")
+ax.plot(p_star, q_star, "*", color="orange", mec="k", ms=16, label="mixed equilibrium")
+ax.set_xlim(-0.02, 1.02)
+ax.set_ylim(-0.02, 1.02)
 ax.set_xlabel("p = P(player 0 plays row 0)")
 ax.set_ylabel("q = P(player 1 plays column 0)")
 ax.set_title(f"NashConv over mixed profiles (α = {alpha(game):.2f})")
-ax.legend(loc="upper center", fontsize=8, framealpha=0.6)
+ax.legend(loc="upper left", fontsize=8, framealpha=0.8)
 fig.tight_layout()
 
 # %%

@@ -54,6 +54,7 @@ workdir = Path(tempfile.mkdtemp(prefix="powergames-example-"))
 suite = load_config(workdir / "config.yaml")
 summaries = run_suite(suite, workdir / "run", progress=False, quiet=True, plots=False)
 
+
 # %%
 # Each run directory holds ``metrics.csv``: one row per evaluation. ``share/c0/mean`` is the
 # minority's exact expected share averaged over the hidden state, ``share/c0/min_x`` its worst case
@@ -64,14 +65,20 @@ def read_metrics(path):
     return {c: np.array([float(r[c]) if r[c] else np.nan for r in rows]) for c in rows[0]}
 
 
-metrics = {name: read_metrics(workdir / "run" / name / "metrics.csv") for name in ("exploit", "copying")}
+metrics = {
+    name: read_metrics(workdir / "run" / name / "metrics.csv") for name in ("exploit", "copying")
+}
 print("columns:", ", ".join(list(metrics["copying"])[:8]), "...")
 
 fig, ax = plt.subplots(figsize=(6.4, 4.0))
 for name, label in (("exploit", "vs fixed majority"), ("copying", "vs coalition-copying majority")):
     m = metrics[name]
-    line, = ax.plot(m["step"], m["share/c0/mean"], "-o", markersize=3, label=f"{label} (mean over x)")
-    ax.plot(m["step"], m["share/c0/min_x"], ":", color=line.get_color(), label=f"{label} (min over x)")
+    (line,) = ax.plot(
+        m["step"], m["share/c0/mean"], "-o", markersize=3, label=f"{label} (mean over x)"
+    )
+    ax.plot(
+        m["step"], m["share/c0/min_x"], ":", color=line.get_color(), label=f"{label} (min over x)"
+    )
 ax.axhline(0.5, color="k", ls="--", lw=1, label="1/k = 1/2 (Theorem 2 cap)")
 ax.axhline(0.4, color="grey", ls=":", lw=1, label="|c|/n = 2/5 (fair share)")
 ax.set_xlabel("environment steps")

@@ -50,8 +50,10 @@ plt.close("all")  # the sweep draws its own figure into the run directory
 labels = [label for label, _ in plan.combos]
 final = [next(iter(info["final"][label].values())) for label in labels]
 for lam, f in zip(lams, final):
-    print(f"λ = {lam}: α = {f['align/alpha']['mean']:+.3f}, ΣPOWER (averaged strategies) = "
-          f"{f['power_avg/sum']['mean']:.3f}, NashConv = {f['power_avg/nash_conv']['mean']:.3f}")
+    print(
+        f"λ = {lam}: α = {f['align/alpha']['mean']:+.3f}, ΣPOWER (averaged strategies) = "
+        f"{f['power_avg/sum']['mean']:.3f}, NashConv = {f['power_avg/nash_conv']['mean']:.3f}"
+    )
 
 fig, ax = plt.subplots(figsize=(6.4, 4.0))
 for metric, label in (
@@ -63,7 +65,7 @@ for metric, label in (
     mean = np.array([f[metric]["mean"] for f in final])
     low = np.array([f[metric]["low"] for f in final])
     high = np.array([f[metric]["high"] for f in final])
-    line, = ax.plot(lams, mean, "-o", label=label)
+    (line,) = ax.plot(lams, mean, "-o", label=label)
     ax.fill_between(lams, low, high, color=line.get_color(), alpha=0.2)
 ax.axhline(0, color="grey", lw=0.6)
 ax.set_xlabel("λ (0 = common payoff, 1 = zero-sum)")

@@ -102,7 +102,9 @@ class Browser:
         finally:
             self.ws.settimeout(30)
 
-    def open(self, url: str, probes: dict[str, str] | None = None, settle: float = 2.0) -> PageReport:
+    def open(
+        self, url: str, probes: dict[str, str] | None = None, settle: float = 2.0
+    ) -> PageReport:
         """Load ``url``, wait for its load event (and ``settle`` seconds), report its errors."""
         self.events.clear()
         self.call("Page.navigate", url=url)
@@ -117,16 +119,22 @@ class Browser:
             m, p = e.get("method"), e.get("params", {})
             if m == "Runtime.exceptionThrown":
                 d = p.get("exceptionDetails", {})
-                report.errors.append(f"exception: {d.get('text')} {d.get('exception', {}).get('description', '')}")
+                report.errors.append(
+                    f"exception: {d.get('text')} {d.get('exception', {}).get('description', '')}"
+                )
             elif m == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
-                args = " ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", []))
+                args = " ".join(
+                    str(a.get("value", a.get("description", ""))) for a in p.get("args", [])
+                )
                 report.errors.append(f"console.{p.get('type')}: {args}")
             elif m == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
                 entry = p["entry"]
                 report.errors.append(f"log: {entry.get('text')} ({entry.get('url', '')})")
             elif m == "Network.loadingFailed" and not p.get("canceled"):
                 report.errors.append(f"network: {p.get('errorText')} ({p.get('type')})")
-            elif m == "Network.responseReceived" and p.get("response", {}).get("status", 200) >= 400:
+            elif (
+                m == "Network.responseReceived" and p.get("response", {}).get("status", 200) >= 400
+            ):
                 r = p["response"]
                 report.errors.append(f"http {r.get('status')}: {r.get('url')}")
         for name, expr in (probes or {}).items():
@@ -140,7 +148,13 @@ class Browser:
         if full_page:
             metrics = self.call("Page.getLayoutMetrics")
             size = metrics["cssContentSize"]
-            params["clip"] = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 6000), "scale": 1}
+            params["clip"] = {
+                "x": 0,
+                "y": 0,
+                "width": size["width"],
+                "height": min(size["height"], 6000),
+                "scale": 1,
+            }
             params["captureBeyondViewport"] = True
         data = self.call("Page.captureScreenshot", **params)["data"]
         Path(path).write_bytes(base64.b64decode(data))

@@ -63,7 +63,12 @@ def public_names() -> list[tuple[str, str]]:
 
 def test_the_packages_are_found() -> None:
     pkgs = powergames_packages()
-    for expected in ("powergames.games", "powergames.theory", "powergames.envs", "powergames.agents"):
+    for expected in (
+        "powergames.games",
+        "powergames.theory",
+        "powergames.envs",
+        "powergames.agents",
+    ):
         assert expected in pkgs
     assert len(public_names()) > 100
 
@@ -108,13 +113,12 @@ def test_every_example_ran_and_drew_its_figures() -> None:
 
 @pytest.fixture(scope="module")
 def site_url() -> Iterator[str]:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SITE))
-
-    class Quiet(handler.func):  # type: ignore[name-defined,misc]
-        def log_message(self, *args: object) -> None:
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 — the base's name
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(SITE)))
+    handler = functools.partial(Quiet, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -139,7 +143,9 @@ PAGES = {
 
 
 @needs_site
-@pytest.mark.skipif(chromium_binary() is None, reason="no chromium on PATH (apt-get install chromium)")
+@pytest.mark.skipif(
+    chromium_binary() is None, reason="no chromium on PATH (apt-get install chromium)"
+)
 def test_pages_render_in_chromium_without_console_errors(site_url: str) -> None:
     with Browser(chromium_binary()) as browser:  # type: ignore[arg-type]
         for page, probes in PAGES.items():
