@@ -29,7 +29,9 @@ import numpy as np
 import numpy.typing as npt
 from gymnasium.utils import seeding
 
+from powergames.envs.adapter import GameAdapter
 from powergames.envs.game_env import GameEnv
+from powergames.games.base import Game
 from powergames.games.checks import check_positive_int, first_index
 
 __all__ = ["BatchedGameEnv"]
@@ -50,7 +52,7 @@ class BatchedGameEnv:
 
     def __init__(
         self,
-        game: Any,
+        game: Game | GameAdapter,
         n_envs: int,
         max_cycles: int = 1,
         history: str = "auto",
@@ -73,8 +75,8 @@ class BatchedGameEnv:
         self.obs_dim = int(self.single_observation_space.shape[0])
         self.n_actions = np.asarray(adapter.n_actions, dtype=np.int64)
         self._t_size = self._layout["type"].stop
-        self._hist_size = single._hist_size
-        self._hist_offsets = single._hist_offsets
+        self._hist_size = single.encoder.hist_size
+        self._hist_offsets = single.encoder.hist_offsets
         # rewards
         table = single._table if use_table else None
         self._table2d = None if table is None else np.ascontiguousarray(table.reshape(-1, n))

@@ -15,14 +15,15 @@ coalition size and a constant ``[1.0]`` in games without types.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import gymnasium
 import numpy as np
 
-from powergames.envs.game_env import GameEnv, _describe, adapt
+from powergames.envs.adapter import GameAdapter, adapt
+from powergames.envs.game_env import GameEnv
+from powergames.games.base import Game
 
 __all__ = ["CoalitionEnv", "check_coalitions", "default_coalitions"]
 
@@ -95,7 +96,7 @@ class CoalitionEnv(GameEnv):
 
     def __init__(
         self,
-        game: Any,
+        game: Game | GameAdapter,
         coalitions: Sequence[Sequence[int]] | None = None,
         max_cycles: int = 1,
         history: str = "auto",
@@ -107,57 +108,16 @@ class CoalitionEnv(GameEnv):
             coalitions = default_coalitions(adapter.n_players)
         seats = check_coalitions(coalitions, adapter.n_players)
         names = [f"coalition_{j}" for j in range(len(seats))]
-        self._init_env(adapter, seats, names, max_cycles, history, render_mode, name)
-
-    @property
-    def coalitions(self) -> tuple[tuple[int, ...], ...]:
-        """The partition, members in increasing order."""
-        return self.seats
-
-    def _type_block_size(self, seat: tuple[int, ...]) -> int:
-        return math.prod(self.adapter.n_types[i] for i in seat)
-
-    def _type_position(self, seat: tuple[int, ...], types: Sequence[int]) -> int:
-        pos = 0
-        for i in seat:
-            pos = pos * self.adapter.n_types[i] + int(types[i])
-        return pos
+        self._init_env(
+            adapter, seats, names, max_cycles, history, render_mode, name, coalition=True
+        )
 
     def _make_action_space(self, seat: tuple[int, ...]) -> gymnasium.spaces.Space:
         return gymnasium.spaces.MultiDiscrete(
             [self.adapter.n_actions[i] for i in seat], dtype=np.int64
         )
 
-    def _check_action(self, agent: str, value: Any) -> list[int]:
-        seat = self.seats[self._seat(agent)]
-        ks = [self.adapter.n_actions[i] for i in seat]
-        space = f"MultiDiscrete({ks})"
-        try:
-            arr = np.asarray(value)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"action for agent {agent!r} must be an integer array of shape ({len(seat)},) "
-                f"for {space}, got {_describe(value)}"
-            ) from None
-        if arr.dtype.kind == "f" and np.isnan(arr).any():
-            raise ValueError(
-                f"action for agent {agent!r} contains NaN: {_describe(value)}; {space} takes "
-                "integers"
-            )
-        if arr.shape != (len(seat),):
-            raise ValueError(
-                f"action for agent {agent!r} must have shape ({len(seat)},) (one action per "
-                f"member {list(seat)}) for {space}, got {_describe(value)}"
-            )
-        if arr.dtype.kind not in "iu":
-            raise TypeError(
-                f"action for agent {agent!r} must hold integers for {space}, got {_describe(value)}"
-            )
-        out = arr.tolist()
-        for m, (player, a, k) in enumerate(zip(seat, out, ks)):
-            if not 0 <= a < k:
-                raise ValueError(
-                    f"action {value!r} for agent {agent!r} is out of range: entry {m} (player "
-                    f"{player}) is {a}, {space} takes integers in [0, {k})"
-                )
-        return out
+    @property
+    def coalitions(self) -> tuple[tuple[int, ...], ...]:
+        """The partition, members in increasing order."""
+        return self.seats

@@ -57,7 +57,8 @@ import numpy as np
 from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
-from powergames.envs.game_env import _TextRender
+from powergames.envs.actions import check_discrete
+from powergames.envs.rendering import TextRender, check_render_mode
 from powergames.games.checks import as_float_array, check_positive_int
 from powergames.theory.population import SETTLES
 
@@ -81,7 +82,7 @@ def _fraction(name: str, value: Any, strict: bool = False) -> float:
     return x
 
 
-class PopulationBargainingEnv(_TextRender, ParallelEnv):
+class PopulationBargainingEnv(TextRender, ParallelEnv):
     """Population bargaining with locality (see the module docstring).
 
     Args:
@@ -145,12 +146,7 @@ class PopulationBargainingEnv(_TextRender, ParallelEnv):
         self.max_cycles = check_positive_int("max_cycles", max_cycles)
         self.settlement = float(as_float_array("settlement", settlement, ndim=0))
         self.disagreement = float(as_float_array("disagreement", disagreement, ndim=0))
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be None or one of {self.metadata['render_modes']}, "
-                f"got {render_mode!r}"
-            )
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode)
         self.possible_agents = [f"player_{i}" for i in range(n)]
         self.agents: list[str] = []
         self._index = {a: i for i, a in enumerate(self.possible_agents)}
@@ -244,7 +240,7 @@ class PopulationBargainingEnv(_TextRender, ParallelEnv):
         else:
             self.values = np.zeros(n, dtype=np.int64)
             self.values[rng.permutation(n)[: self.n_v]] = 1
-        if self.f_c_given_v is not None:
+        if self.f_c_given_v is not None and self.f_c_given_not_v is not None:
             frac = np.where(self.values == 1, self.f_c_given_v, self.f_c_given_not_v)
             self.dispositions = (rng.random(n) < frac).astype(np.int64)
         self.agents = list(self.possible_agents)
@@ -256,7 +252,7 @@ class PopulationBargainingEnv(_TextRender, ParallelEnv):
 
     def _info(self, i: int, joint: tuple[int, ...] | None, settled: np.ndarray | None) -> dict:
         j = int(self.partner[i])
-        info = {
+        info: dict[str, Any] = {
             "round": self._round,
             "value": int(self.values[i]),
             "disposition": int(self.dispositions[i]) if self.dispositions[i] >= 0 else None,
@@ -278,17 +274,7 @@ class PopulationBargainingEnv(_TextRender, ParallelEnv):
             raise ValueError(f"missing action for agent {missing[0]!r}")
         out = np.empty(len(self.agents), dtype=np.int64)
         for i, a in enumerate(self.agents):
-            x = actions[a]
-            if isinstance(x, np.ndarray) and x.shape == ():
-                x = x.item()
-            if isinstance(x, bool) or not isinstance(x, int | np.integer):
-                raise TypeError(f"action for agent {a!r} must be an integer 0 or 1, got {x!r}")
-            if x not in (0, 1):
-                raise ValueError(
-                    f"action {x!r} for agent {a!r} is out of range: Discrete(2) takes 0 (hold out) "
-                    "or 1 (cooperate)"
-                )
-            out[i] = x
+            out[i] = check_discrete(a, actions[a], 2, "Discrete(2) (0 = hold out, 1 = cooperate)")
         return out
 
     def step(self, actions: Mapping[str, Any]) -> tuple[dict, dict, dict, dict, dict]:

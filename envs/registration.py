@@ -33,17 +33,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium
-import numpy as np
 from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec
 
 from powergames.envs.coalition_view import CoalitionEnv
 from powergames.envs.game_env import GameEnv
+from powergames.envs.game_factories import (
+    any_game,
+    bayesian,
+    majority,
+    normal_form_game,
+    symmetric_unit_sum,
+    unit_sum,
+)
 from powergames.envs.population_bargaining import PopulationBargainingEnv
-from powergames.games.checks import check_positive_int
-from powergames.games.io import resolve_game
-from powergames.games.normal_form import NormalFormGame
-from powergames.games.unit_sum import UnitSumGame
+from powergames.envs.single_agent import SingleAgentEnv
+from powergames.games.base import Game
 
 __all__ = [
     "EnvSpec",
@@ -80,7 +85,7 @@ class EnvSpec:
     """
 
     id: str
-    game_factory: Callable[..., Any] | None
+    game_factory: Callable[..., Game] | None
     coalition: bool = False
     defaults: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
@@ -173,7 +178,7 @@ registry = _Registry()
 
 def register(
     env_id: str,
-    game_factory: Callable[..., Any] | None = None,
+    game_factory: Callable[..., Game] | None = None,
     *,
     coalition: bool = False,
     defaults: Mapping[str, Any] | None = None,
@@ -200,7 +205,7 @@ def register(
     if gymnasium_id and env_id not in gymnasium.registry:
         gymnasium.register(
             id=env_id,
-            entry_point="powergames.envs.single_agent:make_single_agent",
+            entry_point="powergames.envs.registration:make_single_agent",
             kwargs={"env_id": env_id},
             disable_env_checker=False,
         )
@@ -230,14 +235,25 @@ def make_aec(env_id: str, **kwargs: Any) -> Any:
     return parallel_to_aec(make(env_id, **kwargs))
 
 
-def make_single_agent(env_id: str, **kwargs: Any) -> gymnasium.Env:
-    """The Gymnasium view of one seat: see :class:`powergames.envs.single_agent.SingleAgentEnv`."""
-    from powergames.envs.single_agent import make_single_agent as _make
+def make_single_agent(
+    env_id: str,
+    seat: str | int = 0,
+    opponents: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> SingleAgentEnv:
+    """The single-agent view of a registered environment (the ``gymnasium.make`` entry point).
 
-    return _make(env_id=env_id, **kwargs)
+    Args:
+        env_id: a registered id, e.g. ``"powergames/majority-v0"``.
+        seat: the learner's agent name or index.
+        opponents: ``{agent: spec}`` for the other seats (see
+            :class:`~powergames.envs.single_agent.SingleAgentEnv`).
+        **kwargs: the environment's keyword arguments (``max_cycles``, game parameters, …).
+    """
+    return SingleAgentEnv(make(env_id, **kwargs), seat=seat, opponents=opponents)
 
 
-def make_game(env_id: str, **kwargs: Any) -> Any:
+def make_game(env_id: str, **kwargs: Any) -> Game:
     """Only the game object an id builds (environment keyword arguments are ignored).
 
     Raises:
@@ -266,108 +282,6 @@ def env_module(env_id: str, **kwargs: Any) -> types.SimpleNamespace:
     parallel = functools.partial(make, env_id, **kwargs)
     aec = functools.partial(make_aec, env_id, **kwargs)
     return types.SimpleNamespace(env=aec, raw_env=aec, parallel_env=parallel, env_id=env_id)
-
-
-# ============================================================================ game factories
-def normal_form_game(
-    game: str = "matching_pennies",
-    game_kwargs: Mapping[str, Any] | None = None,
-    payoffs: Any = None,
-) -> NormalFormGame:
-    """A named game of the library (or a game file), or explicit ``payoffs`` (nested lists)."""
-    if payoffs is not None:
-        return NormalFormGame(np.asarray(payoffs, dtype=np.float64))
-    out = any_game(game, game_kwargs)
-    if not isinstance(out, NormalFormGame):
-        raise ValueError(
-            f"game {game!r} is a {type(out).__name__}, not a normal-form game; use "
-            "'powergames/game-v0' for any game"
-        )
-    return out
-
-
-def any_game(game: str = "matching_pennies", game_kwargs: Mapping[str, Any] | None = None) -> Any:
-    """Any named game of the library or any game file."""
-    return resolve_game(game, **dict(game_kwargs or {}))
-
-
-def majority(n_players: int = 5, n_actions: int = 3) -> Any:
-    """The majority game of Theorem 1 (symmetric count form)."""
-    from powergames.games.symmetric import majority_game
-
-    return majority_game(n_players, n_actions)
-
-
-def symmetric_unit_sum(
-    n_players: int = 3, n_actions: int = 2, n_states: int = 2, seed: int = 0, spread: float = 2.0
-) -> Any:
-    """A random symmetric unit-sum game drawn with ``np.random.default_rng(seed)``."""
-    from powergames.games.symmetric import random_symmetric_unit_sum_game
-
-    return random_symmetric_unit_sum_game(
-        n_players, n_actions, n_states, np.random.default_rng(_seed(seed)), spread=spread
-    )
-
-
-def _seed(seed: Any) -> int:
-    return check_positive_int("seed", seed, minimum=0)
-
-
-def unit_sum(
-    shares: Any = None,
-    prior: Any = None,
-    game: str | None = None,
-    n_players: int = 2,
-    n_actions: int = 2,
-    n_states: int = 2,
-    seed: int = 0,
-) -> UnitSumGame:
-    """A dense unit-sum game: explicit ``shares`` (+ ``prior``), a game file, or a random one.
-
-    The random game draws, with ``np.random.default_rng(seed)``, the shares at every ``(x, a)``
-    from a flat Dirichlet over the players and the prior from a flat Dirichlet over states.
-    """
-    if shares is not None:
-        return UnitSumGame(np.asarray(shares, dtype=np.float64), prior)
-    if game is not None:
-        out = resolve_game(game)
-        if not isinstance(out, UnitSumGame):
-            raise ValueError(f"game {game!r} is a {type(out).__name__}, not a UnitSumGame")
-        return out
-    n = check_positive_int("n_players", n_players)
-    k = check_positive_int("n_actions", n_actions)
-    s = check_positive_int("n_states", n_states)
-    rng = np.random.default_rng(_seed(seed))
-    draws = rng.dirichlet(np.ones(n), size=(s, *(k,) * n))  # (s, k, …, k, n)
-    return UnitSumGame(np.moveaxis(draws, -1, 1), rng.dirichlet(np.ones(s)))
-
-
-def bayesian(
-    game: str = "bayesian_coordination",
-    game_kwargs: Mapping[str, Any] | None = None,
-    prior: Any = None,
-    rewards: Any = None,
-) -> Any:
-    """A Bayesian game: explicit ``prior`` and ``rewards`` (nested lists), a named game or a file.
-
-    A normal-form game is converted with :func:`~powergames.games.bayesian.as_bayesian` (one type
-    per player).
-    """
-    from powergames.games.bayesian import BayesianGame, as_bayesian
-
-    if prior is not None or rewards is not None:
-        if prior is None or rewards is None:
-            raise ValueError("a Bayesian game needs both 'prior' and 'rewards'")
-        return BayesianGame(
-            np.asarray(prior, dtype=np.float64),
-            tuple(np.asarray(r, dtype=np.float64) for r in rewards),
-        )
-    out = any_game(game, game_kwargs)
-    if isinstance(out, NormalFormGame):
-        out = as_bayesian(out)
-    if not isinstance(out, BayesianGame):
-        raise ValueError(f"game {game!r} is a {type(out).__name__}, not a Bayesian game")
-    return out
 
 
 # ============================================================================ the ids

@@ -39,7 +39,7 @@ from pettingzoo import ParallelEnv
 
 from powergames.games.checks import check_distribution
 
-__all__ = ["MixedStrategyOpponent", "SingleAgentEnv", "as_opponent", "make_single_agent"]
+__all__ = ["MixedStrategyOpponent", "SingleAgentEnv", "as_opponent"]
 
 
 class MixedStrategyOpponent:
@@ -248,22 +248,3 @@ class SingleAgentEnv(gymnasium.Env):
 
     def __repr__(self) -> str:
         return f"SingleAgentEnv({self.env!r}, seat={self.seat!r})"
-
-
-def make_single_agent(
-    env_id: str,
-    seat: str | int = 0,
-    opponents: Mapping[str, Any] | None = None,
-    **kwargs: Any,
-) -> SingleAgentEnv:
-    """The single-agent view of a registered environment (the ``gymnasium.make`` entry point).
-
-    Args:
-        env_id: a registered id, e.g. ``"powergames/majority-v0"``.
-        seat: the learner's agent name or index.
-        opponents: ``{agent: spec}`` for the other seats.
-        **kwargs: the environment's keyword arguments (``max_cycles``, game parameters, …).
-    """
-    from powergames.envs.registration import make
-
-    return SingleAgentEnv(make(env_id, **kwargs), seat=seat, opponents=opponents)

@@ -58,23 +58,47 @@ from powergames.theory.equilibria import (
     solve_nash,
     solve_zero_sum,
 )
+from powergames.theory.guarantees import (
+    BestResponse,
+    GuaranteeReport,
+    GuaranteeTooLarge,
+    coalition_best_response,
+    coalition_guarantee,
+)
 from powergames.theory.population import (
     settlement_gradient,
     settlement_rate,
     simulate_interactions,
 )
+from powergames.theory.tournaments import (
+    SampledPolicy,
+    TournamentResult,
+    tournament,
+)
+from powergames.theory.worst_cases import (
+    PurePolicy,
+    WorstCase,
+    coalition_worst_case,
+)
 
 __all__ = [
+    "BestResponse",
     "CoalitionPolicy",
     "CoalitionReport",
     "CountDistribution",
     "ExchangeablePolicy",
+    "GuaranteeReport",
+    "GuaranteeTooLarge",
     "IndependentPolicy",
     "JointPolicy",
     "MonteCarloEstimate",
     "PowerReport",
     "ProductPolicy",
+    "PurePolicy",
+    "SampledPolicy",
     "SharedActionPolicy",
+    "TournamentResult",
+    "WorstCase",
     "achieved_value",
     "alignment_report",
     "alpha",
@@ -82,9 +106,12 @@ __all__ = [
     "best_response",
     "ca_report",
     "check_coalitions",
+    "coalition_best_response",
     "coalition_copying_policy",
+    "coalition_guarantee",
     "coalition_report",
     "coalition_values",
+    "coalition_worst_case",
     "contiguous_coalitions",
     "coordination_gap",
     "gambit_available",
@@ -110,6 +137,7 @@ __all__ = [
     "surplus",
     "theorem1_policy",
     "threat_point",
+    "tournament",
     "utility_covariance",
     "welfare",
 ]
