@@ -84,6 +84,20 @@ def all_packages() -> list[str]:
     return sorted(set(out))
 
 
+def extra_modules() -> list[str]:
+    """Modules (not packages) that declare an ``__all__`` of their own, sorted."""
+    out: list[str] = []
+    for top in top_packages():
+        mod = importlib.import_module(top)
+        for m in pkgutil.walk_packages(mod.__path__, top + "."):
+            leaf = m.name.rsplit(".", 1)[1]
+            if m.ispkg or leaf.startswith("_"):
+                continue  # packages are listed by all_packages; private and __main__ modules never
+            if hasattr(importlib.import_module(m.name), "__all__"):
+                out.append(m.name)
+    return sorted(out)
+
+
 def public_names(module: ModuleType) -> list[str]:
     names = getattr(module, "__all__", None)
     return list(names) if names is not None else []
@@ -129,6 +143,16 @@ def entries() -> list[Entry]:
             owning = [p for p in pkgs if where == p or where.startswith(p + ".")]
             canonical = max(owning, key=len) if owning else pkgs[0]
         out.append(Entry(pkg, name, kind, canonical, where))
+    # Names a module declares public that no package re-exports are documented at their module.
+    exported = {id(obj) for _, _, obj in raw}
+    for modname in extra_modules():
+        mod = importlib.import_module(modname)
+        for name in public_names(mod):
+            obj = getattr(mod, name)
+            if id(obj) in exported:
+                continue
+            exported.add(id(obj))
+            out.append(Entry(modname, name, _kind(obj), modname, _defined_in(obj)))
     return out
 
 
@@ -178,7 +202,8 @@ def _attr_doc(e: Entry) -> list[str]:
     pkg = importlib.import_module(e.package)
     obj = getattr(pkg, e.name)
     candidates = [e.package]
-    candidates += [m.name for m in pkgutil.walk_packages(pkg.__path__, e.package + ".")]
+    if hasattr(pkg, "__path__"):
+        candidates += [m.name for m in pkgutil.walk_packages(pkg.__path__, e.package + ".")]
     for modname in candidates:
         try:
             mod = importlib.import_module(modname)
@@ -246,7 +271,7 @@ def package_page(pkg: str, items: list[Entry]) -> str:
     return text.getvalue()
 
 
-def index_page(pkgs: list[str], counts: dict[str, int]) -> str:
+def index_page(pkgs: list[str], counts: dict[str, int], modules: list[str] | None = None) -> str:
     text = io.StringIO()
     text.write(_title("API reference"))
     text.write(
@@ -261,8 +286,20 @@ def index_page(pkgs: list[str], counts: dict[str, int]) -> str:
         text.write(
             f"   * - :doc:`{pkg} <{pkg}/index>`\n     - {counts[pkg]}\n     - {_summary(mod)}\n"
         )
+    if modules:
+        text.write(
+            "\nModules with public names of their own (in the module's ``__all__``, not "
+            "re-exported by its package; import them from the module):\n\n"
+        )
+        text.write(".. list-table::\n   :header-rows: 1\n   :widths: 40 10 50\n\n")
+        text.write("   * - module\n     - names\n     - what it holds\n")
+        for m in modules:
+            mod = importlib.import_module(m)
+            text.write(
+                f"   * - :doc:`{m} <{m}/index>`\n     - {counts[m]}\n     - {_summary(mod)}\n"
+            )
     text.write("\n.. toctree::\n   :hidden:\n\n")
-    for pkg in pkgs:
+    for pkg in [*pkgs, *(modules or [])]:
         text.write(f"   {pkg}/index\n")
     text.write("   cli\n")
     return text.getvalue()
@@ -309,10 +346,11 @@ def _write(path: Path, content: str) -> None:
 def generate(out_dir: Path) -> list[Entry]:
     """Write the whole API reference into ``out_dir``; remove pages of names that went away."""
     es = entries()
-    pkgs = sorted({e.package for e in es} | set(all_packages()))
-    counts = {p: 0 for p in pkgs}
+    pkgs = sorted(set(all_packages()))
+    modules = sorted({e.package for e in es} - set(pkgs))
+    counts = {p: 0 for p in [*pkgs, *modules]}
     wanted: set[Path] = set()
-    for pkg in pkgs:
+    for pkg in [*pkgs, *modules]:
         items = [e for e in es if e.package == pkg]
         counts[pkg] = len(items)
         p = out_dir / pkg / "index.rst"
@@ -323,7 +361,7 @@ def generate(out_dir: Path) -> list[Entry]:
             _write(p, name_page(e))
             wanted.add(p)
     for p, content in (
-        (out_dir / "index.rst", index_page(pkgs, counts)),
+        (out_dir / "index.rst", index_page(pkgs, counts, modules)),
         (out_dir / "cli.rst", cli_page()),
     ):
         _write(p, content)
@@ -368,7 +406,7 @@ def setup(app: Any) -> dict[str, Any]:
     def _on_init(app: Any) -> None:
         es = generate(Path(app.srcdir) / "api")
         print(
-            f"apigen: {len(es)} public names in {len({e.package for e in es})} packages",
+            f"apigen: {len(es)} public names in {len({e.package for e in es})} packages and modules",
             file=sys.stderr,
         )
 

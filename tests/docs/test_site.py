@@ -61,6 +61,24 @@ def public_names() -> list[tuple[str, str]]:
     ]
 
 
+def module_only_names() -> list[tuple[str, str]]:
+    """Names in a module's own ``__all__`` that no package's ``__all__`` exports."""
+    exported = {id(getattr(importlib.import_module(p), n)) for p, n in public_names()}
+    out = []
+    for pkg in powergames_packages():
+        mod = importlib.import_module(pkg)
+        for m in pkgutil.iter_modules(mod.__path__, pkg + "."):
+            if m.ispkg or m.name.rsplit(".", 1)[1].startswith("_"):
+                continue
+            sub = importlib.import_module(m.name)
+            for name in getattr(sub, "__all__", ()):
+                obj = getattr(sub, name)
+                if id(obj) not in exported:
+                    exported.add(id(obj))
+                    out.append((m.name, name))
+    return out
+
+
 def test_the_packages_are_found() -> None:
     pkgs = powergames_packages()
     for expected in (
@@ -74,7 +92,7 @@ def test_the_packages_are_found() -> None:
 
 
 @needs_site
-@pytest.mark.parametrize(("package", "name"), public_names())
+@pytest.mark.parametrize(("package", "name"), public_names() + module_only_names())
 def test_every_public_name_has_a_page(package: str, name: str) -> None:
     page = SITE / "api" / package / f"{name}.html"
     assert page.is_file(), f"{package}.{name} is in __all__ but has no page ({page})"
