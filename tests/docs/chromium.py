@@ -152,7 +152,7 @@ class Browser:
                 "x": 0,
                 "y": 0,
                 "width": size["width"],
-                "height": min(size["height"], 6000),
+                "height": min(size["height"], 16000),
                 "scale": 1,
             }
             params["captureBeyondViewport"] = True
