@@ -93,7 +93,12 @@ def extra_modules() -> list[str]:
             leaf = m.name.rsplit(".", 1)[1]
             if m.ispkg or leaf.startswith("_"):
                 continue  # packages are listed by all_packages; private and __main__ modules never
-            if hasattr(importlib.import_module(m.name), "__all__"):
+            try:
+                mod_ = importlib.import_module(m.name)
+            except ImportError as exc:  # a module of an optional extra that is not installed
+                print(f"apigen: skipped {m.name} ({exc})", file=sys.stderr)
+                continue
+            if hasattr(mod_, "__all__"):
                 out.append(m.name)
     return sorted(out)
 

@@ -70,7 +70,10 @@ def module_only_names() -> list[tuple[str, str]]:
         for m in pkgutil.iter_modules(mod.__path__, pkg + "."):
             if m.ispkg or m.name.rsplit(".", 1)[1].startswith("_"):
                 continue
-            sub = importlib.import_module(m.name)
+            try:
+                sub = importlib.import_module(m.name)
+            except ImportError:  # a module of an optional extra the docs are built without
+                continue
             for name in getattr(sub, "__all__", ()):
                 obj = getattr(sub, name)
                 if id(obj) not in exported:
