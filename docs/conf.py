@@ -47,9 +47,6 @@ exclude_patterns = [
     "gallery/*.md5",
 ]
 templates_path: list[str] = []
-# guide/external-agents.md lists docs/serve*.md with a glob, so the server's page joins the site
-# when it exists; an empty match is not a mistake.
-suppress_warnings = ["toc.empty_glob"]
 
 # MyST: $...$ and $$...$$ maths (with (label) equation numbers), ::: fences, {eq} references.
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]

@@ -16,6 +16,7 @@ import importlib
 import inspect
 import io
 import pkgutil
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -405,8 +406,74 @@ def _registry_directive() -> type:
     return RegistryDirective
 
 
+#: ``MATH.md (2.3)`` or ``MATH.md §2`` in a docstring (outside inline literals).
+_CITE = re.compile(r"MATH\.md\s*(?:\((\d+)\.(\d+)\)|§\s*(\d+))")
+_LITERAL = re.compile(r"(``.*?``|`[^`]*`)")
+
+
+def math_sections(math_md: Path) -> dict[str, str]:
+    """``{"2": html id}`` of MATH.md's numbered sections (``## 2. Title``)."""
+    from docutils.nodes import make_id
+
+    out = {}
+    for m in re.finditer(r"^##\s+(\d+)\.\s+(.+?)\s*$", math_md.read_text(encoding="utf-8"), re.M):
+        out[m.group(1)] = make_id(f"{m.group(1)}. {m.group(2)}")
+    return out
+
+
+def link_math_citations(lines: list[str], uri: str, sections: dict[str, str]) -> list[str]:
+    """Turn each citation of MATH.md into a link to its section of the mathematics page."""
+
+    def repl(m: re.Match[str]) -> str:
+        section = m.group(1) or m.group(3)
+        if section not in sections:
+            return m.group(0)
+        return f"`{m.group(0)} <{uri}#{sections[section]}>`__"
+
+    out = []
+    for line in lines:
+        parts = _LITERAL.split(line)
+        out.append("".join(p if p.startswith("`") else _CITE.sub(repl, p) for p in parts))
+    return out
+
+
+def _optional_toctree() -> type:
+    from sphinx.directives.other import TocTree
+
+    class OptionalTocTree(TocTree):
+        """``.. pg-optional-toctree::`` — a toctree of the listed documents that exist."""
+
+        def run(self) -> list[Any]:
+            found = self.env.found_docs
+            here = self.env.docname.rsplit("/", 1)[0] + "/" if "/" in self.env.docname else ""
+            kept = []
+            for entry in self.content:
+                name = entry.strip()
+                doc = name[1:] if name.startswith("/") else here + name
+                if doc in found:
+                    kept.append(entry)
+            if not kept:
+                return []
+            self.content = type(self.content)(kept, items=self.content.items[: len(kept)])
+            return super().run()
+
+    return OptionalTocTree
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.add_directive("pg-registry", _registry_directive())
+    app.add_directive("pg-optional-toctree", _optional_toctree())
+
+    def _on_docstring(
+        app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]
+    ) -> None:
+        math_md = Path(app.srcdir) / "MATH.md"
+        if not math_md.is_file():
+            return
+        uri = app.builder.get_relative_uri(app.env.docname, "MATH")
+        lines[:] = link_math_citations(lines, uri, math_sections(math_md))
+
+    app.connect("autodoc-process-docstring", _on_docstring)
 
     def _on_init(app: Any) -> None:
         es = generate(Path(app.srcdir) / "api")
