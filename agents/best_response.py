@@ -70,6 +70,8 @@ class BestResponseDynamics(Learner):
             return
         self._sampled_sum[types] += values
         self._sampled_count[types] += 1
+        if isinstance(types, slice):
+            types = np.arange(self._sampled_count.shape[0])[types]
         due = types[self._sampled_count[types] >= self.period]
         if due.size:
             mean = self._sampled_sum[due] / self._sampled_count[due, None]

@@ -4,7 +4,7 @@ In a symmetric unit-sum game a coalition ``c_1`` with at least a ``(k−1)/k`` f
 facing one other coalition ``c_2`` with policy ``π_2`` gets ``r_1(x) ≥ (k−1)/k`` for every ``x`` by
 splitting into ``k−1`` sub-coalitions of ``|c_2|`` players that each copy ``π_2`` independently
 (MATH.md §1). The construction itself is
-:func:`powergames.theory.coalitions.coalition_copying_policy`; this module only decides *which*
+:func:`powergames.theory.theorem_policies.coalition_copying_policy`; this module only decides *which*
 ``π_2`` is copied:
 
 * :class:`OracleCopyingPolicy` copies the other coalition's **current** policy, read from it at every
@@ -38,17 +38,15 @@ import numpy.typing as npt
 from powergames.agents.fixed import CoalitionAgent
 from powergames.agents.policy import Action, Layout
 from powergames.games.checks import check_distribution, check_positive_int, check_rng
-from powergames.games.symmetric import composition_index, compositions
-from powergames.theory.coalitions import (
+from powergames.games.counts import CountDistribution, composition_index, compositions
+from powergames.theory.coalition_policies import (
     MAX_JOINT_ENTRIES,
     CoalitionPolicy,
-    CountDistribution,
     IndependentPolicy,
     JointPolicy,
     ProductPolicy,
-    coalition_copying_policy,
-    max_guarantee_k,
 )
+from powergames.theory.theorem_policies import coalition_copying_policy, max_guarantee_k
 
 
 class EmpiricalJointPolicy(CoalitionPolicy):
@@ -131,12 +129,12 @@ class OracleCopyingPolicy(CoalitionAgent):
         opponent: the other coalition ``c_2``: a policy object whose ``strategy(observation)`` is its
             current joint ``(k,)*|c_2|`` (any :class:`~powergames.agents.policy.Policy`, learners
             included, or a coalition agent with ``coalition_policy``), a fixed joint array, a
-            :class:`~powergames.theory.coalitions.CoalitionPolicy`, or a sequence of these (the
+            :class:`~powergames.theory.coalition_policies.CoalitionPolicy`, or a sequence of these (the
             other coalitions pooled into one ``c_2``, members in block order); ``None`` to bind it
             later with :meth:`set_target`.
         coalition_size: ``|c_1|``.
         k: the guarantee parameter (largest admissible when ``None``: see
-            :func:`~powergames.theory.coalitions.max_guarantee_k`).
+            :func:`~powergames.theory.theorem_policies.max_guarantee_k`).
         leftover: the leftover members' mixed strategy ``(n_actions,)`` (uniform by default).
         opponent_observation: maps this agent's observation to the one the opponent's
             ``strategy`` is queried with (identity by default).

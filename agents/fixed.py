@@ -20,7 +20,8 @@ from powergames.agents.policy import (
     type_of,
 )
 from powergames.games.checks import check_distribution, check_positive_int, check_rng
-from powergames.theory.coalitions import CoalitionPolicy, SharedActionPolicy, theorem1_policy
+from powergames.theory.coalition_policies import CoalitionPolicy, SharedActionPolicy
+from powergames.theory.theorem_policies import theorem1_policy
 
 
 class MixedPolicy(StrategyPolicy):
@@ -41,17 +42,18 @@ class MixedPolicy(StrategyPolicy):
     def __init__(
         self, strategy: npt.ArrayLike, *, per_type: bool = False, layout: Layout | None = None
     ) -> None:
-        arr = np.asarray(strategy, dtype=np.float64)
+        arr: npt.NDArray[np.float64] = np.asarray(strategy, dtype=np.float64)
         if per_type:
             if arr.ndim < 2:
                 raise ValueError(
                     f"strategy with per_type=True must have shape (T, k, ...), got {arr.shape}"
                 )
-            flat = check_distribution("strategy", arr.reshape(arr.shape[0], -1), axis=1)
+            n_types = int(arr.shape[0])
+            flat = check_distribution("strategy", arr.reshape(n_types, -1), axis=1)
             arr = flat.reshape(arr.shape)
-            if arr.shape[0] > 1 and (layout is None or "type" not in layout):
+            if n_types > 1 and (layout is None or "type" not in layout):
                 raise ValueError(
-                    f"strategy has {arr.shape[0]} types: pass the agent's observation layout "
+                    f"strategy has {n_types} types: pass the agent's observation layout "
                     "(with a 'type' block) so the policy can read its type"
                 )
         else:
@@ -135,7 +137,7 @@ def majority_joint(n_members: int, n_actions: int) -> npt.NDArray[np.float64]:
 
     Returns:
         Shape ``(k,)*m``: ``1/k`` on each diagonal profile ``(a, …, a)``, 0 elsewhere
-        (:func:`powergames.theory.coalitions.theorem1_policy`'s joint).
+        (:func:`powergames.theory.theorem_policies.theorem1_policy`'s joint).
     """
     return theorem1_policy(n_members, n_actions).joint()
 
@@ -144,7 +146,7 @@ class CoalitionAgent(StrategyPolicy):
     """Base for a coalition agent defined by a structured coalition policy.
 
     Subclasses implement :meth:`coalition_policy`, the exact policy of the coalition at an
-    observation (a :class:`~powergames.theory.coalitions.CoalitionPolicy`: exact joint, exact
+    observation (a :class:`~powergames.theory.coalition_policies.CoalitionPolicy`: exact joint, exact
     count distribution, sampler). ``strategy`` returns its dense joint ``(k,)*m`` while that has at
     most ``max_joint_size`` entries and ``None`` beyond (evaluators then use
     ``coalition_policy``, which :func:`powergames.agents.profile.current_joint_policies` returns).
@@ -172,7 +174,7 @@ class MajorityPolicy(CoalitionAgent):
 
     In the majority game a coalition holding a strict majority then gets at least ``1 − 1/k``
     expected shares whatever the outsiders do. The policy is
-    :func:`powergames.theory.coalitions.theorem1_policy`.
+    :func:`powergames.theory.theorem_policies.theorem1_policy`.
 
     Args:
         n_members: the coalition size ``m``.

@@ -18,7 +18,7 @@ without an explicit mixed strategy (e.g. an arbitrary external callable).
 Two optional hooks let evaluators see more: ``average_strategy_at(observation)`` (the
 time-averaged strategy of a learner, read by :func:`powergames.agents.profile.average_profile`)
 and ``coalition_policy(observation)`` (a coalition agent's exact structured
-:class:`~powergames.theory.coalitions.CoalitionPolicy`, for coalitions too large for a dense
+:class:`~powergames.theory.coalition_policies.CoalitionPolicy`, for coalitions too large for a dense
 joint).
 
 Types: in a Bayesian game a player's observation carries its type as a one-hot block; the
@@ -167,7 +167,10 @@ class StrategyPolicy:
 
     def act(self, observation: Any, rng: np.random.Generator) -> Action:
         """Sample an action from ``strategy(observation)`` with ``rng``."""
-        return sample_action(self.strategy(observation), check_rng(rng))
+        strategy = self.strategy(observation)
+        if strategy is None:
+            raise ValueError(f"{type(self).__name__} has no strategy at this observation to sample")
+        return sample_action(strategy, check_rng(rng))
 
     def update(
         self,

@@ -15,35 +15,25 @@ it is integrated out under the prior: the game played is ``UnitSumGame.as_normal
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from powergames.agents.learner import Learner
+from powergames.games.base import Game, check_game
 from powergames.games.checks import check_positive_int
 from powergames.games.normal_form import NormalFormGame, contract_profile
-from powergames.games.unit_sum import UnitSumGame
 
 
-def _as_playable(game: Any) -> Any:
-    """The game whose payoffs the learners see (normal form or Bayesian)."""
-    if isinstance(game, NormalFormGame):
-        return game
-    if isinstance(game, UnitSumGame):
-        return game.as_normal_form()
-    if hasattr(game, "to_dense") and hasattr(game, "table"):  # SymmetricUnitSumGame
-        return game.to_dense().as_normal_form()
-    if hasattr(game, "rewards") and hasattr(game, "n_types"):  # BayesianGame
-        return game
-    raise TypeError(
-        "game must be a NormalFormGame, UnitSumGame, SymmetricUnitSumGame or BayesianGame, "
-        f"got {type(game).__name__}"
-    )
+def _as_playable(game: Game) -> Game:
+    """The game whose payoffs the learners see: a Bayesian game as it is (strategies per type),
+    any other game with its hidden part integrated out (``as_normal_form``)."""
+    game = check_game("game", game)
+    return game if game.per_type else game.as_normal_form()
 
 
 def action_values(
-    game: Any, player: int, profile: Sequence[npt.NDArray[np.float64]]
+    game: Game, player: int, profile: Sequence[npt.NDArray[np.float64]]
 ) -> npt.NDArray[np.float64]:
     """Expected payoff of each action of ``player`` per type against ``profile``'s others.
 
@@ -85,7 +75,7 @@ def learner_profile(
 
 
 def full_information_play(
-    game: Any,
+    game: Game,
     learners: Sequence[Learner],
     iterations: int,
     *,
@@ -115,14 +105,14 @@ def full_information_play(
         raise ValueError(
             f"learners must have one entry per player ({g.n_players}), got {len(learners)}"
         )
-    types = getattr(g, "n_types", (1,) * g.n_players)
+    types, sizes = g.type_sizes, g.action_sizes
     for i, lrn in enumerate(learners):
         if not isinstance(lrn, Learner):
             raise TypeError(f"learners[{i}] must be a Learner, got {type(lrn).__name__}")
-        if lrn.action_shape != (g.n_actions[i],) or lrn.n_types != types[i]:
+        if lrn.action_shape != (sizes[i],) or lrn.n_types != types[i]:
             raise ValueError(
                 f"learners[{i}] has {lrn.n_types} type(s) x {lrn.action_shape} actions; player {i} "
-                f"has {types[i]} x ({g.n_actions[i]},)"
+                f"has {types[i]} x ({sizes[i]},)"
             )
     n = g.n_players
     if isinstance(g, NormalFormGame):  # hot loop: payoff axes moved once, no re-validation

@@ -3,6 +3,16 @@
 Each sub-command lives in its own module of :mod:`powergames.cli` and provides
 ``add_arguments(parser)`` and ``run(args) -> int``; the module docstring's first line is its help.
 Sub-commands are discovered, so adding one means adding one module.
+
+Errors. A *user error* is printed as one line ``powergames <command>: error: <message>`` with exit
+status 2; anything else is a bug and is re-raised with its traceback. User errors are (see
+:func:`is_user_error`): a bad configuration (:class:`~powergames.training.config.ConfigError`), a run
+directory that cannot be used (:class:`~powergames.training.rundir.RunDirError`) or is being written
+(:class:`~powergames.training.rundir.RunDirBusy`), a missing file, and a ``ValueError`` or
+``TypeError`` raised deliberately by powergames' own input checks — the innermost frame of its
+traceback is in a powergames module (the library's contract: bad input raises such an error naming
+the argument). An exception raised from inside NumPy, SciPy, torch or Python itself, or of any
+other type, is not the user's to fix.
 """
 
 from __future__ import annotations
@@ -13,7 +23,30 @@ import pkgutil
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from powergames.training.rundir import RunDirBusy
+from powergames.training.config import ConfigError
+from powergames.training.rundir import RunDirBusy, RunDirError
+
+#: Exception types that are always the user's to fix.
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    ConfigError,
+    RunDirError,
+    RunDirBusy,
+    FileNotFoundError,
+)
+
+
+def is_user_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is a user error (module docstring) rather than a bug."""
+    if isinstance(exc, USER_ERRORS):
+        return True
+    if not isinstance(exc, ValueError | TypeError):
+        return False
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return str(tb.tb_frame.f_globals.get("__name__", "")).startswith("powergames.")
 
 
 def package_version() -> str:
@@ -66,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args._run(args) or 0)
-    except (ValueError, TypeError, FileNotFoundError, RunDirBusy) as exc:
-        print(f"powergames {args.command}: error: {exc}", file=sys.stderr)
+    except Exception as exc:
+        if not is_user_error(exc):
+            raise
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"powergames {args.command}: error: {message}", file=sys.stderr)
         return 2

@@ -1,4 +1,5 @@
-"""Plain aligned text for the sub-commands' reports (not a sub-command: the name starts with ``_``)."""
+"""Cells of the sub-commands' reports (not a sub-command: the name starts with ``_``); the tables
+themselves are drawn by :func:`powergames.training.summary.format_table`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import math
 from typing import Any
 
 import numpy as np
+
+from powergames.training.summary import format_table
 
 
 def fmt(x: Any) -> str:
@@ -26,11 +29,5 @@ def fmt(x: Any) -> str:
 
 
 def table(rows: list[list[str]]) -> str:
-    """Left-aligned columns two spaces apart; ``rows[0]`` is the header, underlined with dashes."""
-    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
-    lines = []
-    for n, r in enumerate(rows):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    """``rows[0]`` is the header, every column left-aligned (:func:`format_table`)."""
+    return format_table(rows[1:], rows[0], align="left")

@@ -139,7 +139,8 @@ def format_report(spec: str, rep: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Print the report; returns 0."""
-    from powergames.theory.alignment import alignment_report, nash_bargaining
+    from powergames.theory.alignment_report import alignment_report
+    from powergames.theory.bargaining import nash_bargaining
 
     if args.list:
         print_game_list(24)

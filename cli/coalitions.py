@@ -20,6 +20,7 @@ import numpy as np
 
 from powergames.cli._table import table
 from powergames.games import (
+    CountDistribution,
     SymmetricUnitSumGame,
     UnitSumGame,
     compositions,
@@ -29,7 +30,6 @@ from powergames.games import (
 )
 from powergames.theory import (
     CoalitionPolicy,
-    CountDistribution,
     ExchangeablePolicy,
     IndependentPolicy,
     SharedActionPolicy,
@@ -98,7 +98,7 @@ def _check_options(args: argparse.Namespace) -> None:
         raise ValueError(f"--k must be >= 2 (Theorem 2's k), got {args.k}")
 
 
-def _game(args: argparse.Namespace, rng: np.random.Generator) -> tuple[object, str]:
+def _game(args: argparse.Namespace, rng: np.random.Generator) -> tuple[SymmetricUnitSumGame, str]:
     if args.game == "majority":
         if args.states not in (None, 1):
             raise ValueError(

@@ -26,7 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate every experiment found under ``run_dir``."""
-    from powergames.training.runner import evaluate_run, final_table
+    from powergames.training.experiment import evaluate_run
+    from powergames.training.summary import final_table
 
     _, runs = runs_under(args.run_dir)
     if args.samples is not None and args.samples < 1:

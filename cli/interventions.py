@@ -137,11 +137,13 @@ def run(args: argparse.Namespace) -> int:
         ],
     }
     if cfg.bargaining.model == "population":
+        locality = cfg.bargaining.locality
+        assert locality is not None, "the scenario validates locality for the population model"
         chk = nonlocal_check(params)
         out["nonlocal_check"] = chk.__dict__
         if args.simulate is not None:
             sim, est = simulated_marginal_values(
-                params, cfg.bargaining.locality, args.simulate, np.random.default_rng(args.seed)
+                params, locality, args.simulate, np.random.default_rng(args.seed)
             )
             out["simulation"] = {
                 "n_interactions": sim.n_interactions,
@@ -152,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
         if args.env is not None:
             env_est, env_mv, env_exact = env_marginal_values(
                 params,
-                cfg.bargaining.locality,
+                locality,
                 args.env_agents,
                 args.env,
                 np.random.default_rng(args.seed),

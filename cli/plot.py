@@ -21,9 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Draw the plots; prints the files written."""
-    from powergames.training.config import build_suite, parse_yaml
+    from powergames.training.config import build_suite, parse_yaml, read_text
     from powergames.training.plots import plot_run
-    from powergames.training.runner import write_overview
+    from powergames.training.suite import write_overview
 
     root, runs = runs_under(args.run_dir)
     for rd in runs:
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
             print(path)
     cfg = root / CONFIG
     if cfg.exists():
-        data = parse_yaml(cfg.read_text(), str(cfg))
+        data = parse_yaml(read_text(cfg), str(cfg))
         if isinstance(data, dict) and "experiments" in data:
             out = write_overview(build_suite(data), root)
             if out is not None:

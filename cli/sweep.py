@@ -14,8 +14,8 @@ import argparse
 import os
 from pathlib import Path
 
-from powergames.training.config import apply_overrides, load_config, parse_seeds, parse_yaml
-from powergames.training.rundir import format_table
+from powergames.training.config import apply_overrides, parse_seeds, parse_yaml, read_text
+from powergames.training.summary import format_table
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,18 +41,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Plan, run and aggregate the sweep."""
+    from powergames.training.build import load_suite
+    from powergames.training.executors import LocalExecutor, SerialExecutor
     from powergames.training.sweep import (
         HEADLINE_METRICS,
-        LocalExecutor,
-        SerialExecutor,
         parse_set,
         plan_sweep,
         run_sweep,
         summary_rows,
     )
 
-    suite = load_config(args.config, args.overrides)
-    data = apply_overrides(parse_yaml(Path(args.config).read_text(), args.config), args.overrides)
+    suite = load_suite(args.config, args.overrides)
+    data = apply_overrides(parse_yaml(read_text(args.config), args.config), args.overrides)
     seeds = parse_seeds(args.seeds if args.seeds is not None else suite.sweep.seeds)
     grid = parse_set(args.set) if args.set else {k: list(v) for k, v in suite.sweep.set.items()}
     root = Path(args.runs_dir) / f"{suite.name}_sweep"

@@ -16,7 +16,6 @@ import json
 import os
 from pathlib import Path
 
-from powergames.training.config import load_config
 from powergames.training.rundir import CONFIG
 
 
@@ -50,12 +49,13 @@ def resolve_config_path(path: str | Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Run the experiment(s); returns 0 on success."""
-    from powergames.training.runner import run_suite
+    from powergames.training.build import load_suite
+    from powergames.training.suite import run_suite
 
     if args.resume and args.overwrite:
         raise ValueError("--resume and --overwrite exclude each other")
     cfg_path = resolve_config_path(args.config)
-    suite = load_config(cfg_path, args.overrides)
+    suite = load_suite(cfg_path, args.overrides)
     if Path(args.config).is_dir():
         root = Path(args.config)
     else:

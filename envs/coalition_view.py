@@ -16,7 +16,6 @@ coalition size and a constant ``[1.0]`` in games without types.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import gymnasium
 import numpy as np
@@ -24,8 +23,9 @@ import numpy as np
 from powergames.envs.adapter import GameAdapter, adapt
 from powergames.envs.game_env import GameEnv
 from powergames.games.base import Game
+from powergames.theory.partitions import check_coalitions
 
-__all__ = ["CoalitionEnv", "check_coalitions", "default_coalitions"]
+__all__ = ["CoalitionEnv", "default_coalitions"]
 
 
 def default_coalitions(n_players: int) -> list[list[int]]:
@@ -35,51 +35,6 @@ def default_coalitions(n_players: int) -> list[list[int]]:
     if m < n_players:
         parts.append(list(range(m, n_players)))
     return parts
-
-
-def check_coalitions(coalitions: Any, n_players: int) -> tuple[tuple[int, ...], ...]:
-    """Validate a partition of the players ``0..n-1``.
-
-    Args:
-        coalitions: a sequence of non-empty sequences of player indices; every player in exactly one.
-        n_players: ``n``.
-
-    Returns:
-        The coalitions as tuples with members sorted in increasing order (coalition order kept).
-
-    Raises:
-        TypeError: not a sequence of sequences of integers.
-        ValueError: an empty coalition, a player out of range, repeated or missing.
-    """
-    if isinstance(coalitions, str | bytes) or not isinstance(coalitions, Sequence):
-        raise TypeError(
-            f"coalitions must be a list of lists of player indices, got {type(coalitions).__name__}"
-        )
-    seen: dict[int, int] = {}
-    out = []
-    for j, members in enumerate(coalitions):
-        if isinstance(members, str | bytes) or not isinstance(members, Sequence | np.ndarray):
-            raise TypeError(
-                f"coalitions[{j}] must be a list of player indices, got {type(members).__name__}"
-            )
-        if len(members) == 0:
-            raise ValueError(f"coalitions[{j}] is empty; every coalition needs a member")
-        for p in members:
-            if isinstance(p, bool) or not isinstance(p, int | np.integer):
-                raise TypeError(f"coalitions[{j}] must hold integer player indices, got {p!r}")
-            if not 0 <= p < n_players:
-                raise ValueError(f"coalitions[{j}] has player {p}, outside [0, {n_players})")
-            if int(p) in seen:
-                raise ValueError(
-                    f"player {p} is in coalitions[{seen[int(p)]}] and coalitions[{j}]; "
-                    "coalitions must be disjoint"
-                )
-            seen[int(p)] = j
-        out.append(tuple(sorted(int(p) for p in members)))
-    missing = sorted(set(range(n_players)) - set(seen))
-    if missing:
-        raise ValueError(f"coalitions must cover every player; missing players {missing}")
-    return tuple(out)
 
 
 class CoalitionEnv(GameEnv):

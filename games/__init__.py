@@ -5,6 +5,11 @@ the named games of the library and game files. Pure NumPy: nothing here imports 
 Gymnasium or torch.
 """
 
+from powergames.games.base import (
+    Contexts,
+    Game,
+    check_game,
+)
 from powergames.games.bayesian import (
     BayesianGame,
     as_bayesian,
@@ -14,6 +19,14 @@ from powergames.games.bayesian import (
 )
 from powergames.games.checks import (
     SUM_TOL,
+)
+from powergames.games.counts import (
+    CountDistribution,
+    composition_index,
+    compositions,
+    convolve_counts,
+    multinomial_pmf,
+    n_compositions,
 )
 from powergames.games.io import (
     load_game,
@@ -38,7 +51,6 @@ from powergames.games.normal_form import (
 )
 from powergames.games.symmetric import (
     SymmetricUnitSumGame,
-    compositions,
     is_symmetric,
     majority_game,
     random_symmetric_unit_sum_game,
@@ -49,7 +61,10 @@ from powergames.games.unit_sum import (
 
 __all__ = [
     "BayesianGame",
+    "Contexts",
+    "CountDistribution",
     "GAMES",
+    "Game",
     "NormalFormGame",
     "SUM_TOL",
     "SymmetricUnitSumGame",
@@ -58,8 +73,11 @@ __all__ = [
     "battle_of_the_sexes",
     "bayesian_coordination",
     "bayesian_matching_pennies",
+    "check_game",
     "chicken",
+    "composition_index",
     "compositions",
+    "convolve_counts",
     "coordination",
     "get_game",
     "interpolated_game",
@@ -67,6 +85,8 @@ __all__ = [
     "load_game",
     "majority_game",
     "matching_pennies",
+    "multinomial_pmf",
+    "n_compositions",
     "prisoners_dilemma",
     "random_bayesian_game",
     "random_symmetric_unit_sum_game",

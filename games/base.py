@@ -19,6 +19,7 @@ The modules import one way: ``base ← normal_form ← unit_sum ← symmetric`` 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -28,7 +29,10 @@ import numpy.typing as npt
 if TYPE_CHECKING:  # annotations only: bayesian.py imports this module
     from powergames.games.normal_form import NormalFormGame
 
-__all__ = ["Contexts", "Game", "check_game"]
+__all__ = ["MAX_CONTEXT_PAYOFFS", "Contexts", "Game", "check_game", "context_payoffs"]
+
+#: Largest tensor (entries ``n_contexts · n · Π_i k_i``) :func:`context_payoffs` builds.
+MAX_CONTEXT_PAYOFFS = 2**27
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,3 +161,34 @@ def check_game(name: str, game: object) -> Game:
             f"BayesianGame), got {type(game).__name__}"
         )
     return game
+
+
+def context_payoffs(game: Game, max_entries: int = MAX_CONTEXT_PAYOFFS) -> npt.NDArray[np.float64]:
+    """Every player's payoff at every context and pure joint action, read through the protocol.
+
+    The share tensor ``s_i(x, a)`` of a unit-sum game, ``u_i(a)`` (one context) of a normal-form
+    game, ``r_i(t_i, a)`` per type profile ``t`` of a Bayesian game (MATH.md §1–2).
+
+    Args:
+        game: any game.
+        max_entries: refuse larger tensors.
+
+    Returns:
+        Shape ``(n_contexts, n, k_0, …, k_{n-1})``.
+
+    Raises:
+        ValueError: more than ``max_entries`` entries (the message gives the size).
+    """
+    ks = game.action_sizes
+    n, n_ctx = game.n_players, game.contexts.n_contexts
+    size = n_ctx * n * math.prod(ks)
+    if size > max_entries:
+        raise ValueError(
+            f"the payoffs of {n} players with actions {ks} over {n_ctx} contexts have {size:.3g} "
+            f"entries, more than max_entries={max_entries}"
+        )
+    profiles = np.indices(ks).reshape(n, -1).T
+    out = np.empty((n_ctx, n, len(profiles)))
+    for x in range(n_ctx):
+        out[x] = game.payoffs_batch(np.full(len(profiles), x, dtype=np.int64), profiles).T
+    return out.reshape((n_ctx, n, *ks))

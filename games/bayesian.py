@@ -143,7 +143,9 @@ class BayesianGame:
     def payoffs_at(self, ctx: int, joint: tuple[int, ...]) -> npt.NDArray[np.float64]:
         """``r_i(t_i, a)`` for every player at flat type profile ``ctx`` and a pure joint action (unchecked)."""
         t = np.unravel_index(ctx, self.n_types)
-        return np.array([self.rewards[i][(int(t[i]), *joint)] for i in range(self.n_players)])
+        return np.array(
+            [self.rewards[i][(int(t[i]),) + tuple(joint)] for i in range(self.n_players)]
+        )
 
     def payoffs_batch(
         self, ctx: npt.NDArray[np.int64], actions: npt.NDArray[np.int64]
@@ -151,7 +153,9 @@ class BayesianGame:
         """Rewards for a batch: flat type profiles ``(B,)``, joint actions ``(B, n)`` → ``(B, n)`` (unchecked)."""
         types = np.unravel_index(np.asarray(ctx), self.n_types)
         cols = tuple(actions.T)
-        return np.stack([self.rewards[i][(types[i], *cols)] for i in range(self.n_players)], axis=1)
+        return np.stack(
+            [self.rewards[i][(types[i],) + tuple(cols)] for i in range(self.n_players)], axis=1
+        )
 
     def as_normal_form(self) -> NormalFormGame:
         """The normal-form game with payoffs ``r_i(0, a)``, for a game where every ``T_i = 1``.
@@ -218,6 +222,8 @@ class BayesianGame:
 
         Checked in chunks of support profiles, so memory stays bounded whatever the sizes.
 
+        Implements MATH.md (2.6).
+
         Args:
             tol: absolute tolerance; default :attr:`scale_tol`, so a game and its rescaling agree.
         """
@@ -248,6 +254,8 @@ class BayesianGame:
     def best_case_power(self) -> npt.NDArray[np.float64]:
         """``E_{t_i}[max_a r_i(t_i, a)]`` per player: POWER if everyone else served player ``i``.
 
+        Implements MATH.md (2.8).
+
         Returns:
             Shape ``(n_players,)``; an upper bound on ``POWER(i, σ)`` for every profile ``σ``.
         """
@@ -260,6 +268,8 @@ class BayesianGame:
     # ------------------------------------------------------------------ beliefs and rewards
     def posterior(self, player: int, t_i: int) -> npt.NDArray[np.float64]:
         """The posterior ``Ω(t_{-i} | t_i)``, shape ``(T_j for j ≠ i)``.
+
+        Implements MATH.md (2.1).
 
         Raises:
             ValueError: if ``t_i`` has prior probability 0 (the posterior is undefined).
@@ -281,7 +291,9 @@ class BayesianGame:
         """Rewards ``r_i(t_i, a)`` at a type profile and a pure action profile, shape ``(n,)``."""
         types = self._check_indices("types", types, self.n_types)
         actions = self._check_indices("actions", actions, self.n_actions)
-        return np.array([self.rewards[i][(types[i], *actions)] for i in range(self.n_players)])
+        return np.array(
+            [self.rewards[i][(types[i],) + tuple(actions)] for i in range(self.n_players)]
+        )
 
     def validate_profile(
         self, profile: Any, name: str = "profile"

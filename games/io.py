@@ -4,15 +4,13 @@ File format (``allow_pickle=False``): an entry ``__kind__`` naming the class (on
 ``__format__`` (the format version) and one entry per constructor field of the game's dataclass:
 arrays as they are, scalars as 0-d arrays, a tuple of arrays (e.g. ``BayesianGame.rewards``) as
 ``<field>.0``, ``<field>.1``, … plus ``__len__.<field>``. Fields that are ``None`` are omitted (the
-constructor's default applies). Classes are resolved lazily from the kind name, so a file can be
-read as soon as its class's module is importable.
+constructor's default applies).
 """
 
 from __future__ import annotations
 
 import ast
 import dataclasses
-import importlib
 import os
 import zipfile
 from collections.abc import Sequence
@@ -21,12 +19,19 @@ from typing import Any
 
 import numpy as np
 
-#: Supported kinds: class name -> ``"module:ClassName"``.
-KINDS: dict[str, str] = {
-    "NormalFormGame": "powergames.games.normal_form:NormalFormGame",
-    "UnitSumGame": "powergames.games.unit_sum:UnitSumGame",
-    "SymmetricUnitSumGame": "powergames.games.symmetric:SymmetricUnitSumGame",
-    "BayesianGame": "powergames.games.bayesian:BayesianGame",
+from powergames.games.base import Game
+from powergames.games.bayesian import BayesianGame
+from powergames.games.library import GAMES, game_names, get_game
+from powergames.games.normal_form import NormalFormGame
+from powergames.games.symmetric import SymmetricUnitSumGame
+from powergames.games.unit_sum import UnitSumGame
+
+#: Supported kinds: class name -> class.
+KINDS: dict[str, type] = {
+    "NormalFormGame": NormalFormGame,
+    "UnitSumGame": UnitSumGame,
+    "SymmetricUnitSumGame": SymmetricUnitSumGame,
+    "BayesianGame": BayesianGame,
 }
 
 FORMAT_VERSION = 1
@@ -38,39 +43,25 @@ _LEN = "__len__."
 def _game_class(kind: str) -> type:
     if kind not in KINDS:
         raise ValueError(f"unknown game kind {kind!r}; supported kinds: {', '.join(KINDS)}")
-    module_name, _, cls_name = KINDS[kind].partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ValueError(
-            f"game kind {kind!r} needs module {module_name}, which cannot be imported ({exc})"
-        ) from None
-    cls = getattr(module, cls_name, None)
-    if cls is None:
-        raise ValueError(f"game kind {kind!r}: {module_name} has no {cls_name}")
-    return cls
+    return KINDS[kind]
 
 
-def _kind_of(game: Any) -> str:
+def _kind_of(game: object) -> str:
     name = type(game).__name__
-    if name in KINDS:
-        try:
-            if isinstance(game, _game_class(name)):
-                return name
-        except ValueError:
-            pass
+    if name in KINDS and type(game) is KINDS[name]:
+        return name
     raise TypeError(
         f"game must be one of {', '.join(KINDS)}, got {type(game).__module__}.{type(game).__name__}"
     )
 
 
-def _init_fields(game: Any) -> dict[str, Any]:
+def _init_fields(game: Game) -> dict[str, Any]:
     if not dataclasses.is_dataclass(game):
         raise TypeError(f"cannot save {type(game).__name__}: not a dataclass game")
     return {f.name: getattr(game, f.name) for f in dataclasses.fields(game) if f.init}
 
 
-def save_game(game: Any, path: str | os.PathLike[str]) -> Path:
+def save_game(game: Game, path: str | os.PathLike[str]) -> Path:
     """Save a game (``NormalFormGame``, ``UnitSumGame``, ``SymmetricUnitSumGame``, ``BayesianGame``).
 
     Args:
@@ -84,7 +75,7 @@ def save_game(game: Any, path: str | os.PathLike[str]) -> Path:
         TypeError: an unsupported object.
     """
     kind = _kind_of(game)
-    entries: dict[str, np.ndarray] = {
+    entries: dict[str, Any] = {
         _KIND: np.array(kind),
         _FORMAT: np.array(FORMAT_VERSION),
     }
@@ -114,7 +105,7 @@ def _from_entry(arr: np.ndarray) -> Any:
     return arr
 
 
-def load_game(path: str | os.PathLike[str]) -> Any:
+def load_game(path: str | os.PathLike[str]) -> Game:
     """Load a game saved by :func:`save_game`.
 
     Raises:
@@ -174,7 +165,7 @@ def parse_game_kwargs(items: Sequence[str] | None) -> dict[str, Any]:
     return out
 
 
-def resolve_game(spec: Any, **kwargs: Any) -> Any:
+def resolve_game(spec: str | os.PathLike[str] | Game, **kwargs: Any) -> Game:
     """A game from a name of the library or the path of a game file.
 
     Args:
@@ -187,8 +178,6 @@ def resolve_game(spec: Any, **kwargs: Any) -> Any:
             no such file exists.
         ValueError: neither a known name nor a file (the message lists the known names).
     """
-    from powergames.games.library import GAMES, game_names, get_game
-
     if not isinstance(spec, str | os.PathLike):
         try:
             _kind_of(spec)

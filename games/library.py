@@ -2,19 +2,20 @@
 
 Every function returns a fresh validated game. Action 0 is always the first-named action (``C`` in
 the prisoner's dilemma, ``H`` in matching pennies, …). ``GAMES`` maps a name to its constructor and
-:func:`get_game` builds a game by name; games defined in other modules (``majority``, the named
-Bayesian games) are resolved lazily on lookup, so the registry only lists what can be imported.
+:func:`get_game` builds a game by name (including the majority game and the named Bayesian games
+of :mod:`powergames.games.symmetric` and :mod:`powergames.games.bayesian`).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from powergames.games.base import Game
+from powergames.games.bayesian import bayesian_coordination, bayesian_matching_pennies
 from powergames.games.checks import (
     SUM_TOL,
     as_float_array,
@@ -22,6 +23,7 @@ from powergames.games.checks import (
     check_rng,
 )
 from powergames.games.normal_form import NormalFormGame
+from powergames.games.symmetric import majority_game
 
 
 def _bimatrix(u1: Any, u2: Any) -> NormalFormGame:
@@ -203,17 +205,7 @@ def interpolated_game(
 
 # ---------------------------------------------------------------------------- registry
 
-#: Games that live in other modules, resolved on lookup: ``name -> "module:function"``.
-LAZY_GAMES: dict[str, str] = {
-    "majority": "powergames.games.symmetric:majority_game",
-    "bayesian_matching_pennies": "powergames.games.bayesian:bayesian_matching_pennies",
-    "bayesian_coordination": "powergames.games.bayesian:bayesian_coordination",
-}
-
-#: Modules whose ``NAMED_GAMES`` mapping (name -> constructor), if present, joins the registry.
-LAZY_MODULES: tuple[str, ...] = ("powergames.games.bayesian",)
-
-_BUILTIN: dict[str, Callable[..., Any]] = {
+_BUILTIN: dict[str, Callable[..., Game]] = {
     "matching_pennies": matching_pennies,
     "prisoners_dilemma": prisoners_dilemma,
     "stag_hunt": stag_hunt,
@@ -223,59 +215,25 @@ _BUILTIN: dict[str, Callable[..., Any]] = {
     "rock_paper_scissors": rock_paper_scissors,
     "shapley_game": shapley_game,
     "interpolated": interpolated_game,
+    "majority": majority_game,
+    "bayesian_matching_pennies": bayesian_matching_pennies,
+    "bayesian_coordination": bayesian_coordination,
 }
 
 
-def _resolve(spec: str) -> Callable[..., Any] | None:
-    module_name, _, attr = spec.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    obj = getattr(module, attr, None)
-    return obj if callable(obj) else None
+class GameRegistry(MutableMapping[str, Callable[..., Game]]):
+    """``name -> constructor``, a ``dict`` with checked insertion and sorted iteration.
 
-
-class GameRegistry(MutableMapping[str, Callable[..., Any]]):
-    """``name -> constructor``; entries defined elsewhere are imported on first use.
-
-    Behaves like a ``dict``: iteration, ``in``, ``len`` and indexing see only constructors that can
-    actually be imported. ``registry[name] = constructor`` registers a new game.
+    ``registry[name] = constructor`` registers a new game.
     """
 
-    def __init__(self, builtin: dict[str, Callable[..., Any]]) -> None:
-        self._games: dict[str, Callable[..., Any]] = dict(builtin)
-        self._lazy_done = False
+    def __init__(self, builtin: dict[str, Callable[..., Game]]) -> None:
+        self._games: dict[str, Callable[..., Game]] = dict(builtin)
 
-    def _load_lazy(self) -> None:
-        if self._lazy_done:
-            return
-        found: dict[str, Callable[..., Any]] = {}
-        for name, spec in LAZY_GAMES.items():
-            fn = _resolve(spec)
-            if fn is not None:
-                found[name] = fn
-        all_found = True
-        for module_name in LAZY_MODULES:
-            try:
-                module = importlib.import_module(module_name)
-            except ImportError:
-                all_found = False
-                continue
-            for name, fn in dict(getattr(module, "NAMED_GAMES", {})).items():
-                if callable(fn):
-                    found.setdefault(str(name), fn)
-        for name, fn in found.items():
-            self._games.setdefault(name, fn)
-        # cache only once everything resolved, so modules written later are still picked up
-        self._lazy_done = all_found and len(found) >= len(LAZY_GAMES)
-
-    def __getitem__(self, name: str) -> Callable[..., Any]:
-        if name not in self._games:
-            self._load_lazy()
+    def __getitem__(self, name: str) -> Callable[..., Game]:
         return self._games[name]
 
-    def __setitem__(self, name: str, constructor: Callable[..., Any]) -> None:
+    def __setitem__(self, name: str, constructor: Callable[..., Game]) -> None:
         if not isinstance(name, str) or not name:
             raise TypeError("a game name must be a non-empty string")
         if not callable(constructor):
@@ -286,17 +244,12 @@ class GameRegistry(MutableMapping[str, Callable[..., Any]]):
         del self._games[name]
 
     def __iter__(self) -> Iterator[str]:
-        self._load_lazy()
         return iter(sorted(self._games))
 
     def __len__(self) -> int:
-        self._load_lazy()
         return len(self._games)
 
     def __contains__(self, name: object) -> bool:
-        if name in self._games:
-            return True
-        self._load_lazy()
         return name in self._games
 
     def __repr__(self) -> str:
@@ -312,7 +265,7 @@ def game_names() -> list[str]:
     return sorted(GAMES)
 
 
-def get_game(name: str, **kwargs: Any) -> Any:
+def get_game(name: str, **kwargs: Any) -> Game:
     """Build a named game.
 
     Args:

@@ -23,6 +23,8 @@ def contract_profile(
 ) -> npt.NDArray[np.float64]:
     """Contract the trailing action axes of ``tensor`` with an independent mixed profile.
 
+    Implements MATH.md (2.1).
+
     Args:
         tensor: shape ``(..., k_0, …, k_{n-1})``.
         profile: ``n`` arrays, entry ``i`` of shape ``(k_i,)``.
@@ -86,13 +88,13 @@ class NormalFormGame:
 
     def payoffs_at(self, ctx: int, joint: tuple[int, ...]) -> npt.NDArray[np.float64]:
         """``u(a)`` at a pure joint action, shape ``(n,)`` (unchecked; ``ctx`` is ignored)."""
-        return self.payoffs[(slice(None), *joint)]
+        return self.payoffs[(slice(None),) + tuple(joint)]
 
     def payoffs_batch(
         self, ctx: npt.NDArray[np.int64], actions: npt.NDArray[np.int64]
     ) -> npt.NDArray[np.float64]:
         """``u(a)`` for a batch of joint actions ``(B, n)`` → ``(B, n)`` (unchecked)."""
-        return self.payoffs[(slice(None), *actions.T)].T
+        return self.payoffs[(slice(None),) + tuple(actions.T)].T
 
     def as_normal_form(self) -> NormalFormGame:
         """The game itself."""
@@ -101,7 +103,10 @@ class NormalFormGame:
     # ------------------------------------------------------------------ facts about the game
     @property
     def welfare(self) -> npt.NDArray[np.float64]:
-        """``Σ_i u_i(a)``, shape ``(k_0, …, k_{n-1})``."""
+        """``Σ_i u_i(a)``, shape ``(k_0, …, k_{n-1})``.
+
+        Implements MATH.md (3.1).
+        """
         return self.payoffs.sum(axis=0)
 
     @property
@@ -111,6 +116,8 @@ class NormalFormGame:
 
     def constant_sum_value(self, tol: float | None = None) -> float | None:
         """The constant ``c`` if ``Σ_i u_i(a) = c`` for every profile (within ``tol``), else ``None``.
+
+        Implements MATH.md (2.6).
 
         Args:
             tol: absolute tolerance; default :attr:`scale_tol`, so a game and its rescaling agree.
@@ -144,12 +151,19 @@ class NormalFormGame:
     def expected_payoffs(self, profile: Any) -> npt.NDArray[np.float64]:
         """Expected payoffs ``E[u_i(a)]`` under a mixed profile.
 
+        Implements MATH.md (3.1).
+
         Args:
             profile: either an independent profile (a list of ``n`` arrays of shape ``(k_i,)``) or a
                 joint distribution (one array of shape ``(k_0, …, k_{n-1})``), e.g. a correlated profile.
 
         Returns:
             Shape ``(n_players,)``.
+
+        Example:
+            >>> from powergames.games import matching_pennies
+            >>> matching_pennies().expected_payoffs([[0.5, 0.5], [0.5, 0.5]]).tolist()
+            [0.0, 0.0]
         """
         if isinstance(profile, np.ndarray):
             joint = self.validate_joint(profile, "profile")
@@ -165,7 +179,7 @@ class NormalFormGame:
         for i, (a, k) in enumerate(zip(actions, self.n_actions)):
             if isinstance(a, bool) or not isinstance(a, int | np.integer) or not 0 <= a < k:
                 raise ValueError(f"actions[{i}] must be an integer in [0, {k}), got {a!r}")
-        return self.payoffs[(slice(None), *(int(a) for a in actions))].copy()
+        return self.payoffs[(slice(None),) + tuple(int(a) for a in actions)].copy()
 
     def __repr__(self) -> str:
         return f"NormalFormGame(n_players={self.n_players}, n_actions={self.n_actions})"

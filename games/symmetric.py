@@ -5,17 +5,17 @@ In a symmetric unit-sum game a player's share depends only on the state ``x``, i
 action. The game is therefore stored over count vectors — ``C(n+k-2, k-1)`` of them for the ``n-1``
 others — instead of the ``k**n`` pure profiles, which makes exact computations possible for large ``n``.
 
-Count vectors of ``N`` players over ``k`` actions ("compositions" of ``N`` into ``k`` parts) are
-enumerated in lexicographic order of ``(c_0, c_1, …, c_{k-1})``; :func:`compositions` lists them and
-:func:`composition_index` maps count vectors to their positions (vectorised, closed form).
+Count vectors and their enumeration live in :mod:`powergames.games.counts`.
+
+Length (about 570 lines): the class, its dense conversions (which share the table-reading index
+arithmetic) and the two generators of count tables (the majority game and random games, built with
+the same normaliser as the unit-sum check) are one piece of count arithmetic read together.
 """
 
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -27,14 +27,21 @@ from powergames.games.checks import (
     as_float_array,
     check_distribution,
     check_positive_int,
+    check_profile,
     check_rng,
     first_index,
 )
+from powergames.games.counts import (
+    CountDistribution,
+    check_count_size,
+    composition_index,
+    composition_ranks,
+    compositions,
+    convolve_counts,
+    multinomial_pmf,
+)
 from powergames.games.normal_form import NormalFormGame
 from powergames.games.unit_sum import UnitSumGame
-
-#: Largest number of count vectors a count-form table may have (a guard against silent huge allocations).
-MAX_COUNT_VECTORS = 50_000_000
 
 #: Largest number of entries ``n_states * n * k**n`` :meth:`SymmetricUnitSumGame.to_dense` builds.
 MAX_DENSE_ENTRIES = 2**26
@@ -42,121 +49,6 @@ MAX_DENSE_ENTRIES = 2**26
 #: Largest ``spread`` of :func:`random_symmetric_unit_sum_game`: ``exp(spread · z)`` stays within float64
 #: (``e^{±709}``) for ``|z| <= 13``, so weights and their sums never overflow or vanish.
 MAX_SPREAD = 50.0
-
-
-# ---------------------------------------------------------------------------------------------- counts
-def n_compositions(total: int, n_parts: int) -> int:
-    """The number ``C(total + n_parts - 1, n_parts - 1)`` of count vectors of ``total`` over ``n_parts``."""
-    return math.comb(total + n_parts - 1, n_parts - 1)
-
-
-def _check_size(total: int, n_parts: int) -> int:
-    size = n_compositions(total, n_parts)
-    if size > MAX_COUNT_VECTORS:
-        raise ValueError(
-            f"{total} players over {n_parts} actions have {size} count vectors, more than the "
-            f"{MAX_COUNT_VECTORS} the count form allows"
-        )
-    return size
-
-
-@lru_cache(maxsize=32)
-def _compositions_cached(total: int, n_parts: int) -> npt.NDArray[np.int64]:
-    _check_size(total, n_parts)
-    if n_parts == 1:
-        out = np.array([[total]], dtype=np.int64)
-        out.setflags(write=False)
-        return out
-    # Non-decreasing sequences 0 <= s_1 <= … <= s_{k-1} <= total in lexicographic order; the counts
-    # are their differences, and lexicographic order carries over.
-    cols = [np.arange(total + 1, dtype=np.int64)]
-    for _ in range(n_parts - 2):
-        last = cols[-1]
-        reps = total + 1 - last
-        starts = np.cumsum(reps) - reps
-        appended = np.arange(int(reps.sum()), dtype=np.int64) - np.repeat(starts - last, reps)
-        cols = [np.repeat(c, reps) for c in cols] + [appended]
-    out = np.empty((len(cols[0]), n_parts), dtype=np.int64)
-    out[:, 0] = cols[0]
-    for i in range(1, n_parts - 1):
-        np.subtract(cols[i], cols[i - 1], out=out[:, i])
-    np.subtract(total, cols[-1], out=out[:, -1])
-    out.setflags(write=False)
-    return out
-
-
-def compositions(total: int, n_parts: int) -> npt.NDArray[np.int64]:
-    """All count vectors of ``total`` players over ``n_parts`` actions, in lexicographic order.
-
-    Args:
-        total: the number of players ``N >= 0``.
-        n_parts: the number of actions ``k >= 1``.
-
-    Returns:
-        Read-only int64 array of shape ``(C(N+k-1, k-1), k)``; row ``r`` is the count vector whose
-        :func:`composition_index` is ``r``.
-    """
-    total = check_positive_int("total", total, minimum=0)
-    n_parts = check_positive_int("n_parts", n_parts)
-    return _compositions_cached(total, n_parts)
-
-
-@lru_cache(maxsize=64)
-def _binomial_columns(max_total: int, n_parts: int) -> npt.NDArray[np.int64]:
-    """``table[P, r] = C(r + P - 1, P - 1)`` (count vectors of ``r`` over ``P`` parts), ``r <= max_total``."""
-    _check_size(max_total, n_parts)
-    table = np.zeros((n_parts + 1, max_total + 1), dtype=np.int64)
-    for parts in range(1, n_parts + 1):
-        table[parts] = [math.comb(r + parts - 1, parts - 1) for r in range(max_total + 1)]
-    table.setflags(write=False)
-    return table
-
-
-def _rank(counts: npt.NDArray[np.int64], total: int) -> npt.NDArray[np.int64]:
-    """Unchecked :func:`composition_index` for valid count vectors summing to ``total``."""
-    k = counts.shape[-1]
-    binom = _binomial_columns(total, k)
-    rank = np.zeros(counts.shape[:-1], dtype=np.int64)
-    remaining = np.full(counts.shape[:-1], total, dtype=np.int64)
-    for p in range(k - 1):
-        parts = k - p
-        c = counts[..., p]
-        # vectors with this position's count below c, given the remaining total: C(R+P-1,P-1) - C(R-c+P-1,P-1)
-        rank += binom[parts][remaining] - binom[parts][remaining - c]
-        remaining = remaining - c
-    return rank
-
-
-def composition_index(counts: Any, total: int | None = None) -> npt.NDArray[np.int64]:
-    """Positions of count vectors in the enumeration of :func:`compositions` (vectorised).
-
-    Args:
-        counts: integer array of shape ``(..., k)``, non-negative, each row summing to ``total``.
-        total: the required row sum; the first row's sum when ``None``.
-
-    Returns:
-        Int64 array of shape ``(...)``.
-    """
-    arr = np.asarray(counts)
-    if arr.ndim < 1 or arr.shape[-1] < 1:
-        raise ValueError(f"counts must have shape (..., k) with k >= 1, got {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.integer):
-        if not np.issubdtype(arr.dtype, np.floating) or np.any(arr != np.round(arr)):
-            raise TypeError(f"counts must be integers, got dtype {arr.dtype}")
-    arr = arr.astype(np.int64)
-    if np.any(arr < 0):
-        idx = first_index(arr < 0)
-        raise ValueError(f"counts must be non-negative; found {arr[idx]} at index {idx}")
-    sums = arr.sum(axis=-1)
-    if total is None:
-        total = int(sums.flat[0]) if sums.size else 0
-    bad = sums != total
-    if np.any(bad):
-        idx = first_index(np.asarray(bad))
-        raise ValueError(
-            f"counts must sum to {total}; the count vector at {idx} sums to {int(sums[idx])}"
-        )
-    return _rank(arr, total)
 
 
 def _as_int64(name: str, value: Any) -> npt.NDArray[np.int64]:
@@ -175,6 +67,21 @@ def _check_below(name: str, arr: npt.NDArray[np.int64], high: int, kind: str) ->
         raise ValueError(f"{name} must be {kind} in [0, {high}); found {arr[idx]} at index {idx}")
 
 
+def _drop_index(n: int, k: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """``(index, valid)``, shape ``(k, n_full)``: column of ``m - e_a`` where ``m_a >= 1``."""
+    m = compositions(n, k)
+    index = np.zeros((k, len(m)), dtype=np.int64)
+    valid = m.T >= 1
+    for a in range(k):
+        rows = valid[a]
+        dropped = m[rows].copy()
+        dropped[:, a] -= 1
+        index[a, rows] = composition_ranks(dropped, n - 1)
+    index.setflags(write=False)
+    valid.setflags(write=False)
+    return index, valid
+
+
 # ---------------------------------------------------------------------------------------------- game
 @dataclass(frozen=True, eq=False)
 class SymmetricUnitSumGame:
@@ -190,6 +97,13 @@ class SymmetricUnitSumGame:
         table: shape ``(n_states, k, C(n+k-2, k-1))``, non-negative and finite.
         prior: shape ``(n_states,)``, a distribution over ``X``; uniform when ``None``.
 
+    Attributes (computed at construction, read-only):
+        drop_index, drop_valid: shape ``(k, n_full)``: the column of ``m - e_a`` for every full
+            count vector ``m = full_counts[r]``, and where ``m_a >= 1``.
+        full_table: shares indexed by all players' counts, shape ``(n_states, k, n_full)``:
+            ``full_table[x, a, r] = table[x, a, index(full_counts[r] - e_a)]``, zero where
+            ``full_counts[r][a] == 0`` (nobody plays ``a``).
+
     Raises:
         ValueError: wrong shape, a negative or non-finite share, shares that do not sum to one at some
             ``(x, m)`` (the message names the first one), or a prior that is not a distribution.
@@ -201,6 +115,9 @@ class SymmetricUnitSumGame:
     n_states: int = field(init=False)
     n_actions: int = field(init=False)
     contexts: Contexts = field(init=False, repr=False, compare=False)
+    drop_index: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    drop_valid: npt.NDArray[np.bool_] = field(init=False, repr=False, compare=False)
+    full_table: npt.NDArray[np.float64] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = check_positive_int("n_players", self.n_players)
@@ -208,7 +125,7 @@ class SymmetricUnitSumGame:
         n_states, k, n_counts = t.shape
         if n_states < 1 or k < 1:
             raise ValueError(f"table needs at least one state and one action, got shape {t.shape}")
-        expected = _check_size(n - 1, k)
+        expected = check_count_size(n - 1, k)
         if n_counts != expected:
             raise ValueError(
                 f"table must have shape (n_states, k, C(n+k-2, k-1)) = ({n_states}, {k}, {expected}) "
@@ -231,6 +148,13 @@ class SymmetricUnitSumGame:
         object.__setattr__(self, "n_states", n_states)
         object.__setattr__(self, "n_actions", k)
         object.__setattr__(self, "contexts", Contexts.hidden_state(prior, n))
+        index, valid = _drop_index(n, k)
+        object.__setattr__(self, "drop_index", index)
+        object.__setattr__(self, "drop_valid", valid)
+        # shares indexed by all players' counts, computed once: validation needs it anyway
+        full = np.take_along_axis(t, index[None], axis=2) * valid[None]
+        full.setflags(write=False)
+        object.__setattr__(self, "full_table", full)
         totals = self.profile_totals()
         bad = np.abs(totals - 1.0) > SUM_TOL
         if np.any(bad):
@@ -267,14 +191,15 @@ class SymmetricUnitSumGame:
 
         Each player's share is read from ``table`` at its own action and the others' counts
         ``m - e_{a_i}``, where ``m`` is the batch row's count vector.
+
+        Implements MATH.md (1.2).
         """
         b = actions.shape[0]
         k = self.n_actions
         flat = (np.arange(b, dtype=np.int64)[:, None] * k + actions).ravel()
         m = np.bincount(flat, minlength=b * k).reshape(b, k)
-        full_rank = _rank(m, self.n_players)
-        index, _ = self._drop_index
-        cols = index[actions, full_rank[:, None]]
+        full_rank = composition_ranks(m, self.n_players)
+        cols = self.drop_index[actions, full_rank[:, None]]
         return self.table[ctx[:, None], actions, cols]
 
     def as_normal_form(self) -> NormalFormGame:
@@ -304,35 +229,11 @@ class SymmetricUnitSumGame:
             raise ValueError(f"counts must have shape (..., {self.n_actions}), got {arr.shape}")
         return composition_index(arr, total=self.n_players - 1)
 
-    @cached_property
-    def _drop_index(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-        """``(index, valid)``, shape ``(k, n_full)``: column of ``m - e_a`` where ``m_a >= 1``."""
-        m = self.full_counts
-        k = self.n_actions
-        index = np.zeros((k, len(m)), dtype=np.int64)
-        valid = m.T >= 1
-        for a in range(k):
-            rows = valid[a]
-            dropped = m[rows].copy()
-            dropped[:, a] -= 1
-            index[a, rows] = _rank(dropped, self.n_players - 1)
-        index.setflags(write=False)
-        valid.setflags(write=False)
-        return index, valid
-
-    @cached_property
-    def full_table(self) -> npt.NDArray[np.float64]:
-        """Shares indexed by all players' counts: ``[x, a, r] = table[x, a, index(full_counts[r] - e_a)]``.
-
-        Shape ``(n_states, k, n_full)``; zero where ``full_counts[r][a] == 0`` (nobody plays ``a``).
-        """
-        index, valid = self._drop_index
-        out = np.take_along_axis(self.table, index[None], axis=2) * valid[None]
-        out.setflags(write=False)
-        return out
-
     def profile_totals(self) -> npt.NDArray[np.float64]:
-        """``Σ_i s_i(x, m) = Σ_a m_a table[x, a, index(m - e_a)]``, shape ``(n_states, n_full)`` (all 1)."""
+        """``Σ_i s_i(x, m) = Σ_a m_a table[x, a, index(m - e_a)]``, shape ``(n_states, n_full)`` (all 1).
+
+        Implements MATH.md (1.3).
+        """
         return np.einsum("xar,ra->xr", self.full_table, self.full_counts.astype(np.float64))
 
     # ------------------------------------------------------------------ pure profiles
@@ -378,29 +279,57 @@ class SymmetricUnitSumGame:
 
     # ------------------------------------------------------------------ mixed strategies
     def expected_shares(self, strategy: Any) -> npt.NDArray[np.float64]:
-        """Expected shares per state when every player uses the same mixed strategy.
+        """Expected shares per state under an independent profile, MATH.md (1.3) with singletons.
 
         Args:
-            strategy: shape ``(k,)``; or a list of ``n`` arrays of shape ``(k,)`` (an independent
-                profile, computed through :func:`powergames.theory.coalitions.coalition_values`
-                with singleton coalitions).
+            strategy: shape ``(k,)``, one mixed strategy every player uses; or a list of ``n``
+                arrays of shape ``(k,)`` (an independent profile).
 
         Returns:
             Shape ``(n_states, n)``: ``E[s_i(x, a)]`` with ``a_i`` independent. For a common strategy,
-            ``E_{a ~ σ, c ~ Multinomial(n-1, σ)}[table[x, a, c]]``, the same for every player.
+            ``E_{a ~ σ, c ~ Multinomial(n-1, σ)}[table[x, a, c]]`` (MATH.md (1.7)), the same for
+            every player; for a profile, ``Σ_a σ_i(a) Σ_c P_{-i}(c) table[x, a, c]`` with ``P_{-i}``
+            the convolution of the others' one-player count distributions (MATH.md (1.8)).
+
+        Example:
+            >>> g = majority_game(3, 2)
+            >>> g.expected_shares(np.array([0.5, 0.5])).round(4).tolist()
+            [[0.3333, 0.3333, 0.3333]]
         """
         if not isinstance(strategy, np.ndarray) and isinstance(strategy, list | tuple):
-            from powergames.theory.coalitions import coalition_values
-
-            return coalition_values(self, [[i] for i in range(self.n_players)], list(strategy))
+            sigmas = check_profile("strategy", strategy, self.action_sizes)
+            return self._independent_shares(sigmas)
         sigma = check_distribution("strategy", strategy, shape=(self.n_actions,))
         pmf = multinomial_pmf(self.n_players - 1, sigma)
         per_player = np.einsum("xar,a,r->x", self.table, sigma, pmf)
         return np.repeat(per_player[:, None], self.n_players, axis=1)
 
+    def _independent_shares(self, sigmas: list[npt.NDArray[np.float64]]) -> npt.NDArray[np.float64]:
+        n, k = self.n_players, self.n_actions
+        # one player's counts: the unit vector e_a with probability σ(a)
+        unit_rank = composition_ranks(np.eye(k, dtype=np.int64), 1)
+        singles = []
+        for sigma in sigmas:
+            probs = np.zeros(k)
+            probs[unit_rank] = sigma
+            singles.append(CountDistribution.trusted(1, k, probs))
+        prefix = [CountDistribution.point_mass(k)]
+        for d in singles[:-1]:
+            prefix.append(convolve_counts(prefix[-1], d))
+        suffix = [CountDistribution.point_mass(k)] * n
+        for i in range(n - 2, -1, -1):
+            suffix[i] = convolve_counts(singles[i + 1], suffix[i + 1])
+        out = np.empty((self.n_states, n))
+        for i in range(n):
+            rest = convolve_counts(prefix[i], suffix[i]).probs
+            out[:, i] = np.einsum("xar,a,r->x", self.table, sigmas[i], rest)
+        return out
+
     # ------------------------------------------------------------------ dense conversion
     def to_dense(self, max_entries: int = MAX_DENSE_ENTRIES) -> UnitSumGame:
         """The same game as a :class:`UnitSumGame` with shares ``(n_states, n, k, …, k)``.
+
+        Implements MATH.md (1.2).
 
         Raises:
             ValueError: if ``n_states * n * k**n`` exceeds ``max_entries``.
@@ -422,6 +351,8 @@ class SymmetricUnitSumGame:
     @classmethod
     def from_dense(cls, game: UnitSumGame, tol: float = SUM_TOL) -> SymmetricUnitSumGame:
         """The count form of a dense symmetric unit-sum game.
+
+        Implements MATH.md (1.2).
 
         Raises:
             TypeError: if ``game`` is not a :class:`UnitSumGame`.
@@ -451,11 +382,13 @@ class SymmetricUnitSumGame:
             isinstance(other, SymmetricUnitSumGame)
             and self.n_players == other.n_players
             and np.array_equal(self.table, other.table)
-            and np.array_equal(self.prior, other.prior)
+            and np.array_equal(self.contexts.prior, other.contexts.prior)
         )
 
     def __hash__(self) -> int:
-        return hash((self.n_players, self.table.shape, self.table.tobytes(), self.prior.tobytes()))
+        return hash(
+            (self.n_players, self.table.shape, self.table.tobytes(), self.contexts.prior.tobytes())
+        )
 
 
 def _table_from_dense(game: UnitSumGame) -> npt.NDArray[np.float64]:
@@ -499,7 +432,7 @@ def _dense_from_table(table: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.
     m = m.reshape(len(profiles), k)
     others = np.repeat(m[:, None, :], n, axis=1)  # (k**n, n, k): everybody's counts ...
     np.subtract.at(others, (rows, np.arange(n)[None, :], profiles), 1)  # ... minus one's own action
-    cols = _rank(others, n - 1)  # (k**n, n)
+    cols = composition_ranks(others, n - 1)  # (k**n, n)
     return np.moveaxis(table[:, profiles, cols], 2, 1)
 
 
@@ -509,6 +442,8 @@ def is_symmetric(game: UnitSumGame, tol: float = SUM_TOL) -> bool:
     Symmetry is checked in its equivalent form: ``s_i(x, a)`` is one function of ``x``, ``a_i`` and the
     counts of the others' actions, the same for every player ``i`` (equivalently
     ``s_{p(i)}(x, b) = s_i(x, a)`` where ``b_{p(j)} = a_j`` for every permutation ``p``).
+
+    Implements MATH.md (1.2).
 
     Args:
         game: a dense :class:`UnitSumGame`.
@@ -526,33 +461,13 @@ def is_symmetric(game: UnitSumGame, tol: float = SUM_TOL) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------- builders
-def multinomial_pmf(total: int, strategy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """The multinomial distribution of action counts of ``total`` players drawing i.i.d.
-
-    ``P(c) = total! / Π_a c_a! · Π_a strategy[a]^{c_a}`` for every count vector ``c``, computed in
-    log space (``0^0 = 1``, so actions of probability zero are handled exactly).
-
-    Args:
-        total: the number of players ``N >= 0``.
-        strategy: shape ``(k,)``, the common mixed strategy (a distribution; not re-validated here —
-            callers validate it).
-
-    Returns:
-        Shape ``(C(N+k-1, k-1),)``: entry ``r`` is the probability of ``compositions(N, k)[r]``; the
-        entries sum to one.
-    """
-    from scipy.special import gammaln, xlogy
-
-    c = compositions(total, len(strategy)).astype(np.float64)
-    log_p = gammaln(total + 1.0) - gammaln(c + 1.0).sum(axis=1) + xlogy(c, strategy).sum(axis=1)
-    return np.exp(log_p)
-
-
 def majority_game(n_players: int, n_actions: int) -> SymmetricUnitSumGame:
     """The majority game of Theorem 1 (MATH.md §1).
 
     Actions ``0..k-1``; the shares are split evenly among the players on the most common action, ties
     going to the lowest such action; one state (``X`` is unused).
+
+    Implements MATH.md (1.10).
 
     Args:
         n_players: ``n >= 1``.
@@ -566,6 +481,11 @@ def majority_game(n_players: int, n_actions: int) -> SymmetricUnitSumGame:
     Raises:
         TypeError: ``n_players`` or ``n_actions`` not an integer.
         ValueError: either below 1, or more count vectors than :data:`MAX_COUNT_VECTORS`.
+
+    Example:
+        >>> g = majority_game(3, 2)
+        >>> g.pure_shares(0, [0, 0, 1]).tolist()
+        [0.5, 0.5, 0.0]
     """
     n = check_positive_int("n_players", n_players)
     k = check_positive_int("n_actions", n_actions)
@@ -594,6 +514,8 @@ def random_symmetric_unit_sum_game(
     ``w(x, a, m - e_a) / Σ_b m_b w(x, b, m - e_b)``, so shares are symmetric and sum to one. The prior
     is drawn from a flat Dirichlet.
 
+    Implements MATH.md (1.2) and (1.3).
+
     Args:
         n_players: ``n >= 1``.
         n_actions: ``k >= 1``.
@@ -613,6 +535,11 @@ def random_symmetric_unit_sum_game(
         TypeError: a non-integer size, ``rng`` not a generator or seed, ``spread`` not a real number.
         ValueError: a size below 1, too many count vectors, or ``spread`` not finite or outside
             ``[0, MAX_SPREAD]``.
+
+    Example:
+        >>> g = random_symmetric_unit_sum_game(4, 2, 1, rng=0)
+        >>> float(g.pure_shares(0, [0, 1, 1, 0]).sum())
+        1.0
     """
     n = check_positive_int("n_players", n_players)
     k = check_positive_int("n_actions", n_actions)
@@ -627,7 +554,7 @@ def random_symmetric_unit_sum_game(
             f"spread must be a finite number in [0, {MAX_SPREAD:g}] (the log-weights' standard "
             f"deviation; larger values overflow exp), got {spread!r}"
         )
-    weights = np.exp(spread * rng.standard_normal((s, k, _check_size(n - 1, k))))
+    weights = np.exp(spread * rng.standard_normal((s, k, check_count_size(n - 1, k))))
     full = compositions(n, k)
     # normaliser Z(x, m) = Σ_b m_b w(x, b, m - e_b) over full count vectors m
     z = np.zeros((s, len(full)))
@@ -635,12 +562,12 @@ def random_symmetric_unit_sum_game(
         rows = full[:, b] >= 1
         dropped = full[rows].copy()
         dropped[:, b] -= 1
-        z[:, rows] += full[rows, b] * weights[:, b, _rank(dropped, n - 1)]
+        z[:, rows] += full[rows, b] * weights[:, b, composition_ranks(dropped, n - 1)]
     others = compositions(n - 1, k)
     table = np.empty_like(weights)
     for a in range(k):
         m = others.copy()
         m[:, a] += 1
-        table[:, a] = weights[:, a] / z[:, _rank(m, n)]
+        table[:, a] = weights[:, a] / z[:, composition_ranks(m, n)]
     prior = rng.dirichlet(np.ones(s))
     return SymmetricUnitSumGame(n, table, prior=prior)

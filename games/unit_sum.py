@@ -97,13 +97,13 @@ class UnitSumGame:
 
     def payoffs_at(self, ctx: int, joint: tuple[int, ...]) -> npt.NDArray[np.float64]:
         """Shares ``s(x, a)`` at state ``x = ctx`` and a pure joint action, shape ``(n,)`` (unchecked)."""
-        return self.shares[(ctx, slice(None), *joint)]
+        return self.shares[(ctx, slice(None)) + tuple(joint)]
 
     def payoffs_batch(
         self, ctx: npt.NDArray[np.int64], actions: npt.NDArray[np.int64]
     ) -> npt.NDArray[np.float64]:
         """Shares for a batch: states ``(B,)``, joint actions ``(B, n)`` → ``(B, n)`` (unchecked)."""
-        return self.shares[(ctx, slice(None), *actions.T)]
+        return self.shares[(ctx, slice(None)) + tuple(actions.T)]
 
     def validate_profile(
         self, profile: Any, name: str = "profile"
@@ -113,6 +113,8 @@ class UnitSumGame:
 
     def expected_shares(self, profile: Any) -> npt.NDArray[np.float64]:
         """Expected shares per state.
+
+        Implements MATH.md (1.4).
 
         Args:
             profile: an independent profile (list of ``(k_i,)`` arrays) or a joint distribution
@@ -133,8 +135,11 @@ class UnitSumGame:
         return NormalFormGame(self.shares[int(x)])
 
     def as_normal_form(self) -> NormalFormGame:
-        """The game with ``X`` integrated out under the prior: ``u_i(a) = E_x[s_i(x, a)]`` (constant sum 1)."""
-        return NormalFormGame(np.tensordot(self.prior, self.shares, axes=1))
+        """The game with ``X`` integrated out under the prior: ``u_i(a) = E_x[s_i(x, a)]`` (constant sum 1).
+
+        Implements MATH.md (1.12).
+        """
+        return NormalFormGame(np.tensordot(self.contexts.prior, self.shares, axes=1))
 
     def __repr__(self) -> str:
         return (
@@ -146,8 +151,8 @@ class UnitSumGame:
         return (
             isinstance(other, UnitSumGame)
             and np.array_equal(self.shares, other.shares)
-            and np.array_equal(self.prior, other.prior)
+            and np.array_equal(self.contexts.prior, other.contexts.prior)
         )
 
     def __hash__(self) -> int:
-        return hash((self.shares.shape, self.shares.tobytes(), self.prior.tobytes()))
+        return hash((self.shares.shape, self.shares.tobytes(), self.contexts.prior.tobytes()))

@@ -1,25 +1,35 @@
 """powergames.theory: exact computations on games.
 
-Coalition values and the Theorem 1 and 2 policies (MATH.md §1), interim utilities, best
-responses, POWER and NashConv (§2), equilibria, the alignment metrics and bargaining (§3), and the
-population bargaining model (§4). Pure NumPy and SciPy: nothing here imports PettingZoo,
+Coalition structures (``partitions``), coalition policies (``coalition_policies``), exact and
+Monte Carlo coalition values (``coalition_values``, ``coalition_monte_carlo``) and the Theorem 1
+and 2 policies (``theorem_policies``) of MATH.md §1; interim utilities, best responses, POWER and
+NashConv (``bayesian_power``, §2); equilibria; the alignment metrics (``alignment``), bargaining
+(``bargaining``) and the full report (``alignment_report``) of §3; the population bargaining model
+(``population``, §4). Pure NumPy and SciPy: nothing here imports PettingZoo,
 Gymnasium or torch.
 """
 
 from powergames.theory.alignment import (
-    alignment_report,
+    CAReport,
     alpha,
     alpha_per_state,
     ca_report,
     coordination_gap,
+    utility_covariance,
+    welfare,
+)
+from powergames.theory.alignment_report import (
+    alignment_report,
+    localize,
+)
+from powergames.theory.bargaining import (
+    BargainingSolution,
     maxmin_is_unique,
     maxmin_profile,
     nash_bargaining,
     security_levels,
     surplus,
     threat_point,
-    utility_covariance,
-    welfare,
 )
 from powergames.theory.bayesian_power import (
     PowerReport,
@@ -32,25 +42,23 @@ from powergames.theory.bayesian_power import (
     power_of_distribution,
     power_report,
 )
-from powergames.theory.coalitions import (
+from powergames.theory.coalition_monte_carlo import (
+    MonteCarloEstimate,
+    monte_carlo_coalition_values,
+)
+from powergames.theory.coalition_policies import (
     CoalitionPolicy,
-    CoalitionReport,
-    CountDistribution,
     ExchangeablePolicy,
     IndependentPolicy,
     JointPolicy,
-    MonteCarloEstimate,
     ProductPolicy,
     SharedActionPolicy,
-    check_coalitions,
-    coalition_copying_policy,
+    pooled_policy,
+)
+from powergames.theory.coalition_values import (
+    CoalitionReport,
     coalition_report,
     coalition_values,
-    contiguous_coalitions,
-    max_guarantee_k,
-    monte_carlo_coalition_values,
-    pooled_policy,
-    theorem1_policy,
 )
 from powergames.theory.equilibria import (
     gambit_available,
@@ -65,10 +73,19 @@ from powergames.theory.guarantees import (
     coalition_best_response,
     coalition_guarantee,
 )
+from powergames.theory.partitions import (
+    check_coalitions,
+    contiguous_coalitions,
+)
 from powergames.theory.population import (
     settlement_gradient,
     settlement_rate,
     simulate_interactions,
+)
+from powergames.theory.theorem_policies import (
+    coalition_copying_policy,
+    max_guarantee_k,
+    theorem1_policy,
 )
 from powergames.theory.tournaments import (
     SampledPolicy,
@@ -82,10 +99,11 @@ from powergames.theory.worst_cases import (
 )
 
 __all__ = [
+    "BargainingSolution",
     "BestResponse",
+    "CAReport",
     "CoalitionPolicy",
     "CoalitionReport",
-    "CountDistribution",
     "ExchangeablePolicy",
     "GuaranteeReport",
     "GuaranteeTooLarge",
@@ -118,6 +136,7 @@ __all__ = [
     "induced_normal_form",
     "interim_utility",
     "is_bayes_nash",
+    "localize",
     "max_guarantee_k",
     "maxmin_is_unique",
     "maxmin_profile",

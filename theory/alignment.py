@@ -1,11 +1,12 @@
-"""Alignment metrics of MATH.md §3: welfare, utility covariance, the coordination–alignment
-inequalities and ``α``, the maxmin threat point, surplus, and the Nash bargaining solution.
+"""Alignment metrics of MATH.md §3: welfare, utility covariance, the coordination–alignment chain, ``α``.
 
-Every function takes a game — a :class:`NormalFormGame`, or a unit-sum game (:class:`UnitSumGame` or
-``SymmetricUnitSumGame``) whose hidden state ``X`` is integrated out under its prior
-(``u_i(a) = E_x[s_i(x, a)]``: no player observes ``X``) — or a raw payoff array of shape
+Every function takes a game without types — a :class:`NormalFormGame`, or a unit-sum game
+(``UnitSumGame`` or ``SymmetricUnitSumGame``) whose hidden state ``X`` is integrated out under its
+prior (``u_i(a) = E_x[s_i(x, a)]``: no player observes ``X``) — or a raw payoff array of shape
 ``(n_players, k_0, …, k_{n-1})``. :func:`alpha` also works in count form for symmetric unit-sum
-games, and :func:`alpha_per_state` gives ``α`` for each value of ``X``.
+games, and :func:`alpha_per_state` gives ``α`` for each value of ``X``. The maxmin threat point,
+surplus and Nash bargaining are in :mod:`powergames.theory.bargaining`; the full report in
+:mod:`powergames.theory.alignment_report`.
 
 A profile is either an independent mixed profile (a list of ``(k_i,)`` arrays) or a joint
 (correlated) distribution (one array of shape ``(k_0, …, k_{n-1})``).
@@ -13,82 +14,88 @@ A profile is either an independent mixed profile (a list of ``(k_i,)`` arrays) o
 
 from __future__ import annotations
 
-import functools
-import itertools
 import math
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 
-from powergames.games.checks import SUM_TOL
+from powergames.games.base import Game, context_payoffs
+from powergames.games.checks import as_float_array
 from powergames.games.normal_form import NormalFormGame
-from powergames.games.unit_sum import UnitSumGame
+from powergames.games.symmetric import SymmetricUnitSumGame
 
 FloatArray = npt.NDArray[np.float64]
+
+#: What the metrics accept: a game without types or a payoff array ``(n, k_0, …, k_{n-1})``.
+GameLike: TypeAlias = "Game | npt.ArrayLike"
 
 #: Largest number of pure profiles ``Π_i k_i`` a symmetric game may have to be expanded densely.
 MAX_DENSE_PROFILES = 2_000_000
 
-#: Target suboptimality of the n-player Nash bargaining solver, in ``Σ_i log s_i`` (certified by the
-#: duality gap, see :func:`nash_bargaining`).
-BARGAINING_TOL = 1e-9
+__all__ = [
+    "MAX_DENSE_PROFILES",
+    "CAReport",
+    "GameLike",
+    "alpha",
+    "alpha_per_state",
+    "as_normal_form",
+    "ca_report",
+    "coordination_gap",
+    "max_welfare",
+    "max_welfare_profile",
+    "pareto_efficient_payoffs",
+    "pareto_mask",
+    "player_maxima",
+    "pure_profile",
+    "utility_covariance",
+    "welfare",
+]
 
 
 # ---------------------------------------------------------------------------- game coercion
 
 
-def _symmetric_class() -> type | None:
-    try:
-        from powergames.games.symmetric import SymmetricUnitSumGame
-    except ImportError:
-        return None
-    return SymmetricUnitSumGame
-
-
-def _is_symmetric(game: Any) -> bool:
-    cls = _symmetric_class()
-    return cls is not None and isinstance(game, cls)
-
-
-def as_normal_form(game: Any) -> NormalFormGame:
+def as_normal_form(game: GameLike) -> NormalFormGame:
     """The normal-form game the metrics are computed on.
 
     Args:
-        game: a ``NormalFormGame`` (returned as is); a ``UnitSumGame`` or ``SymmetricUnitSumGame``
-            (the prior-averaged game ``u_i(a) = Σ_x prior(x) s_i(x, a)``); or a payoff array of shape
+        game: a game without types (:meth:`~powergames.games.base.Game.as_normal_form`: a
+            ``NormalFormGame`` as is, a unit-sum game prior-averaged,
+            ``u_i(a) = Σ_x prior(x) s_i(x, a)``); or a payoff array of shape
             ``(n_players, k_0, …, k_{n-1})``.
 
     Raises:
-        TypeError: anything else (e.g. a Bayesian game, whose utilities depend on private types).
-        ValueError: a payoff array of the wrong shape or with non-finite entries; a symmetric game
+        TypeError: anything else, or a game whose players have types (a Bayesian game's utilities
+            depend on private types).
+        ValueError: a payoff array of the wrong shape or with non-finite entries; a count-form game
             too large to expand (more than :data:`MAX_DENSE_PROFILES` pure profiles).
     """
     if isinstance(game, NormalFormGame):
         return game
-    if isinstance(game, UnitSumGame):
-        return game.as_normal_form()
-    if _is_symmetric(game):
-        size = int(game.n_actions) ** int(game.n_players)
+    if isinstance(game, np.ndarray | list | tuple):
+        return NormalFormGame(as_float_array("game", game))
+    if not isinstance(game, Game):
+        raise TypeError(
+            "game must be a game (NormalFormGame, UnitSumGame, SymmetricUnitSumGame) or a payoff "
+            f"array (n_players, k_0, ..., k_{{n-1}}); got {type(game).__name__}"
+        )
+    if any(t > 1 for t in game.type_sizes):
+        raise TypeError(
+            f"alignment metrics are defined for normal-form games (MATH.md §3); a "
+            f"{type(game).__name__} whose players have types (type sizes {game.type_sizes}) has "
+            "utilities that depend on private types — pass a NormalFormGame or a unit-sum game"
+        )
+    if game.count_form:
+        size = math.prod(game.action_sizes)
         if size > MAX_DENSE_PROFILES:
             raise ValueError(
-                f"this symmetric game has {game.n_actions}**{game.n_players} = {size} pure profiles, "
-                f"more than {MAX_DENSE_PROFILES}; only alpha/alpha_per_state work in count form"
+                f"this count-form game has {size} pure profiles (action sizes "
+                f"{game.action_sizes[0]}**{game.n_players}), more than {MAX_DENSE_PROFILES}; only "
+                "alpha/alpha_per_state work in count form"
             )
-        return game.to_dense().as_normal_form()
-    if isinstance(game, np.ndarray | list | tuple):
-        return NormalFormGame(game)
-    if type(game).__name__ == "BayesianGame":
-        raise TypeError(
-            "alignment metrics are defined for normal-form games (MATH.md §3); a BayesianGame's "
-            "utilities depend on private types — pass a NormalFormGame or a unit-sum game"
-        )
-    raise TypeError(
-        "game must be a NormalFormGame, UnitSumGame, SymmetricUnitSumGame or a payoff array "
-        f"(n_players, k_0, ..., k_{{n-1}}); got {type(game).__name__}"
-    )
+    return game.as_normal_form()
 
 
 def _joint_weights(g: NormalFormGame, profile: Any) -> FloatArray:
@@ -115,24 +122,36 @@ def pure_profile(n_actions: tuple[int, ...], actions: tuple[int, ...]) -> list[F
 # ---------------------------------------------------------------------------- welfare, covariance
 
 
-def welfare(game: Any, profile: Any) -> float:
+def welfare(game: GameLike, profile: Any) -> float:
     """Expected welfare ``E_σ[Σ_i u_i(a)]`` (MATH.md §3, the local "sum of utility" metric ``M``).
+
+    Implements MATH.md (3.1).
 
     Args:
         game: see :func:`as_normal_form`.
         profile: an independent profile (list of ``(k_i,)`` arrays) or a joint distribution.
+
+    Example:
+        >>> from powergames.games import prisoners_dilemma
+        >>> welfare(prisoners_dilemma(), [[1.0, 0.0], [1.0, 0.0]])
+        -2.0
     """
     g = as_normal_form(game)
     return float(g.expected_payoffs(profile).sum())
 
 
-def max_welfare(game: Any) -> float:
-    """``max_a Σ_i u_i(a)`` over pure profiles (also the maximum over mixed/correlated ones)."""
+def max_welfare(game: GameLike) -> float:
+    """``max_a Σ_i u_i(a)`` over pure profiles (also the maximum over mixed/correlated ones).
+
+    Implements MATH.md (3.3).
+    """
     return float(as_normal_form(game).welfare.max())
 
 
-def max_welfare_profile(game: Any) -> list[FloatArray]:
+def max_welfare_profile(game: GameLike) -> list[FloatArray]:
     """A pure profile attaining ``max_a Σ_i u_i(a)`` (the first in C order), as one-hot arrays.
+
+    Implements MATH.md (3.3).
 
     Args:
         game: see :func:`as_normal_form`.
@@ -145,24 +164,33 @@ def max_welfare_profile(game: Any) -> list[FloatArray]:
     return pure_profile(g.n_actions, tuple(int(x) for x in a))
 
 
-def coordination_gap(game: Any, profile: Any) -> float:
+def coordination_gap(game: GameLike, profile: Any) -> float:
     """``max_a Σ_i u_i(a) − E_σ[Σ_i u_i]`` ≥ 0: the slack in the coordination inequality.
+
+    Implements MATH.md (3.4).
 
     Args:
         game: see :func:`as_normal_form`.
         profile: an independent profile (list of ``(k_i,)`` arrays) or a joint distribution of
             shape ``(k_0, …, k_{n-1})``.
+
+    Example:
+        >>> from powergames.games import prisoners_dilemma
+        >>> coordination_gap(prisoners_dilemma(), [[0.0, 1.0], [0.0, 1.0]])
+        2.0
     """
     g = as_normal_form(game)
     return float(g.welfare.max()) - welfare(g, profile)
 
 
-def utility_covariance(game: Any, profile: Any) -> FloatArray:
+def utility_covariance(game: GameLike, profile: Any) -> FloatArray:
     """The ``(n, n)`` matrix ``Cov(u_i, u_j)`` with ``a ∼ profile`` (MATH.md §3).
 
     ``Cov(u_i, u_j) = Σ_a P(a) (u_i(a) − E u_i)(u_j(a) − E u_j)``, computed as one matrix product of
     the centred payoffs (memory ``n × Π_i k_i``, the size of the payoff tensor). For a deterministic
     profile every centred payoff at the played profile is exactly 0, so the matrix is exactly 0.
+
+    Implements MATH.md (3.2).
 
     Args:
         game: see :func:`as_normal_form`.
@@ -170,6 +198,11 @@ def utility_covariance(game: Any, profile: Any) -> FloatArray:
 
     Returns:
         A symmetric positive semi-definite ``(n, n)`` array.
+
+    Example:
+        >>> from powergames.games import prisoners_dilemma
+        >>> utility_covariance(prisoners_dilemma(), [[0.5, 0.5], [0.5, 0.5]]).tolist()
+        [[1.25, -1.0], [-1.0, 1.25]]
     """
     g = as_normal_form(game)
     w = _joint_weights(g, profile).reshape(-1)
@@ -185,13 +218,16 @@ def utility_covariance(game: Any, profile: Any) -> FloatArray:
 # ---------------------------------------------------------------------------- C–A inequalities, α
 
 
-def player_maxima(game: Any) -> FloatArray:
-    """``max_a u_i(a)`` for each player, shape ``(n,)``."""
+def player_maxima(game: GameLike) -> FloatArray:
+    """``max_a u_i(a)`` for each player, shape ``(n,)``.
+
+    Implements MATH.md (3.3).
+    """
     g = as_normal_form(game)
     return g.payoffs.reshape(g.n_players, -1).max(axis=1)
 
 
-def alpha(game: Any) -> float:
+def alpha(game: GameLike) -> float:
     """The C–A alignment metric ``α = max_a Σ_i u_i(a) − Σ_i max_a u_i(a) ≤ 0`` (MATH.md §3).
 
     For a symmetric unit-sum game in count form (any number of players) this is computed without
@@ -200,48 +236,63 @@ def alpha(game: Any) -> float:
     table[x, a, c]``. Unit-sum games are averaged over ``X`` first (the players do not observe it);
     see :func:`alpha_per_state` for the values at each ``x``.
 
+    Implements MATH.md (3.4).
+
     Args:
         game: a game accepted by :func:`as_normal_form`.
+
+    Example:
+        >>> from powergames.games import matching_pennies
+        >>> alpha(matching_pennies())
+        -2.0
     """
-    if _is_symmetric(game):
-        averaged = np.tensordot(np.asarray(game.prior), np.asarray(game.table), axes=1)
+    if isinstance(game, SymmetricUnitSumGame):
+        averaged = np.tensordot(game.contexts.prior, game.table, axes=1)
         return float(1.0 - game.n_players * averaged.max())
     g = as_normal_form(game)
     return float(g.welfare.max() - player_maxima(g).sum())
 
 
-def alpha_per_state(game: Any) -> FloatArray:
+def alpha_per_state(game: GameLike) -> FloatArray:
     """``α`` of the game played at each hidden state ``x``, shape ``(n_states,)``.
 
     ``α_x = 1 − Σ_i max_a s_i(x, a)`` for a unit-sum game (``1 − n · max_{a, c} table[x, a, c]`` in
     count form). Since a maximum of an average is at most the average of the maxima,
     ``alpha(game) ≥ Σ_x prior(x) α_x``. A normal-form game has one state.
+
+    Implements MATH.md (3.4).
     """
-    if _is_symmetric(game):
-        table = np.asarray(game.table)
-        return 1.0 - game.n_players * table.reshape(table.shape[0], -1).max(axis=1)
-    if isinstance(game, UnitSumGame):
-        return np.array([alpha(game.state_game(x)) for x in range(game.n_states)])
+    if isinstance(game, SymmetricUnitSumGame):
+        table = game.table
+        return np.asarray(1.0 - game.n_players * table.reshape(table.shape[0], -1).max(axis=1))
+    if isinstance(game, Game) and game.contexts.n_contexts > 1:
+        as_normal_form(game)  # the checks: no types, not too large
+        per_context = context_payoffs(game)
+        return np.array([alpha(NormalFormGame(u)) for u in per_context])
     return np.array([alpha(game)])
 
 
-def pareto_efficient_payoffs(game: Any) -> FloatArray:
+def pareto_efficient_payoffs(game: GameLike) -> FloatArray:
     """The Pareto-efficient payoff vectors among pure profiles, shape ``(m, n)`` (distinct rows).
 
     A payoff vector is Pareto-efficient when no pure profile gives every player at least as much
     and someone strictly more (exact comparison of the stored payoffs).
+
+    Implements MATH.md (3.3).
     """
     g = as_normal_form(game)
     pts = np.unique(g.payoffs.reshape(g.n_players, -1).T, axis=0)
-    return pts[_pareto_mask(pts)]
+    return pts[pareto_mask(pts)]
 
 
-def _pareto_mask(pts: FloatArray) -> npt.NDArray[np.bool_]:
+def pareto_mask(pts: FloatArray) -> npt.NDArray[np.bool_]:
     """Which rows of ``pts`` (distinct payoff vectors, shape ``(m, n)``) no other row dominates.
 
     Block-nested-loop skyline: a dominating vector has a strictly larger sum, so rows are visited
     in decreasing order of their sum and each is compared with the efficient rows found so far
     (by transitivity those suffice). Cost ``O(m · #efficient · n)``.
+
+    Implements MATH.md (3.3).
     """
     order = np.argsort(-pts.sum(axis=1), kind="stable")
     sky = np.empty_like(pts)
@@ -300,8 +351,10 @@ class CAReport:
         return asdict(self)
 
 
-def ca_report(game: Any, profile: Any = None) -> CAReport:
+def ca_report(game: GameLike, profile: Any = None) -> CAReport:
     """The coordination–alignment inequalities, the coordination gap, ``α`` and the equality flags.
+
+    Implements MATH.md (3.3) and (3.4).
 
     Args:
         game: see :func:`as_normal_form`.
@@ -311,6 +364,12 @@ def ca_report(game: Any, profile: Any = None) -> CAReport:
 
     Returns:
         A :class:`CAReport` of floats and flags.
+
+    Example:
+        >>> from powergames.games import coordination
+        >>> r = ca_report(coordination())
+        >>> r.alpha, r.alignment_tight
+        (0.0, True)
     """
     g = as_normal_form(game)
     tol = g.scale_tol
@@ -339,611 +398,3 @@ def ca_report(game: Any, profile: Any = None) -> CAReport:
         common_payoff=bool(np.all(np.abs(g.payoffs - g.payoffs[0]) <= tol)),
         tol=tol,
     )
-
-
-# ---------------------------------------------------------------------------- maxmin, surplus
-
-
-def _maxmin_lp(u_i: FloatArray, player: int) -> tuple[FloatArray, float, bool]:
-    """Player ``player``'s canonical maxmin mixed strategy and value for payoff tensor ``u_i``.
-
-    The value is the LP (HiGHS) ``max_{σ, v} v`` s.t. ``v ≤ Σ_{a_i} σ(a_i) u_i(a_i, a_{−i})`` for every
-    pure ``a_{−i}`` (against independent mixed opponents the minimum of this multilinear function is
-    attained at a pure ``a_{−i}``, so this is also the value against mixed or correlated opponents).
-
-    The maxmin strategies form a polytope (the optimal face), often more than a point (e.g. when a
-    player is indifferent). The strategy returned is its **leximin** point — the smallest
-    probability as large as possible, then the next smallest, and so on — which is unique and
-    unchanged when actions are renamed or the player's payoffs are changed by a positive affine
-    map, unlike the vertex an LP solver happens to return. It is found with at most ``k_i`` more
-    LPs: each maximises the smallest free probability ``t`` and fixes at ``t`` the actions whose
-    constraint ``σ(a) ≥ t`` has a positive dual value (by complementary slackness they equal ``t``
-    at every optimum).
-
-    Returns:
-        ``(σ, v, unique)``: the strategy, shape ``(k_i,)``; the maxmin value; whether the optimal
-        face is a single point (then ``σ`` is the only maxmin strategy).
-    """
-    from scipy.optimize import linprog  # imported on first use: scipy.optimize is slow to import
-
-    from powergames.theory.equilibria import HIGHS_OPTIONS
-
-    m = np.moveaxis(u_i, player, 0).reshape(u_i.shape[player], -1)  # (k_i, Π_{j≠i} k_j)
-    k = m.shape[0]
-    # the LP sees payoffs mapped affinely onto [0, 1] (its tolerances are absolute), the maxmin
-    # strategies do not change under that map, and the value is mapped back
-    low, span = float(m.min()), float(np.ptp(m))
-    if span == 0.0:  # every strategy guarantees the same payoff: the leximin one is uniform
-        return np.full(k, 1.0 / k), low, k == 1
-    m = (m - low) / span
-    res = linprog(
-        c=np.r_[np.zeros(k), -1.0],
-        A_ub=np.hstack([-m.T, np.ones((m.shape[1], 1))]),
-        b_ub=np.zeros(m.shape[1]),
-        A_eq=np.r_[np.ones(k), 0.0][None],
-        b_eq=[1.0],
-        bounds=[(0.0, None)] * k + [(None, None)],
-        method="highs",
-        options=HIGHS_OPTIONS,
-    )
-    if res.status != 0:  # pragma: no cover - a bounded feasible LP
-        raise RuntimeError(f"maxmin LP failed for player {player}: {res.message}")
-    value = float(-res.fun)
-    vertex = np.clip(res.x[:k], 0.0, None)
-    vertex /= vertex.sum()
-    # the optimal face {σ ∈ Δ : σ · m[:, b] ≥ value for every b}, as rows of A_ub @ (σ, t)
-    n_b = m.shape[1]
-    face_ub = np.hstack([-m.T, np.zeros((n_b, 1))])
-    face_b = np.full(n_b, -value)
-
-    def solve(c: FloatArray, a_ub: FloatArray, b_ub: FloatArray, bounds: list) -> Any:
-        return linprog(
-            c=c,
-            A_ub=a_ub,
-            b_ub=b_ub,
-            A_eq=np.r_[np.ones(k), 0.0][None],
-            b_eq=[1.0],
-            bounds=bounds,
-            method="highs",
-            options=HIGHS_OPTIONS,
-        )
-
-    # the face is a point iff a generic linear function has the same min and max on it
-    direction = np.r_[np.random.default_rng(0).normal(size=k), 0.0]
-    box = [(0.0, 1.0)] * k + [(0.0, 0.0)]
-    lo, hi = solve(direction, face_ub, face_b, box), solve(-direction, face_ub, face_b, box)
-    if lo.status != 0 or hi.status != 0:  # pragma: no cover - the face holds the LP optimum
-        return vertex, low + value * span, False
-    if -hi.fun - lo.fun <= 1e-9:
-        return vertex, low + value * span, True
-    sigma = np.zeros(k)
-    free = np.ones(k, dtype=bool)
-    while free.any():  # leximin: each round fixes at least one action
-        f = np.flatnonzero(free)
-        lex = solve(
-            np.r_[np.zeros(k), -1.0],
-            np.vstack([face_ub, np.hstack([-np.eye(k)[f], np.ones((len(f), 1))])]),
-            np.r_[face_b, np.zeros(len(f))],
-            [(0.0, 1.0) if free[a] else (sigma[a], sigma[a]) for a in range(k)] + [(0.0, 1.0)],
-        )
-        if lex.status != 0:  # pragma: no cover - the face is non-empty; rounding only
-            return vertex, low + value * span, False
-        duals = -lex.ineqlin.marginals[n_b:]  # ≥ 0, summing to one (the t column)
-        tight = f[duals >= duals.max() * 1e-6]  # at least the largest, which is positive
-        sigma[tight] = lex.x[k]
-        free[tight] = False
-    sigma = np.clip(sigma, 0.0, None)
-    return sigma / sigma.sum(), low + value * span, False
-
-
-@functools.lru_cache(maxsize=64)
-def _maxmin(g: NormalFormGame) -> tuple[tuple[FloatArray, ...], FloatArray, tuple[bool, ...]]:
-    sigmas, values, unique = [], [], []
-    for i in range(g.n_players):
-        s, v, u = _maxmin_lp(g.payoffs[i], i)
-        s.setflags(write=False)
-        sigmas.append(s)
-        values.append(v)
-        unique.append(u)
-    vals = np.array(values)
-    vals.setflags(write=False)
-    return tuple(sigmas), vals, tuple(unique)
-
-
-def maxmin_profile(game: Any) -> list[FloatArray]:
-    """The maxmin profile ``a⁰``: each player's maxmin mixed strategy (MATH.md §3), by HiGHS LP.
-
-    Player ``i``'s strategy maximises ``min_{a_{−i}} E[u_i]``. When a player has several maxmin
-    strategies (:func:`maxmin_is_unique` says so), ``a⁰`` uses the leximin one — the most even
-    spread of probability over the optimal set — which is unique and does not depend on how the
-    actions are numbered (for example, a player indifferent between all its actions mixes
-    uniformly). :func:`security_levels` does not depend on the choice; ``u(a⁰)`` does.
-
-    Returns:
-        A profile: one ``(k_i,)`` array per player.
-    """
-    sigmas, _, _ = _maxmin(as_normal_form(game))
-    return [s.copy() for s in sigmas]
-
-
-def maxmin_is_unique(game: Any) -> npt.NDArray[np.bool_]:
-    """Whether each player has exactly one maxmin strategy, shape ``(n,)``."""
-    return np.array(_maxmin(as_normal_form(game))[2])
-
-
-def security_levels(game: Any) -> FloatArray:
-    """Each player's maxmin value ``v_i = max_{σ_i} min_{a_{−i}} u_i(σ_i, a_{−i})``, shape ``(n,)``."""
-    _, values, _ = _maxmin(as_normal_form(game))
-    return values.copy()
-
-
-def threat_point(game: Any) -> FloatArray:
-    """``u(a⁰)``: the expected payoffs when every player plays its maxmin strategy, shape ``(n,)``.
-
-    ``u_i(a⁰) ≥ v_i`` (player ``i``'s maxmin strategy guarantees ``v_i`` against anything), with
-    equality in two-player zero-sum games.
-    """
-    g = as_normal_form(game)
-    return g.expected_payoffs(maxmin_profile(g))
-
-
-def _disagreement(g: NormalFormGame, threat: str) -> FloatArray:
-    if threat == "profile":
-        return threat_point(g)
-    if threat == "value":
-        return security_levels(g)
-    raise ValueError(f"threat must be 'profile' (u(a0)) or 'value' (maxmin values), got {threat!r}")
-
-
-def surplus(game: Any, profile: Any, threat: str = "profile") -> FloatArray:
-    """Surplus ``s_i(σ) = E_σ[u_i] − u_i(a⁰)`` (MATH.md §3), shape ``(n,)``.
-
-    Args:
-        game: see :func:`as_normal_form`.
-        profile: an independent or joint profile.
-        threat: ``"profile"`` (MATH.md: relative to ``u_i(a⁰)``, the payoff at the maxmin profile) or
-            ``"value"`` (relative to the security level ``v_i``). A player best-responding to
-            ``a⁰_{−i}`` has ``s_i ≥ 0``; a player best-responding to *any* opponents has a
-            non-negative surplus relative to ``v_i`` (its maxmin strategy guarantees ``v_i``).
-    """
-    g = as_normal_form(game)
-    return g.expected_payoffs(profile) - _disagreement(g, threat)
-
-
-def surplus_bound(game: Any, threat: str = "profile") -> float:
-    """``max_a Σ_i u_i(a) − Σ_i d_i`` with ``d = u(a⁰)`` (or ``v``): an upper bound on ``Σ_i s_i``.
-
-    It follows from the coordination inequality and is at most ``Σ_i max_a u_i(a) − Σ_i d_i``.
-    """
-    g = as_normal_form(game)
-    return float(g.welfare.max() - _disagreement(g, threat).sum())
-
-
-# ---------------------------------------------------------------------------- localizers
-
-
-def _nash_profile(g: NormalFormGame) -> list[FloatArray]:
-    try:
-        from powergames.theory import equilibria
-    except ImportError as exc:
-        raise ValueError(
-            f"the 'nash' localizer needs powergames.theory.equilibria ({exc})"
-        ) from None
-    if g.n_players == 2 and g.is_constant_sum:
-        prof = equilibria.solve_zero_sum(g)
-    else:
-        prof = equilibria.solve_nash(g)
-    return [np.asarray(p, dtype=np.float64).reshape(-1) for p in prof]
-
-
-#: Localizing functions (MATH.md §3): game -> a "natural" profile for localized global metrics.
-LOCALIZERS: dict[str, Callable[[NormalFormGame], Any]] = {
-    "max_welfare": max_welfare_profile,
-    "maxmin": maxmin_profile,
-    "nash": _nash_profile,
-}
-
-
-def localize(game: Any, localizer: str) -> list[FloatArray]:
-    """The profile a localizing function picks: ``"max_welfare"``, ``"maxmin"`` or ``"nash"``.
-
-    ``"nash"`` uses :func:`powergames.theory.equilibria.solve_zero_sum` for two-player
-    constant-sum games and ``solve_nash`` otherwise.
-
-    Args:
-        game: see :func:`as_normal_form`.
-        localizer: a key of ``LOCALIZERS``.
-
-    Returns:
-        The profile, one array of shape ``(k_i,)`` per player.
-    """
-    if localizer not in LOCALIZERS:
-        raise ValueError(f"unknown localizer {localizer!r}; choose one of {', '.join(LOCALIZERS)}")
-    return LOCALIZERS[localizer](as_normal_form(game))
-
-
-def localized_welfare(game: Any, localizer: str = "max_welfare") -> float:
-    """A localized global metric: the welfare ``Σ_i u_i`` at the profile ``localizer`` picks."""
-    g = as_normal_form(game)
-    return welfare(g, localize(g, localizer))
-
-
-# ---------------------------------------------------------------------------- Nash bargaining
-
-
-@dataclass(frozen=True)
-class BargainingSolution:
-    """The Nash bargaining solution over the feasible set ``conv{u(a)}`` with threat point ``d``.
-
-    Attributes:
-        payoffs: the solution's payoff vector ``x``, shape ``(n,)``.
-        surplus: ``x − d``, shape ``(n,)``.
-        product: ``Π_i (x_i − d_i)``.
-        threat_point: ``d``.
-        distribution: a correlated profile achieving ``x``: a joint distribution of shape
-            ``(k_0, …, k_{n-1})``.
-        positive_surplus_possible: whether some feasible payoff gives every player a positive
-            surplus. When not, the bargaining problem is degenerate: ``payoffs`` is then the threat
-            point itself and ``product`` is 0.
-        exact: the two-player closed form was used.
-        gap: a certified bound on the suboptimality in ``Σ_i log s_i`` (the duality gap
-            ``max_a Σ_i (u_i(a) − d_i)/s_i − n``); 0 up to rounding for the exact solver.
-        message: a one-line explanation.
-    """
-
-    payoffs: FloatArray
-    surplus: FloatArray
-    product: float
-    threat_point: FloatArray
-    distribution: FloatArray = field(repr=False)
-    positive_surplus_possible: bool
-    exact: bool
-    gap: float
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain Python values (for JSON); the distribution is left out."""
-        return {
-            "payoffs": self.payoffs.tolist(),
-            "surplus": self.surplus.tolist(),
-            "product": self.product,
-            "threat_point": self.threat_point.tolist(),
-            "positive_surplus_possible": self.positive_surplus_possible,
-            "exact": self.exact,
-            "gap": self.gap,
-            "message": self.message,
-        }
-
-
-def _segment_best(p: FloatArray, q: FloatArray) -> tuple[float, float]:
-    """Maximise ``(p_1 + t δ_1)(p_2 + t δ_2)`` over ``t ∈ [0, 1]`` with both factors ``≥ 0``.
-
-    Returns ``(t, value)``, value ``-inf`` if no such ``t``.
-    """
-    d = q - p
-    lo, hi = 0.0, 1.0
-    for j in range(2):
-        if d[j] > 0:
-            lo = max(lo, -p[j] / d[j])
-        elif d[j] < 0:
-            hi = min(hi, -p[j] / d[j])
-        elif p[j] < 0:
-            return 0.0, -math.inf
-    if lo > hi:
-        return 0.0, -math.inf
-    a2 = d[0] * d[1]
-    a1 = p[0] * d[1] + p[1] * d[0]
-    candidates = [lo, hi]
-    if a2 < 0:
-        candidates.append(min(hi, max(lo, -a1 / (2 * a2))))
-    best_t, best = lo, -math.inf
-    for t in candidates:
-        val = (p[0] + t * d[0]) * (p[1] + t * d[1])
-        if val > best:
-            best_t, best = t, val
-    return best_t, best
-
-
-def _bargain_two(pts: FloatArray) -> tuple[FloatArray, float]:
-    """Exact two-player solution over ``conv(pts)`` (surplus coordinates). Returns weights and value."""
-    # Pareto-efficient points, sorted by s_1 ascending (s_2 descending)
-    order = np.lexsort((-pts[:, 1], -pts[:, 0]))  # s_1 desc, then s_2 desc
-    chain: list[int] = []
-    best2 = -math.inf
-    for idx in order:
-        if pts[idx, 1] > best2:
-            chain.append(int(idx))
-            best2 = pts[idx, 1]
-    chain.reverse()
-    # upper concave hull of the Pareto points: the Pareto frontier of the convex hull
-    hull: list[int] = []
-    for idx in chain:
-        while len(hull) >= 2:
-            o, a, b = pts[hull[-2]], pts[hull[-1]], pts[idx]
-            cross = (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
-            if cross >= 0:
-                hull.pop()
-            else:
-                break
-        hull.append(idx)
-    weights = np.zeros(len(pts))
-    best_val, best_w = -math.inf, None
-    for idx in hull:
-        p = pts[idx]
-        if p[0] >= 0 and p[1] >= 0 and p[0] * p[1] > best_val:
-            best_val = p[0] * p[1]
-            best_w = {idx: 1.0}
-    for a, b in itertools.pairwise(hull):
-        t, val = _segment_best(pts[a], pts[b])
-        if val > best_val:
-            best_val, best_w = val, {a: 1.0 - t, b: t}
-    assert best_w is not None  # the threat point is feasible, so some s >= 0 exists
-    for idx, w in best_w.items():
-        weights[idx] = w
-    return weights, best_val
-
-
-def _bargain_n(pts: FloatArray) -> FloatArray:
-    """Maximise ``Σ_i log (pts.T q)_i`` over the simplex by a barrier method on the dual.
-
-    The dual of the problem is ``max Σ_i log λ_i`` s.t. ``pts λ ≤ n``, ``λ ≥ 0`` (``n`` variables, one
-    constraint per point; at the optimum ``s_i = 1 / λ_i``). It is solved by Newton's method on
-    ``Σ_i log λ_i + μ Σ_j log(n − (pts λ)_j)`` for ``μ`` decreasing to ``1e-14``; the KKT conditions of
-    each barrier problem give a primal point ``q_j ∝ μ / (n − (pts λ)_j)`` with ``s = pts.T q > 0``.
-    Requires that some ``q`` gives every coordinate a positive value.
-    """
-    m, n = pts.shape
-    row = pts.sum(axis=1)
-    lam = np.full(n, n / (2.0 * row.max()) if row.max() > 0 else 1.0)
-
-    def phi(x: FloatArray, mu: float) -> float:
-        slack = n - pts @ x
-        if np.any(x <= 0) or np.any(slack <= 0):
-            return -math.inf
-        return float(np.log(x).sum() + mu * np.log(slack).sum())
-
-    def gap_of(q: FloatArray) -> float:
-        s = pts.T @ q
-        return math.inf if np.any(s <= 0) else float((pts @ (1.0 / s)).max()) - n
-
-    best_q, best_gap = None, math.inf
-    mu = 1.0
-    while mu >= 1e-14:
-        for _ in range(100):
-            slack = n - pts @ lam
-            grad = 1.0 / lam - mu * (pts.T @ (1.0 / slack))
-            weighted = pts * (1.0 / slack)[:, None]
-            hess = -np.diag(1.0 / lam**2) - mu * (weighted.T @ weighted)
-            try:
-                step = np.linalg.solve(hess, -grad)
-            except np.linalg.LinAlgError:
-                break
-            if not np.all(np.isfinite(step)):
-                break
-            decrement = float(grad @ step)
-            if decrement < 1e-14:
-                break
-            t, f0 = 1.0, phi(lam, mu)
-            while t > 1e-12 and phi(lam + t * step, mu) < f0 + 0.25 * t * decrement:
-                t *= 0.5
-            if t <= 1e-12:
-                break
-            lam = lam + t * step
-        # primal point from the barrier's KKT conditions (loses digits as mu -> 0)
-        w = mu / (n - pts @ lam)
-        candidates = [w / w.sum()]
-        # polish: at the optimum s = 1/lam, carried by the points whose dual constraint is active
-        slack = n - pts @ lam
-        active = np.flatnonzero(slack <= max(1e3 * mu, 1e-9) * n)
-        if 0 < len(active):
-            from scipy.optimize import nnls
-
-            rho = 10.0 * float(np.abs(pts).max() + 1.0 / lam.min())
-            a = np.vstack([pts[active].T, np.full((1, len(active)), rho)])
-            b = np.r_[1.0 / lam, rho]
-            qa, _ = nnls(a, b)
-            if qa.sum() > 0:
-                q = np.zeros(m)
-                q[active] = qa / qa.sum()
-                candidates.append(q)
-        for q in candidates:
-            gq = gap_of(q)
-            if gq < best_gap:
-                best_q, best_gap = q, gq
-        if best_gap <= BARGAINING_TOL / 10:
-            break
-        mu *= 0.1
-    assert best_q is not None
-    return best_q
-
-
-def nash_bargaining(game: Any, threat: str = "profile", method: str = "auto") -> BargainingSolution:
-    """The Nash bargaining solution: maximise ``Π_i s_i`` over correlated payoffs with ``s ≥ 0``.
-
-    The feasible set is the convex hull of the pure payoff vectors ``u(a)`` (mixed and correlated
-    outcomes); the threat point ``d`` is ``u(a⁰)`` (``threat="profile"``, MATH.md §3) or the
-    security levels (``threat="value"``). Maximising ``Σ_i log s_i`` is a concave program in the
-    distribution ``q`` over pure profiles. Dominated payoff vectors are dropped first and each
-    player's surplus is divided by its largest feasible value, so the solution is invariant under
-    positive affine changes of any ``u_i`` (the threat point moves with them).
-
-    - Two players: exact. The optimum lies on the Pareto frontier of the hull, a concave chain of
-      segments; on each segment the product is a quadratic in the mixing weight, maximised in
-      closed form.
-    - ``n`` players: a barrier (interior-point) method on the ``n``-variable dual problem (see
-      ``_bargain_n``), with the result certified by the duality gap ``g = max_a Σ_i (u_i(a) − d_i)/s_i − n`` (concavity
-      of ``Σ log`` gives ``max Σ log s − Σ log s(q) ≤ g``); the target is
-      ``g ≤`` :data:`BARGAINING_TOL`, and ``gap`` reports the value reached.
-
-    When no feasible payoff gives every player a positive surplus (decided by an LP: maximise the
-    smallest scaled surplus), ``positive_surplus_possible`` is false and the payoffs of the maxmin
-    profile are returned (``product = 0`` with ``threat="profile"``).
-
-    Args:
-        game: see :func:`as_normal_form`.
-        threat: ``"profile"`` or ``"value"``, as in :func:`surplus`.
-        method: ``"auto"`` (exact for two players, interior-point otherwise), ``"exact"`` (two
-            players only) or ``"interior"`` (any number of players).
-    """
-    if method not in ("auto", "exact", "interior"):
-        raise ValueError(f"method must be 'auto', 'exact' or 'interior', got {method!r}")
-    g = as_normal_form(game)
-    n = g.n_players
-    if method == "exact" and n != 2:
-        raise ValueError(f"method='exact' needs two players, this game has {n}")
-    d = _disagreement(g, threat)
-    flat = g.payoffs.reshape(n, -1).T  # (K, n)
-    tol = g.scale_tol
-    # one representative pure profile per distinct payoff vector, dominated vectors removed
-    pts, rep = np.unique(flat, axis=0, return_index=True)
-    efficient = _pareto_mask(pts)
-    pts, rep = pts[efficient], rep[efficient]
-    s_pts = pts - d
-    span = s_pts.max(axis=0)
-    positive = bool(np.all(span > tol))
-    if positive:
-        # LP: maximise t with (s_pts.T q)_i / span_i >= t, q in the simplex
-        from scipy.optimize import linprog
-
-        scaled = s_pts / span
-        m = len(pts)
-        res = linprog(
-            c=np.r_[np.zeros(m), -1.0],
-            A_ub=np.hstack([-scaled.T, np.ones((n, 1))]),
-            b_ub=np.zeros(n),
-            A_eq=np.r_[np.ones(m), 0.0][None],
-            b_eq=[1.0],
-            bounds=[(0.0, None)] * m + [(None, None)],
-            method="highs",
-        )
-        positive = float(-res.fun) > SUM_TOL
-    joint = np.zeros(g.n_actions)
-    if not positive:
-        at_threat = g.expected_payoffs(maxmin_profile(g))
-        return BargainingSolution(
-            payoffs=at_threat,
-            surplus=at_threat - d,
-            product=max(0.0, float(np.prod(at_threat - d))),
-            threat_point=d,
-            distribution=_product(maxmin_profile(g)),
-            positive_surplus_possible=False,
-            exact=n <= 2 and method != "interior",
-            gap=0.0,
-            message="no feasible payoff gives every player a positive surplus over the threat "
-            "point; the maxmin profile is returned",
-        )
-    scaled = s_pts / span
-    if n == 1:
-        q = np.zeros(len(pts))
-        q[int(np.argmax(scaled[:, 0]))] = 1.0
-        exact = True
-    elif n == 2 and method != "interior":
-        q, _ = _bargain_two(scaled)
-        exact = True
-    else:
-        q = _bargain_n(scaled)
-        exact = False
-    s_scaled = scaled.T @ q
-    gap = float((scaled @ (1.0 / s_scaled)).max()) - n
-    payoffs = pts.T @ q
-    surplus_vec = payoffs - d
-    np.put(joint, rep, q)
-    return BargainingSolution(
-        payoffs=payoffs,
-        surplus=surplus_vec,
-        product=float(np.prod(surplus_vec)),
-        threat_point=d,
-        distribution=joint,
-        positive_surplus_possible=True,
-        exact=exact,
-        gap=max(gap, 0.0),
-        message=(
-            "exact (two-player Pareto frontier, closed form per segment)"
-            if exact
-            else f"interior-point on the dual; certified suboptimality in sum(log s) <= {max(gap, 0.0):.2e}"
-        ),
-    )
-
-
-def _product(profile: list[FloatArray]) -> FloatArray:
-    w = profile[0]
-    for s in profile[1:]:
-        w = np.multiply.outer(w, s)
-    return np.asarray(w, dtype=np.float64)
-
-
-# ---------------------------------------------------------------------------- full report
-
-
-def alignment_report(
-    game: Any, profile: Any = None, localizers: tuple[str, ...] | None = None
-) -> dict[str, Any]:
-    """Every metric of MATH.md §3 for one game, as plain Python values (what the CLI prints).
-
-    Args:
-        game: see :func:`as_normal_form` (a symmetric unit-sum game is expanded densely; its
-            count-form ``α`` is reported too).
-        profile: an optional profile to evaluate beside the localized ones.
-        localizers: which localizers to evaluate (default: all; ``"nash"`` is skipped with a note
-            when the equilibrium solver is unavailable or fails).
-
-    Returns:
-        A dict with keys ``game``, ``inequalities`` (:class:`CAReport` without a profile),
-        ``alpha_per_state``, ``profiles`` (per evaluated profile: welfare, coordination gap,
-        expected payoffs, surplus, Σ surplus, covariance), ``threat`` (maxmin strategies, security
-        levels, ``u(a⁰)``, the surplus bound) and ``bargaining``.
-    """
-    g = as_normal_form(game)
-    report: dict[str, Any] = {
-        "game": {
-            "n_players": g.n_players,
-            "n_actions": list(g.n_actions),
-            "constant_sum": g.is_constant_sum,
-            "common_payoff": g.is_common_payoff,
-        },
-        "inequalities": ca_report(g).as_dict(),
-    }
-    report["inequalities"].pop("welfare")
-    report["inequalities"].pop("coordination_gap")
-    report["inequalities"].pop("coordination_tight")
-    report["alpha_per_state"] = alpha_per_state(game).tolist()
-    if _is_symmetric(game):
-        report["alpha_count_form"] = alpha(game)
-    named: dict[str, Any] = {}
-    notes: list[str] = []
-    uniform = [np.full(k, 1.0 / k) for k in g.n_actions]
-    named["uniform"] = uniform
-    for name in localizers if localizers is not None else tuple(LOCALIZERS):
-        try:
-            named[name] = localize(g, name)
-        except (ValueError, ImportError, RuntimeError, NotImplementedError) as exc:
-            notes.append(f"{name}: {exc}")
-    if profile is not None:
-        named["given"] = profile
-    d = threat_point(g)
-    profiles = {}
-    for name, prof in named.items():
-        payoffs = g.expected_payoffs(prof)
-        cov = utility_covariance(g, prof)
-        profiles[name] = {
-            "welfare": float(payoffs.sum()),
-            "coordination_gap": float(g.welfare.max() - payoffs.sum()),
-            "payoffs": payoffs.tolist(),
-            "surplus": (payoffs - d).tolist(),
-            "surplus_sum": float((payoffs - d).sum()),
-            "covariance": cov.tolist(),
-            "strategies": (
-                [np.asarray(p).tolist() for p in prof] if not isinstance(prof, np.ndarray) else None
-            ),
-        }
-    report["profiles"] = profiles
-    report["threat"] = {
-        "maxmin_strategies": [s.tolist() for s in maxmin_profile(g)],
-        "maxmin_unique": maxmin_is_unique(g).tolist(),
-        "security_levels": security_levels(g).tolist(),
-        "threat_point": d.tolist(),
-        "surplus_bound": surplus_bound(g),
-    }
-    report["bargaining"] = nash_bargaining(g).as_dict()
-    report["notes"] = notes
-    return report

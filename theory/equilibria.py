@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from powergames.games.base import Game, check_game
 from powergames.games.bayesian import BayesianGame, as_bayesian
 from powergames.games.checks import check_positive_int
 from powergames.theory.bayesian_power import best_response
@@ -143,7 +144,7 @@ def _maxmin_strategy(prior: FloatArray, rewards: FloatArray) -> tuple[FloatArray
     return _clean(res.x[:nx].reshape(n_t, k)), float(-res.fun)
 
 
-def _components(prior: FloatArray) -> list[tuple[FloatArray, FloatArray]]:
+def _components(prior: FloatArray) -> list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]]:
     """Connected components of the support graph (types joined when ``Ω(t_0, t_1) > 0``).
 
     Returns:
@@ -162,8 +163,10 @@ def _components(prior: FloatArray) -> list[tuple[FloatArray, FloatArray]]:
     return out
 
 
-def solve_zero_sum(game: Any, decompose: bool = True) -> list[FloatArray]:
+def solve_zero_sum(game: Game, decompose: bool = True) -> list[FloatArray]:
     """A Bayesian Nash equilibrium of a two-player constant-sum game, by linear programming.
+
+    Implements MATH.md (2.9).
 
     Args:
         game: a two-player ``BayesianGame`` that is constant-sum on the support of its prior, or a
@@ -181,8 +184,13 @@ def solve_zero_sum(game: Any, decompose: bool = True) -> list[FloatArray]:
 
     Raises:
         ValueError: if the game does not have two players or is not constant-sum.
+
+    Example:
+        >>> from powergames.games import matching_pennies
+        >>> [s.round(6).tolist() for s in solve_zero_sum(matching_pennies())]
+        [[0.5, 0.5], [0.5, 0.5]]
     """
-    squeeze = not isinstance(game, BayesianGame)
+    squeeze = not check_game("game", game).per_type
     bgame = as_bayesian(game)
     if bgame.n_players != 2:
         raise ValueError(f"solve_zero_sum needs a two-player game, got {bgame.n_players} players")
@@ -213,6 +221,8 @@ def induced_normal_form(
 
     Only types of positive probability get a coordinate in a map (the others do not change any
     payoff).
+
+    Implements MATH.md (2.9).
 
     Args:
         game: the Bayesian game.
@@ -314,13 +324,15 @@ def _gambit(payoffs: FloatArray, method: str) -> list[FloatArray]:
 
 
 def solve_nash(
-    game: Any,
+    game: Game,
     method: Literal["auto", "lemke_howson", "gnm", "logit", "lp"] = "auto",
     *,
     init_pivot: int = 0,
     max_entries: int = MAX_INDUCED_ENTRIES,
 ) -> list[FloatArray]:
     """A (Bayesian) Nash equilibrium of a game, converted back to a profile.
+
+    Implements MATH.md (2.5).
 
     Args:
         game: a ``BayesianGame``, ``NormalFormGame`` or ``UnitSumGame``.
@@ -342,8 +354,13 @@ def solve_nash(
         RuntimeError: pygambit found no equilibrium (``gnm`` falls back to ``logit`` first).
         ValueError: an unknown method, a method that does not fit the game, or an induced normal
             form above ``max_entries``.
+
+    Example:
+        >>> from powergames.games import coordination
+        >>> len(solve_nash(coordination()))
+        2
     """
-    squeeze = not isinstance(game, BayesianGame)
+    squeeze = not check_game("game", game).per_type
     bgame = as_bayesian(game)
     n = bgame.n_players
     methods = ("auto", "lemke_howson", "gnm", "logit", "lp")

@@ -46,19 +46,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from powergames.games.symmetric import SymmetricUnitSumGame, compositions, n_compositions
-from powergames.theory.coalitions import (
+from powergames.games.counts import CountDistribution, compositions, convolve_counts, n_compositions
+from powergames.games.symmetric import SymmetricUnitSumGame
+from powergames.theory.coalition_policies import (
     CoalitionPolicy,
-    CountDistribution,
     ExchangeablePolicy,
     IndependentPolicy,
     JointPolicy,
     SharedActionPolicy,
-    check_coalitions,
-    coalition_values,
-    convolve_counts,
-    max_guarantee_k,
 )
+from powergames.theory.coalition_values import coalition_values
+from powergames.theory.partitions import check_coalitions
+from powergames.theory.theorem_policies import max_guarantee_k
 from powergames.theory.worst_cases import (
     action_sizes_of,
     as_coalition_policy,

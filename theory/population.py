@@ -216,7 +216,7 @@ class SimulationResult:
         if not _checked and w.shape != (len(ESTIMANDS),):
             raise ValueError(f"weights must have shape ({len(ESTIMANDS)},), got {w.shape}")
         mean = float(offset + w @ self.mean)
-        se = float(np.sqrt(max(w @ self.cov @ w, 0.0) / self.n_interactions))
+        se = float(np.sqrt(max(float(w @ self.cov @ w), 0.0) / self.n_interactions))
         from scipy.stats import norm  # imported on first use: scipy.stats is slow to import
 
         z = float(norm.ppf(0.5 + self.confidence / 2))

@@ -3,7 +3,7 @@
 A focal coalition ``c_1 = coalitions[0]`` tries each of several policies against each member of a
 population of opponents (one policy per other coalition), in the style of focal-vs-background
 evaluation: every cell is ``r_1(x)`` for every state, its minimum over ``x`` and its prior mean —
-exact (:func:`~powergames.theory.coalitions.coalition_values`) when every policy exposes its
+exact (:func:`~powergames.theory.coalition_values.coalition_values`) when every policy exposes its
 strategy, a Monte Carlo estimate with a confidence interval otherwise. Beside the cells: each focal
 policy's exact worst case over *all* opponents (:func:`coalition_worst_case`), the coalition's
 optimal guarantee (:func:`coalition_guarantee`) and, per opponent, the best the coalition could do
@@ -25,18 +25,16 @@ import numpy as np
 import numpy.typing as npt
 
 from powergames.games.checks import check_positive_int, check_rng
-from powergames.theory.coalitions import (
-    CoalitionPolicy,
-    check_coalitions,
-    coalition_values,
-    monte_carlo_coalition_values,
-)
+from powergames.theory.coalition_monte_carlo import monte_carlo_coalition_values
+from powergames.theory.coalition_policies import CoalitionPolicy
+from powergames.theory.coalition_values import coalition_values
 from powergames.theory.guarantees import (
     GuaranteeReport,
     GuaranteeTooLarge,
     coalition_best_response,
     coalition_guarantee,
 )
+from powergames.theory.partitions import check_coalitions
 from powergames.theory.worst_cases import (
     action_sizes_of,
     as_coalition_policy,

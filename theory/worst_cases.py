@@ -34,20 +34,17 @@ import numpy as np
 import numpy.typing as npt
 
 from powergames.games.checks import check_positive_int, check_rng
-from powergames.games.normal_form import NormalFormGame
-from powergames.games.symmetric import (
-    SymmetricUnitSumGame,
+from powergames.games.counts import (
+    CountDistribution,
     composition_index,
     compositions,
     n_compositions,
 )
+from powergames.games.normal_form import NormalFormGame
+from powergames.games.symmetric import SymmetricUnitSumGame
 from powergames.games.unit_sum import UnitSumGame
-from powergames.theory.coalitions import (
-    CoalitionPolicy,
-    CountDistribution,
-    JointPolicy,
-    check_coalitions,
-)
+from powergames.theory.coalition_policies import CoalitionPolicy, JointPolicy
+from powergames.theory.partitions import check_coalitions
 
 #: Entries of ``(states, support points, opponent count vectors)`` gathered at once by (W2).
 _CHUNK = 2**22
@@ -141,7 +138,7 @@ def split_players(game: Any, coalition: Any) -> tuple[tuple[int, ...], tuple[int
     """``(members, others)``: the coalition ``c_1`` (validated) and every other player, increasing.
 
     Raises:
-        TypeError, ValueError: as :func:`~powergames.theory.coalitions.check_coalitions` for a
+        TypeError, ValueError: as :func:`~powergames.theory.partitions.check_coalitions` for a
             coalition that is not an increasing list of distinct players; ValueError for a coalition
             of every player (nobody is left to play against).
     """
@@ -358,7 +355,7 @@ class WorstCase:
                 ``None`` (e.g. pass ``per_state_actions[x]`` or ``expected_actions``).
 
         Returns:
-            Policies to append after ``π_1`` in :func:`~powergames.theory.coalitions.coalition_values`.
+            Policies to append after ``π_1`` in :func:`~powergames.theory.coalition_values.coalition_values`.
         """
         acts = self.opponent_actions if actions is None else np.asarray(actions)
         parts = [list(self.others)] if coalitions is None else [list(c) for c in coalitions]
@@ -395,10 +392,10 @@ def coalition_worst_case(game: Any, coalition: Any, policy: Any) -> WorstCase:
 
     Examples:
         >>> from powergames.games import majority_game
-        >>> from powergames.theory.coalitions import theorem1_policy
+        >>> from powergames.theory.theorem_policies import theorem1_policy
         >>> wc = coalition_worst_case(majority_game(5, 4), [0, 1, 2], theorem1_policy(3, 4))
-        >>> round(wc.value, 6)  # Theorem 1: >= 1 - 1/k = 0.75
-        0.75
+        >>> round(wc.value, 6)  # Theorem 1 guarantees >= 1 - 1/k = 0.75
+        0.875
     """
     members, others = split_players(game, coalition)
     values = opponent_values(game, members, policy)

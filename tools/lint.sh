@@ -13,7 +13,7 @@ mkdir "$tree/powergames"
 for pkg in $(python - <<'PY'
 import tomllib
 cfg = tomllib.load(open("pyproject.toml", "rb"))
-print(" ".join(p.split(".", 1)[1] for p in cfg["tool"]["setuptools"]["packages"]))
+print(" ".join(p.split(".")[1] for p in cfg["tool"]["setuptools"]["packages"] if p.count(".") == 1))
 PY
 ); do
     ln -s "$root/$pkg" "$tree/powergames/$pkg"

@@ -1,4 +1,4 @@
-"""powergames.training: runs, evaluators, logging, plots and the command line.
+"""powergames.training: runs, evaluators, logging, run directories, suites, sweeps and plots.
 
 The public names below are imported lazily, so ``powergames --help`` does not load torch.
 """
@@ -9,29 +9,42 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
+    "AGENT_KINDS": "powergames.training.kinds",
+    "AgentKind": "powergames.training.kinds",
+    "AgentSpec": "powergames.training.kinds",
     "AlignmentEvaluator": "powergames.training.evaluators",
     "ConfigError": "powergames.training.config",
     "EvalCallback": "powergames.training.evaluators",
     "EvalContext": "powergames.training.evaluators",
     "Evaluator": "powergames.training.evaluators",
-    "Executor": "powergames.training.sweep",
+    "Executor": "powergames.training.executors",
     "ExperimentConfig": "powergames.training.config",
-    "LocalExecutor": "powergames.training.sweep",
+    "LocalExecutor": "powergames.training.executors",
+    "OutputWriter": "powergames.training.logging",
     "PowerEvaluator": "powergames.training.evaluators",
-    "SerialExecutor": "powergames.training.sweep",
+    "Run": "powergames.training.build",
+    "RunDir": "powergames.training.rundir",
+    "RunLogger": "powergames.training.logging",
+    "RunResult": "powergames.training.experiment",
+    "SerialExecutor": "powergames.training.executors",
     "SharesEvaluator": "powergames.training.evaluators",
     "Suite": "powergames.training.config",
-    "AGENT_KINDS": "powergames.training.builders",
+    "build_run": "powergames.training.build",
     "evaluate_alignment": "powergames.training.evaluators",
     "evaluate_power": "powergames.training.evaluators",
-    "evaluate_run": "powergames.training.runner",
+    "evaluate_run": "powergames.training.experiment",
     "evaluate_shares": "powergames.training.evaluators",
+    "final_table": "powergames.training.summary",
     "load_config": "powergames.training.config",
-    "plot_run": "powergames.training.plots",
-    "run_experiment": "powergames.training.runner",
-    "run_suite": "powergames.training.runner",
-    "run_sweep": "powergames.training.sweep",
+    "load_suite": "powergames.training.build",
     "plan_sweep": "powergames.training.sweep",
+    "plot_run": "powergames.training.plots",
+    "register_agent_kind": "powergames.training.kinds",
+    "run_experiment": "powergames.training.experiment",
+    "run_native": "powergames.training.native",
+    "run_sb3": "powergames.training.sb3_driver",
+    "run_suite": "powergames.training.suite",
+    "run_sweep": "powergames.training.sweep",
 }
 
 __all__ = sorted(_EXPORTS)

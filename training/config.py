@@ -22,7 +22,9 @@ Any key can be overridden on the command line with ``key.sub=value`` (``agents[0
 
 Validation rejects unknown keys and wrong types with one line naming the dotted path of the
 offending key (``agents[1].params.lr: unknown key ...``). Names (environment ids, agent kinds and
-their parameters) are checked against the registries by :func:`check_names`.
+their parameters) are checked against the registries by
+:func:`powergames.training.build.check_names`; this module is the schema only and imports no other
+module of the package.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 #: The evaluators a run may request (see :mod:`powergames.training.evaluators`).
-EVALUATORS = ("shares", "power", "alignment")
+EVALUATORS: tuple[Literal["shares", "power", "alignment"], ...] = ("shares", "power", "alignment")
 
 #: Top-level keys of a suite file that are not experiment defaults.
 SUITE_KEYS = ("name", "description", "experiments", "sweep", "overview")
@@ -215,7 +217,7 @@ class EvalConfig(_Strict):
     every: int = Field(gt=0)
     """Evaluate (and checkpoint) every this many environment steps; also at step 0 and the end."""
     evaluators: list[Literal["shares", "power", "alignment"]] = Field(
-        default_factory=lambda: ["shares", "power", "alignment"]
+        default_factory=lambda: list(EVALUATORS)
     )
     """Which evaluators to run; those that do not apply to the game are skipped with a note."""
     samples: int = Field(default=2000, gt=0)
@@ -512,13 +514,15 @@ def _check_overview(overview: Overview, names: list[str]) -> None:
                 )
 
 
-def load_config(path: str | Path, overrides: Sequence[str] = (), check: bool = True) -> Suite:
-    """Load, override and validate an experiment file.
+def load_config(path: str | Path, overrides: Sequence[str] = ()) -> Suite:
+    """Load, override and validate an experiment file against the schema.
+
+    Names (environment ids, agent kinds and their parameters) are resolved against the registries
+    by :func:`powergames.training.build.load_suite`, which calls this first.
 
     Args:
         path: a YAML file.
         overrides: ``key.sub=value`` strings applied in order before validation.
-        check: also resolve names against the registries (:func:`check_names`).
 
     Raises:
         ConfigError: a one-line message naming the offending key.
@@ -527,35 +531,25 @@ def load_config(path: str | Path, overrides: Sequence[str] = (), check: bool = T
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"config file not found: {path}")
-    data = parse_yaml(path.read_text(), source=str(path))
+    data = parse_yaml(read_text(path), source=str(path))
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping, got {_describe(data)}")
     data = apply_overrides(data, overrides)
-    suite = build_suite(data, default_name=path.stem)
-    if check:
-        check_names(suite)
-    return suite
+    return build_suite(data, default_name=path.stem)
 
 
-def check_names(suite: Suite) -> None:
-    """Resolve every environment id, agent kind and parameter name against the registries, and
-    build each experiment's environment and agents once to check their arguments.
+def read_text(path: str | Path) -> str:
+    """A UTF-8 text file's content.
 
     Raises:
-        ConfigError: naming the offending key, e.g. ``experiments.a.agents[1].kind``.
+        ConfigError: the file is not UTF-8 text, naming it.
     """
-    from powergames.training.builders import check_experiment
-    from powergames.training.runner import build_agents, build_env
-
-    for exp in suite.experiments:
-        prefix = "" if suite.single else f"experiments.{exp.name}."
-        check_experiment(exp, prefix)
-        # build the environment and the non-SB3 agents now, so that a bad env argument, seat or
-        # agent parameter is reported before anything is written (they are cheap to build)
-        env, _ = build_env(exp, prefix)
-        build_agents(exp, env, prefix)
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def parse_seeds(spec: str | int | Sequence[int]) -> list[int]:

@@ -32,54 +32,35 @@ import numpy.typing as npt
 from scipy.stats import norm
 from stable_baselines3.common.callbacks import BaseCallback
 
+from powergames.games.base import Game
 from powergames.games.checks import SUM_TOL, check_rng
-from powergames.games.normal_form import NormalFormGame
+from powergames.games.symmetric import SymmetricUnitSumGame, is_symmetric, majority_game
 from powergames.games.unit_sum import UnitSumGame
+from powergames.theory.alignment import as_normal_form
 
 FloatArray = npt.NDArray[np.float64]
 
-# ------------------------------------------------------------------------------------ game kinds
+# ------------------------------------------------------------------------------------ game facts
 
 
-def _symmetric_class() -> type | None:
-    try:
-        from powergames.games.symmetric import SymmetricUnitSumGame
-    except ImportError:  # pragma: no cover - module not present in a partial tree
-        return None
-    return SymmetricUnitSumGame
+def is_bayesian(game: Game) -> bool:
+    """Whether strategies in ``game`` are per type (a Bayesian game)."""
+    return bool(game.per_type)
 
 
-def is_bayesian(game: Any) -> bool:
-    """Whether ``game`` is a Bayesian game (has per-player types and reward arrays)."""
-    return hasattr(game, "rewards") and hasattr(game, "n_types")
-
-
-def is_unit_sum(game: Any) -> bool:
-    """A unit-sum game with a hidden state (dense or count form)."""
-    cls = _symmetric_class()
-    return isinstance(game, UnitSumGame) or (cls is not None and isinstance(game, cls))
-
-
-def is_symmetric_game(game: Any) -> bool:
-    """Whether the unit-sum game is symmetric (a checked fact for dense games)."""
-    cls = _symmetric_class()
-    if cls is not None and isinstance(game, cls):
+def is_symmetric_game(game: Game) -> bool:
+    """Whether the game is a symmetric unit-sum game (count form, or a checked fact for dense ones)."""
+    if game.count_form:
         return True
-    if isinstance(game, UnitSumGame) and cls is not None:
-        from powergames.games.symmetric import is_symmetric
-
-        n_actions = set(game.n_actions)
-        return len(n_actions) == 1 and bool(is_symmetric(game))
+    if game.is_unit_sum and isinstance(game, UnitSumGame):
+        return len(set(game.action_sizes)) == 1 and bool(is_symmetric(game))
     return False
 
 
-def is_majority_game(game: Any) -> bool:
+def is_majority_game(game: Game) -> bool:
     """Whether ``game`` equals Theorem 1's majority game of the same size (array comparison)."""
-    cls = _symmetric_class()
-    if cls is None or not isinstance(game, cls):
+    if not isinstance(game, SymmetricUnitSumGame):  # the comparison reads the count table
         return False
-    from powergames.games.symmetric import majority_game
-
     try:
         ref = majority_game(game.n_players, game.n_actions)
     except ValueError:
@@ -90,54 +71,20 @@ def is_majority_game(game: Any) -> bool:
     )
 
 
-def n_players_of(game: Any) -> int:
-    """The number of players."""
-    return int(game.n_players)
-
-
-def actions_of(game: Any) -> tuple[int, ...]:
-    """Per-player action counts."""
-    k = game.n_actions
-    if isinstance(k, int | np.integer):
-        return (int(k),) * n_players_of(game)
-    return tuple(int(x) for x in k)
-
-
-def prior_of(game: Any) -> FloatArray:
-    """The prior over hidden states (a single state for games without one)."""
-    prior = getattr(game, "prior", None)
-    if prior is None or is_bayesian(game):
+def prior_of(game: Game) -> FloatArray:
+    """The prior over hidden states (a single state for games without one, and for Bayesian games,
+    whose types are the players' own information)."""
+    ctx = game.contexts
+    if ctx.key != "state":
         return np.ones(1)
-    return np.asarray(prior, dtype=np.float64)
+    return np.asarray(ctx.prior, dtype=np.float64)
 
 
 # ------------------------------------------------------------------------------------------ shares
 
 
-def pure_values_batch(game: Any, xs: npt.ArrayLike, actions: npt.ArrayLike) -> FloatArray:
-    """Every player's payoff at sampled states and pure profiles.
-
-    Args:
-        game: a ``UnitSumGame``, ``SymmetricUnitSumGame`` or ``NormalFormGame``.
-        xs: states, shape ``(B,)`` (ignored for a normal-form game).
-        actions: pure profiles, shape ``(B, n)``.
-
-    Returns:
-        Shape ``(B, n)``: ``s_i(x_b, a_b)`` (or ``u_i(a_b)``).
-    """
-    xs = np.asarray(xs, dtype=np.int64)
-    actions = np.asarray(actions, dtype=np.int64)
-    if hasattr(game, "pure_shares_batch"):
-        return np.asarray(game.pure_shares_batch(xs, actions), dtype=np.float64)
-    if isinstance(game, UnitSumGame):
-        return game.shares[(xs, slice(None), *actions.T)]
-    if isinstance(game, NormalFormGame):
-        return game.payoffs[(slice(None), *actions.T)].T
-    raise TypeError(f"cannot sample payoffs of {type(game).__name__}")
-
-
 def theorem_bounds(
-    game: Any,
+    game: Game,
     coalitions: Sequence[Sequence[int]],
     policies: Mapping[int, str] | None = None,
 ) -> dict[str, float]:
@@ -161,9 +108,9 @@ def theorem_bounds(
     out: dict[str, float] = {}
     if not is_symmetric_game(game) or len(coalitions) < 2:
         return out
-    from powergames.theory.coalitions import max_guarantee_k
+    from powergames.theory.theorem_policies import max_guarantee_k
 
-    n = n_players_of(game)
+    n = game.n_players
     sizes = [len(c) for c in coalitions]
     if policies is None:
         copiers = [int(np.argmax(sizes))]
@@ -178,7 +125,7 @@ def theorem_bounds(
             if len(coalitions) == 2:
                 out[f"share/c{1 - big}/thm2_cap"] = 1.0 / k
     if is_majority_game(game):
-        k_actions = actions_of(game)[0]
+        k_actions = game.action_sizes[0]
         for j, size in enumerate(sizes):
             if 2 * size > n and (policies is None or policies.get(j) == "thm1"):
                 out[f"share/c{j}/thm1_bound"] = 1.0 - 1.0 / k_actions
@@ -186,7 +133,7 @@ def theorem_bounds(
 
 
 def evaluate_shares(
-    game: Any,
+    game: Game,
     coalitions: Sequence[Sequence[int]],
     policies: Sequence[npt.ArrayLike],
     *,
@@ -214,13 +161,13 @@ def evaluate_shares(
         ``share/c<j>/fair`` (``|c_j|/n``), the theorem bounds of :func:`theorem_bounds`, and with
         samples ``share/c<j>/empirical``, ``…/ci_low``, ``…/ci_high``.
     """
-    from powergames.theory.coalitions import coalition_values
+    from powergames.theory.coalition_values import coalition_values
 
     joint = [p if hasattr(p, "sample") else np.asarray(p, dtype=np.float64) for p in policies]
     values = np.asarray(coalition_values(game, [list(c) for c in coalitions], joint))
     values = values.reshape(-1, len(coalitions))
     prior = prior_of(game) if values.shape[0] > 1 else np.ones(1)
-    n = n_players_of(game)
+    n = game.n_players
     out: dict[str, float] = {}
     for j, members in enumerate(coalitions):
         for x in range(values.shape[0]):
@@ -235,7 +182,7 @@ def evaluate_shares(
 
 
 def empirical_shares(
-    game: Any,
+    game: Game,
     coalitions: Sequence[Sequence[int]],
     policies: Sequence[Any],
     rng: np.random.Generator,
@@ -247,7 +194,7 @@ def empirical_shares(
     Draws ``samples`` plays: ``x ∼ prior`` and each coalition's joint action from its policy, then
     sums the members' ``s_i(x, a)``.
     """
-    n = n_players_of(game)
+    n = game.n_players
     prior = prior_of(game)
     xs = rng.choice(prior.size, size=samples, p=prior) if prior.size > 1 else np.zeros(samples, int)
     actions = np.zeros((samples, n), dtype=np.int64)
@@ -262,7 +209,7 @@ def empirical_shares(
         cols = np.unravel_index(idx, p.shape) if p.ndim > 1 else (idx,)
         for m, col in zip(members, cols):
             actions[:, m] = col
-    payoffs = pure_values_batch(game, xs, actions)
+    payoffs = np.asarray(game.payoffs_batch(xs.astype(np.int64), actions), dtype=np.float64)
     z = float(norm.ppf(0.5 + confidence / 2))
     out = {}
     for j, members in enumerate(coalitions):
@@ -278,33 +225,27 @@ def empirical_shares(
 # ------------------------------------------------------------------------------------------- POWER
 
 
-def power_game(game: Any) -> Any:
-    """The game POWER is computed on: Bayesian and normal-form games as they are; a unit-sum game
-    with its unobserved state integrated out under the prior (a constant-sum-1 normal-form game)."""
-    if is_bayesian(game) or isinstance(game, NormalFormGame):
-        return game
-    if is_unit_sum(game):
-        from powergames.theory.alignment import as_normal_form
-
-        return as_normal_form(game)
-    raise TypeError(f"POWER is not defined for {type(game).__name__}")
+def power_game(game: Game) -> Game:
+    """The game POWER is computed on: a Bayesian game as it is; any other game with its hidden part
+    integrated out under the prior (a unit-sum game becomes a constant-sum-1 normal-form game)."""
+    return game if game.per_type else as_normal_form(game)
 
 
-def constant_sum_value(game: Any) -> float | None:
+def constant_sum_value(game: Game) -> float | None:
     """``c`` if the game is constant-sum (``Σ_i r_i(t_i, a) = c`` on the prior's support), else ``None``."""
     fn = getattr(game, "constant_sum_value", None)
     return fn() if fn is not None else None
 
 
-def _normalise_profile(game: Any, profile: Sequence[npt.ArrayLike]) -> list[FloatArray]:
+def _normalise_profile(game: Game, profile: Sequence[npt.ArrayLike]) -> list[FloatArray]:
     arrays = [np.asarray(s, dtype=np.float64) for s in profile]
     if is_bayesian(game):
-        return [a.reshape(int(t), -1) for a, t in zip(arrays, game.n_types)]
+        return [a.reshape(int(t), -1) for a, t in zip(arrays, game.type_sizes)]
     return [a.reshape(-1) for a in arrays]
 
 
 def evaluate_power(
-    game: Any, profile: Sequence[npt.ArrayLike], prefix: str = "power"
+    game: Game, profile: Sequence[npt.ArrayLike], prefix: str = "power"
 ) -> dict[str, float]:
     """POWER, achieved values, ``ΣPOWER − c`` and NashConv at a profile (MATH.md §2).
 
@@ -325,9 +266,9 @@ def evaluate_power(
     pw = np.asarray(power(g, prof), dtype=np.float64)
     ach = np.asarray(achieved_value(g, prof), dtype=np.float64)
     out: dict[str, float] = {}
-    for i in range(n_players_of(g)):
+    for i in range(g.n_players):
         out[f"{prefix}/p{i}"] = float(pw[i])
-        if is_bayesian(g) and int(g.n_types[i]) > 1:
+        if is_bayesian(g) and int(g.type_sizes[i]) > 1:
             f = np.asarray(interim_utility(g, i, prof), dtype=np.float64)
             for t, v in enumerate(f.max(axis=1)):
                 out[f"{prefix}/p{i}/t{t}"] = float(v)
@@ -344,7 +285,7 @@ def evaluate_power(
 # --------------------------------------------------------------------------------------- alignment
 
 
-def evaluate_alignment(game: Any, profile: Sequence[npt.ArrayLike]) -> dict[str, float]:
+def evaluate_alignment(game: Game, profile: Sequence[npt.ArrayLike]) -> dict[str, float]:
     """Welfare, coordination gap, ``α``, utility covariance and surplus at a profile (MATH.md §3).
 
     Args:
@@ -355,14 +296,8 @@ def evaluate_alignment(game: Any, profile: Sequence[npt.ArrayLike]) -> dict[str,
         ``align/welfare``, ``align/coordination_gap``, ``align/alpha``, ``align/cov/p<i>_p<j>``
         (``i ≤ j``) and ``align/surplus/p<i>`` (relative to the maxmin profile's payoffs).
     """
-    from powergames.theory.alignment import (
-        alpha,
-        as_normal_form,
-        coordination_gap,
-        surplus,
-        utility_covariance,
-        welfare,
-    )
+    from powergames.theory.alignment import alpha, coordination_gap, utility_covariance, welfare
+    from powergames.theory.bargaining import surplus
 
     if is_bayesian(game):
         raise TypeError("the alignment metrics are defined for normal-form and unit-sum games")
@@ -402,7 +337,7 @@ class EvalContext:
         rng: generator for Monte Carlo estimates.
     """
 
-    game: Any
+    game: Game
     coalitions: list[list[int]]
     joint_policies: list[FloatArray] | None
     profile: list[FloatArray] | None
@@ -415,7 +350,7 @@ class Evaluator:
 
     name = "evaluator"
 
-    def applies(self, game: Any, coalitions: Sequence[Sequence[int]]) -> str | None:
+    def applies(self, game: Game, coalitions: Sequence[Sequence[int]]) -> str | None:
         """``None`` if the evaluator applies, else the reason it does not."""
         return None
 
@@ -438,12 +373,13 @@ class SharesEvaluator(Evaluator):
         self.confidence = confidence
         self.theorem_policies = theorem_policies
 
-    def applies(self, game: Any, coalitions: Sequence[Sequence[int]]) -> str | None:
+    def applies(self, game: Game, coalitions: Sequence[Sequence[int]]) -> str | None:
         if is_bayesian(game):
             return "shares are defined for unit-sum games"
-        if isinstance(game, NormalFormGame):
-            c = game.constant_sum_value()
-            if c is None or abs(c - 1.0) > SUM_TOL or bool((game.payoffs < 0).any()):
+        if not game.is_unit_sum:  # a normal-form game whose payoffs happen to be shares
+            c = game.as_normal_form().constant_sum_value()
+            payoffs = game.as_normal_form().payoffs
+            if c is None or abs(c - 1.0) > SUM_TOL or bool((payoffs < 0).any()):
                 return "shares need a unit-sum game (non-negative payoffs summing to 1)"
         return None
 
@@ -466,7 +402,7 @@ class PowerEvaluator(Evaluator):
 
     name = "power"
 
-    def applies(self, game: Any, coalitions: Sequence[Sequence[int]]) -> str | None:
+    def applies(self, game: Game, coalitions: Sequence[Sequence[int]]) -> str | None:
         if any(len(c) > 1 for c in coalitions):
             return "POWER is per player: it needs one agent per seat"
         return None
@@ -485,7 +421,7 @@ class AlignmentEvaluator(Evaluator):
 
     name = "alignment"
 
-    def applies(self, game: Any, coalitions: Sequence[Sequence[int]]) -> str | None:
+    def applies(self, game: Game, coalitions: Sequence[Sequence[int]]) -> str | None:
         if is_bayesian(game):
             return "the alignment metrics are defined for normal-form and unit-sum games"
         if any(len(c) > 1 for c in coalitions):

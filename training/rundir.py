@@ -29,9 +29,9 @@ import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 #: File names inside a run directory.
 CONFIG = "config.yaml"
@@ -197,59 +197,15 @@ def read_metrics(path: str | Path) -> tuple[list[str], dict[str, list[float]]]:
     return table.columns, {c: table.column(c) for c in table.columns}
 
 
-# ---------------------------------------------------------------------------------- TensorBoard
-class TensorBoardWriter:
-    """Scalars to TensorBoard under ``eval/<metric>``.
-
-    Args:
-        log_dir: the event directory.
-        purge_step: on resume, the first step after the checkpoint: events a killed process wrote at
-            or after it are discarded by TensorBoard, so each step appears once.
-    """
-
-    def __init__(self, log_dir: str | Path, purge_step: int | None = None) -> None:
-        from torch.utils.tensorboard import SummaryWriter
-
-        _wait_for_later_second(Path(log_dir))
-        self._writer = SummaryWriter(log_dir=str(log_dir), purge_step=purge_step)
-
-    def write(self, step: int, metrics: Mapping[str, float]) -> None:
-        """Add one scalar per metric at ``step`` and flush."""
-        for key, value in metrics.items():
-            if value is not None and math.isfinite(float(value)):
-                self._writer.add_scalar(f"eval/{key}", float(value), global_step=int(step))
-        self._writer.flush()
-
-    def close(self) -> None:
-        """Flush and close the event file."""
-        self._writer.close()
-
-
-def _wait_for_later_second(log_dir: Path) -> None:
-    """Make a new event file sort after the existing ones.
-
-    Event files are read in name order, ``events.out.tfevents.<unix second>.<host>.<pid>…``: a file
-    created in the same second as an earlier one (a resume right after a kill) could sort first
-    by process id, and TensorBoard would then read the old steps after the new ones.
-    """
-    newest = -1
-    for f in log_dir.glob("events.out.tfevents.*"):
-        with contextlib.suppress(IndexError, ValueError):
-            newest = max(newest, int(f.name.split(".")[3]))
-    while int(time.time()) <= newest:
-        time.sleep(0.05)
-
-
-def read_tensorboard(log_dir: str | Path) -> dict[str, list[tuple[int, float]]]:
-    """The scalars in an event directory: tag → [(step, value)] (TensorBoard's purge applied)."""
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
-    acc = EventAccumulator(str(log_dir), size_guidance={"scalars": 0})
-    acc.Reload()
-    return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
-
-
 # ---------------------------------------------------------------------------------- checkpoints
+class Checkpoint(NamedTuple):
+    """A published checkpoint: its step, its directory and the metadata in ``latest.json``."""
+
+    step: int
+    path: Path
+    meta: dict[str, Any]
+
+
 class Checkpoints:
     """Checkpoint directories ``checkpoints/step_<N>/`` published through ``latest.json``.
 
@@ -285,7 +241,7 @@ class Checkpoints:
         self._prune(final.name)
         return final
 
-    def latest(self) -> tuple[int, Path, dict[str, Any]] | None:
+    def latest(self) -> Checkpoint | None:
         """(step, directory, metadata) of the newest published checkpoint, or ``None``."""
         pointer = self.root / LATEST
         if not pointer.exists():
@@ -294,7 +250,7 @@ class Checkpoints:
         path = self.root / meta["dir"]
         if not path.is_dir():
             raise ValueError(f"{pointer} names {meta['dir']}, which does not exist")
-        return int(meta["step"]), path, meta
+        return Checkpoint(int(meta["step"]), path, meta)
 
     def _prune(self, newest: str) -> None:
         done = sorted(p for p in self.root.glob("step_*") if p.is_dir())
@@ -367,6 +323,11 @@ class RunDir:
 LOCK = ".lock"
 #: Seconds a run waits for another process's lock on its directory before giving up.
 LOCK_WAIT = 10.0
+
+
+class RunDirError(ValueError):
+    """A run directory that cannot be used as it is: inconsistent, damaged, of another format, or
+    holding something other than data. The message names the file."""
 
 
 class RunDirBusy(RuntimeError):
@@ -477,29 +438,6 @@ def find_runs(path: str | Path) -> list[Path]:
     if (path / METRICS).exists():
         return [path]
     return sorted(p.parent for p in path.rglob(METRICS))
-
-
-def format_table(rows: Sequence[Sequence[Any]], header: Sequence[str] | None = None) -> str:
-    """Plain aligned text: first column left-aligned, the others right-aligned."""
-    all_rows = [list(map(_cell, r)) for r in ([header] if header else []) + list(rows)]
-    if not all_rows:
-        return ""
-    widths = [max(len(r[i]) for r in all_rows if i < len(r)) for i in range(len(all_rows[0]))]
-    lines = []
-    for n, r in enumerate(all_rows):
-        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:])]
-        lines.append("  ".join(cells).rstrip())
-        if header and n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "-"
-        return f"{value:.4f}"
-    return str(value)
 
 
 def iter_columns(columns: Iterable[str], prefix: str) -> list[str]:

@@ -1,9 +1,8 @@
 """Sweeps: many runs (seeds × override grid) through an executor, and their aggregation.
 
 A run is a pure function of (configuration, seed) that writes only its own directory, so runs can
-be fanned out freely. :class:`Executor` is the small interface a distributed engine would
-implement (``map(fn, jobs)`` yielding results as they finish); :class:`LocalExecutor` uses local
-processes (``concurrent.futures.ProcessPoolExecutor``) and :class:`SerialExecutor` runs in-process.
+be fanned out freely. The jobs go through an
+:class:`~powergames.training.executors.Executor` (local processes, or in-process).
 
 Layout of ``runs/<name>_sweep/``::
 
@@ -15,81 +14,29 @@ Layout of ``runs/<name>_sweep/``::
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import itertools
 import json
 import math
-import multiprocessing
-import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from scipy.stats import t as student_t
 
+from powergames.training.build import check_names
 from powergames.training.config import (
     ConfigError,
     apply_overrides,
     build_suite,
-    check_names,
     dump_yaml,
     parse_override,
 )
-from powergames.training.rundir import (
-    MetricsTable,
-    atomic_write_json,
-    atomic_write_text,
-    exit_with_parent,
-)
-
-# -------------------------------------------------------------------------------------- executors
-
-
-class Executor(Protocol):
-    """Runs independent jobs; results arrive in completion order as ``(job, result or exception)``."""
-
-    def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[Any, Any]]:
-        """Apply ``fn`` to every job; yield ``(job, result)`` — ``result`` is the exception if it raised."""
-        ...
-
-
-class SerialExecutor:
-    """Run jobs one after another in this process (debugging, tests)."""
-
-    def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[Any, Any]]:
-        for job in jobs:
-            try:
-                yield job, fn(job)
-            except Exception as exc:  # noqa: BLE001 - reported per job
-                yield job, exc
-
-
-class LocalExecutor:
-    """Run jobs in local worker processes (``spawn``: each worker starts clean).
-
-    Args:
-        max_workers: number of processes (default: the CPU count).
-    """
-
-    def __init__(self, max_workers: int | None = None) -> None:
-        self.max_workers = max_workers
-
-    def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[Any, Any]]:
-        ctx = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(
-            max_workers=self.max_workers,
-            mp_context=ctx,
-            initializer=exit_with_parent,
-            initargs=(os.getpid(),),
-        ) as pool:
-            futures = {pool.submit(fn, job): job for job in jobs}
-            for fut in cf.as_completed(futures):
-                exc = fut.exception()
-                yield futures[fut], exc if exc is not None else fut.result()
-
+from powergames.training.executors import Executor
+from powergames.training.rundir import MetricsTable, atomic_write_json, atomic_write_text
+from powergames.training.suite import run_suite
 
 # ------------------------------------------------------------------------------------------- jobs
 
@@ -109,8 +56,6 @@ class Job:
 def run_job(job: Job) -> dict[str, Any]:
     """Worker entry point: run every experiment of the job's configuration (a top-level function,
     picklable for process pools). Returns the suite summary."""
-    from powergames.training.runner import run_suite
-
     suite = build_suite(job.data)
     return run_suite(
         suite, Path(job.run_dir), resume=job.resume, overwrite=not job.resume,
@@ -193,7 +138,13 @@ def plan_sweep(
         combos.append((combo_label(assignment), assignment))
     if len({c for c, _ in combos}) != len(combos):
         raise ConfigError("--set produces two grid points with the same label; use distinct values")
-    plan = SweepPlan(str(data.get("name", "run")), root, list(seeds), dict(grid), combos)
+    plan = SweepPlan(
+        str(data.get("name", "run")),
+        root,
+        list(seeds),
+        {k: list(v) for k, v in grid.items()},
+        combos,
+    )
     for label, assignment in combos:
         for seed in seeds:
             overrides = [f"{k}={json.dumps(v)}" for k, v in assignment.items()]
@@ -322,7 +273,7 @@ def run_sweep(
             status[key] = "complete"
             echo(f"  {key}: done")
         atomic_write_json(plan.root / "sweep.json", info)
-    finals: dict[str, dict[str, dict[str, float]]] = {}
+    finals: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
     for label, _ in plan.combos:
         jobs = [
             j
@@ -376,19 +327,23 @@ def _plot_vs_parameter(plan: SweepPlan, finals: Mapping[str, Any]) -> None:
         return
     exps = list(finals[labels[0]])
     for exp in exps:
-        series = {}
+        series: dict[str, tuple[list[float], list[float], list[float]]] = {}
         for metric in HEADLINE_METRICS:
             if all(metric in finals[lb].get(exp, {}) for lb in labels):
-                series[f"final {metric}"] = tuple(
+                mean, low, high = (
                     [finals[lb][exp][metric][part] for lb in labels]
                     for part in ("mean", "low", "high")
                 )
+                series[f"final {metric}"] = (mean, low, high)
         if not series:
             continue
         xs = [a[key] for lb, a in plan.combos if lb in finals]
         order = np.argsort(xs)
         xs_sorted = [xs[i] for i in order]
-        series = {k: tuple([v[i] for i in order] for v in trip) for k, trip in series.items()}
+        series = {
+            k: ([m[i] for i in order], [lo[i] for i in order], [hi[i] for i in order])
+            for k, (m, lo, hi) in series.items()
+        }
         name = f"final_vs_{key.split('.')[-1]}" + ("" if len(exps) == 1 else f"_{exp}") + ".png"
         plot_final_vs_parameter(
             key, xs_sorted, series, plan.root / name, title=f"{plan.name}: final values vs {key}"
@@ -408,10 +363,7 @@ def summary_rows(info: Mapping[str, Any], metrics: Sequence[str]) -> list[list[A
 
 
 __all__ = [
-    "Executor",
     "Job",
-    "LocalExecutor",
-    "SerialExecutor",
     "SweepPlan",
     "aggregate_runs",
     "confidence_band",

@@ -42,14 +42,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from powergames.games.io import resolve_game
-from powergames.theory.coalitions import (
+from powergames.theory.coalition_policies import (
     CoalitionPolicy,
     IndependentPolicy,
     SharedActionPolicy,
-    coalition_copying_policy,
-    theorem1_policy,
 )
 from powergames.theory.guarantees import coalition_best_response, coalition_guarantee
+from powergames.theory.theorem_policies import coalition_copying_policy, theorem1_policy
 from powergames.theory.tournaments import SampledPolicy, TournamentResult, tournament
 from powergames.theory.worst_cases import PurePolicy, action_sizes_of, coalition_worst_case
 from powergames.training.config import ConfigError, apply_overrides, parse_yaml, validate_model
@@ -226,7 +225,7 @@ def run_policy(
 
 
 def _joint_policy(arr: np.ndarray, sizes: tuple[int, ...]) -> CoalitionPolicy:
-    from powergames.theory.coalitions import JointPolicy
+    from powergames.theory.coalition_policies import JointPolicy
 
     return JointPolicy(arr.reshape(sizes), name="run policy")
 
@@ -262,7 +261,7 @@ def build_tournament(cfg: TournamentConfig, base: Path | None = None) -> dict[st
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"game: {exc}") from None
     sizes = action_sizes_of(game)
-    from powergames.theory.coalitions import check_coalitions
+    from powergames.theory.partitions import check_coalitions
 
     try:
         parts = [list(c) for c in check_coalitions(cfg.coalitions, len(sizes))]

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from powergames.theory.coalitions import coalition_values
+from powergames.theory.coalition_values import coalition_values
 from powergames.theory.guarantees import GuaranteeTooLarge, coalition_guarantee
 from powergames.theory.worst_cases import coalition_worst_case
 from powergames.training.evaluators import EvalContext, Evaluator, is_bayesian

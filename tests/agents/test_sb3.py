@@ -65,6 +65,7 @@ def _exact_minority_value(game, runner, env):
     return float(game.prior @ coalition_values(game, COALITIONS, joints)[:, 1])
 
 
+@pytest.mark.slow
 def test_ppo_minority_beats_a_fixed_majority_but_not_a_copying_one():
     game = _game()
     n = game.n_players
@@ -130,6 +131,7 @@ def _lockstep(seed):
     return runner.learn(600)
 
 
+@pytest.mark.slow
 def test_independent_lockstep_training_is_reproducible():
     a, b, c = _lockstep(5), _lockstep(5), _lockstep(6)
     for name in ("player_0", "player_1"):
@@ -157,6 +159,7 @@ def _shared(seed, algorithm="DQN"):
 
 
 @pytest.mark.parametrize("algorithm", ["DQN", "PPO"])
+@pytest.mark.slow
 def test_parameter_shared_training_is_reproducible(algorithm):
     a, b = _shared(3, algorithm), _shared(3, algorithm)
     assert len(a.models) == 1 and a.vec_envs["shared"].num_envs == 3 * 2
@@ -170,6 +173,7 @@ def test_parameter_shared_training_is_reproducible(algorithm):
         assert sorted(pols["player_0"].strategy(obs).tolist()) == [0.0, 1.0]
 
 
+@pytest.mark.slow
 def test_coalition_agents_learn_correlated_joints_through_a_flattened_action():
     game = majority_game(3, 2)
 
@@ -211,6 +215,7 @@ def test_algorithm_names_and_input_errors():
         )
 
 
+@pytest.mark.slow
 def test_classic_learners_among_the_others_learn_alongside():
     from powergames.agents.hedge import Hedge
 
@@ -245,6 +250,7 @@ def _boundary_runner(seed=4):
     )
 
 
+@pytest.mark.slow
 def test_rollout_boundaries_and_save_load_continue_exactly(tmp_path):
     """Lockstep PPO (rollouts of 32 rounds) and DQN (8): ``on_boundary`` fires where both start
     a rollout; a run saved there and loaded continues exactly as the uninterrupted one."""

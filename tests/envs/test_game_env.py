@@ -172,7 +172,9 @@ def test_coalition_rewards_are_members_total_and_types_are_joint() -> None:
     prior = random_simplex(rng, (8,), sparse=False).reshape(2, 2, 2)
     rewards = tuple(rng.normal(size=(2, 2, 3, 2)) for _ in range(3))
     game = BayesianGame(prior, rewards)
-    coalitions = [[2, 0], [1]]
+    with pytest.raises(ValueError, match=r"increasing order .* got \[2, 0\]; write \[0, 2\]"):
+        CoalitionEnv(game, coalitions=[[2, 0], [1]], max_cycles=4)  # never sorted silently
+    coalitions = [[0, 2], [1]]
     cenv = CoalitionEnv(game, coalitions=coalitions, max_cycles=4)
     penv = GameEnv(game, max_cycles=4)
     assert cenv.coalitions == ((0, 2), (1,))

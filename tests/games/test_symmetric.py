@@ -16,7 +16,7 @@ from powergames.games import (
     majority_game,
     random_symmetric_unit_sum_game,
 )
-from powergames.games.symmetric import composition_index
+from powergames.games.counts import composition_index
 
 
 def majority_shares_by_definition(actions, k):

@@ -15,23 +15,23 @@ from powergames.games.library import (
     prisoners_dilemma,
 )
 from powergames.theory.alignment import (
-    alignment_report,
     alpha,
     alpha_per_state,
     ca_report,
     coordination_gap,
-    localize,
-    localized_welfare,
+    pareto_efficient_payoffs,
+    utility_covariance,
+    welfare,
+)
+from powergames.theory.alignment_report import alignment_report, localize, localized_welfare
+from powergames.theory.bargaining import (
     maxmin_is_unique,
     maxmin_profile,
     nash_bargaining,
-    pareto_efficient_payoffs,
     security_levels,
     surplus,
     surplus_bound,
     threat_point,
-    utility_covariance,
-    welfare,
 )
 
 # ---------------------------------------------------------------------------- brute force

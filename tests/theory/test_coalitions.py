@@ -6,15 +6,16 @@ from conftest import random_simplex, seeds, unit_sum_games
 from hypothesis import given
 from hypothesis import strategies as st
 
-import powergames.theory.coalitions as coal_mod
+import powergames.games.counts as coal_mod
 from powergames.games import (
+    CountDistribution,
     NormalFormGame,
     compositions,
+    convolve_counts,
     majority_game,
     random_symmetric_unit_sum_game,
 )
 from powergames.theory import (
-    CountDistribution,
     ExchangeablePolicy,
     IndependentPolicy,
     JointPolicy,
@@ -28,7 +29,6 @@ from powergames.theory import (
     monte_carlo_coalition_values,
     theorem1_policy,
 )
-from powergames.theory.coalitions import convolve_counts
 
 
 def brute_values(shares, coalitions, joints):
@@ -284,12 +284,13 @@ def test_copying_policy_structure_and_errors():
     "coalitions, match",
     [
         ([[0, 1], [1, 2]], "must not overlap"),
-        ([[0, 1]], "player 2 is in none"),
-        ([[0, 1, 2], [3]], r"not a player in \[0, 3\)"),
+        ([[0, 1]], r"missing players \[2\]"),
+        ([[0, 1, 2], [3]], r"coalitions\[1\] has player 3, outside \[0, 3\)"),
         ([[0, 1, 2], []], "is empty"),
-        ([[1, 0], [2]], "increasing order"),
+        ([[1, 0], [2]], r"increasing order .* got \[1, 0\]; write \[0, 1\]"),
+        ([[0, True], [2]], "integer player indices"),
         ("012", "list of lists"),
-        ([[0, 1.0], [2]], "integer player index"),
+        ([[0, 1.0], [2]], "integer player indices"),
     ],
 )
 def test_bad_coalitions(coalitions, match):

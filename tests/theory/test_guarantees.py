@@ -13,18 +13,17 @@ from scipy.optimize import linprog
 
 from powergames.games import compositions, majority_game
 from powergames.theory import guarantees as guarantee_module
-from powergames.theory.coalitions import (
-    IndependentPolicy,
-    JointPolicy,
-    coalition_copying_policy,
-    coalition_values,
-    max_guarantee_k,
-    theorem1_policy,
-)
+from powergames.theory.coalition_policies import IndependentPolicy, JointPolicy
+from powergames.theory.coalition_values import coalition_values
 from powergames.theory.guarantees import (
     GuaranteeTooLarge,
     coalition_best_response,
     coalition_guarantee,
+)
+from powergames.theory.theorem_policies import (
+    coalition_copying_policy,
+    max_guarantee_k,
+    theorem1_policy,
 )
 from powergames.theory.worst_cases import coalition_worst_case, count_share_matrix
 

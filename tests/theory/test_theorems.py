@@ -15,13 +15,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from powergames.games import (
+    CountDistribution,
     SymmetricUnitSumGame,
     compositions,
     majority_game,
     random_symmetric_unit_sum_game,
 )
 from powergames.theory import (
-    CountDistribution,
     ExchangeablePolicy,
     IndependentPolicy,
     SharedActionPolicy,

@@ -10,14 +10,9 @@ from conftest import random_simplex, seeds, symmetric_games
 from hypothesis import given, settings
 
 from powergames.games import majority_game
-from powergames.theory.coalitions import (
-    IndependentPolicy,
-    JointPolicy,
-    SharedActionPolicy,
-    coalition_copying_policy,
-    coalition_values,
-    theorem1_policy,
-)
+from powergames.theory.coalition_policies import IndependentPolicy, JointPolicy, SharedActionPolicy
+from powergames.theory.coalition_values import coalition_values
+from powergames.theory.theorem_policies import coalition_copying_policy, theorem1_policy
 from powergames.theory.tournaments import SampledPolicy, tournament
 
 

@@ -11,12 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from powergames.games import NormalFormGame, UnitSumGame, majority_game
-from powergames.theory.coalitions import (
-    ExchangeablePolicy,
-    IndependentPolicy,
-    JointPolicy,
+from powergames.theory.coalition_policies import ExchangeablePolicy, IndependentPolicy, JointPolicy
+from powergames.theory.coalition_values import coalition_values
+from powergames.theory.theorem_policies import (
     coalition_copying_policy,
-    coalition_values,
     max_guarantee_k,
     theorem1_policy,
 )
@@ -200,7 +198,7 @@ def test_bad_inputs(rng):
         coalition_worst_case(game, [0, 1, 2, 3], theorem1_policy(4, 3))
     with pytest.raises(ValueError, match="increasing"):
         coalition_worst_case(game, [2, 1], theorem1_policy(2, 3))
-    with pytest.raises(ValueError, match="not a player"):
+    with pytest.raises(ValueError, match="outside"):
         coalition_worst_case(game, [0, 7], theorem1_policy(2, 3))
     with pytest.raises(ValueError, match="policy is a policy for 3 members"):
         coalition_worst_case(game, [0, 1], theorem1_policy(3, 3))

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from powergames.cli import main
+from powergames.training.build import load_suite
 from powergames.training.config import (
     ConfigError,
     apply_overrides,
     build_suite,
-    load_config,
     parse_path,
     parse_seeds,
     parse_yaml,
@@ -43,14 +43,14 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def error_of(tmp_path: Path, overrides: list[str], text: str = BASE) -> str:
     with pytest.raises(ConfigError) as info:
-        load_config(write(tmp_path, text), overrides)
+        load_suite(write(tmp_path, text), overrides)
     msg = str(info.value)
     assert "\n" not in msg
     return msg
 
 
 def test_base_config_loads(tmp_path: Path) -> None:
-    suite = load_config(write(tmp_path, BASE))
+    suite = load_suite(write(tmp_path, BASE))
     assert suite.single and suite.experiments[0].budget == 512
     assert suite.experiments[0].agents[1].params == {"learning_rate": 0.1}
 
@@ -107,7 +107,7 @@ def test_ppo_hyperparameters_are_checked(tmp_path: Path) -> None:
     text = BASE.replace(
         "{kind: uniform, seats: [0]}", "{kind: ppo, seats: [0], params: {n_steps: 256}}"
     )
-    load_config(write(tmp_path, text))
+    load_suite(write(tmp_path, text))
     msg = error_of(tmp_path, ["agents[0].params.learning_rat=0.1"], text)
     assert msg.startswith("agents[0].params.learning_rat: unknown parameter")
     msg = error_of(tmp_path, ["agents[0].params.n_steps=200"], text)
@@ -121,7 +121,7 @@ def test_ppo_hyperparameters_are_checked(tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", sorted((ROOT / "configs").glob("*.yaml")), ids=lambda p: p.name)
 def test_shipped_configs_validate(path: Path) -> None:
     """Every shipped experiment file loads, and its envs and agents build."""
-    suite = load_config(path)
+    suite = load_suite(path)
     assert suite.experiments
 
 
@@ -160,13 +160,13 @@ def test_nested_game_kwargs_are_named(tmp_path: Path) -> None:
         "env: {id: powergames/majority-v0, kwargs: {n_players: 3, n_actions: 2}}",
         "env: {id: powergames/game-v0, kwargs: {game: majority, game_kwargs: {n_players: 3, n_actions: 2}}}",
     )
-    load_config(write(tmp_path, text))
+    load_suite(write(tmp_path, text))
     msg = error_of(tmp_path, ["env.kwargs.game_kwargs.foo=1"], text)
     assert msg.startswith("env.kwargs.game_kwargs.foo: unknown argument"), msg
 
 
 def test_quickstart_validates() -> None:
-    suite = load_config(QUICKSTART)
+    suite = load_suite(QUICKSTART)
     assert [e.name for e in suite.experiments] == ["exploit", "copying", "scarcity"]
 
 
@@ -183,6 +183,7 @@ def test_cli_prints_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_console_script_error_is_one_line(tmp_path: Path) -> None:
     cfg = write(tmp_path, BASE)
     proc = subprocess.run(

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from powergames.games.bayesian import random_bayesian_game
 from powergames.games.symmetric import random_symmetric_unit_sum_game
 from powergames.games.unit_sum import UnitSumGame
-from powergames.theory.coalitions import coalition_copying_policy
+from powergames.theory.theorem_policies import coalition_copying_policy
 from powergames.training.evaluators import (
     EvalCallback,
     EvalContext,

@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 
 from powergames.cli import main
-from powergames.training.rundir import MetricsTable, read_tensorboard
+from powergames.training.logging import read_tensorboard
+from powergames.training.rundir import MetricsTable
+
+#: Every test here trains agents or starts a subprocess.
+pytestmark = pytest.mark.slow
 
 NATIVE = """
 name: native
@@ -223,9 +227,9 @@ def test_a_suite_directory_has_one_writer(tmp_path: Path, monkeypatch) -> None:
     before = (root / "config.yaml").read_text()
     with RunLock(root):  # as if another process were running the suite
         with pytest.raises(RunDirBusy):
-            from powergames.training.config import load_config
-            from powergames.training.runner import run_suite
+            from powergames.training.build import load_suite
+            from powergames.training.suite import run_suite
 
-            suite = load_config(cfg, ["seed=1"])
+            suite = load_suite(cfg, ["seed=1"])
             run_suite(suite, root, overwrite=True, quiet=True, progress=False)
     assert (root / "config.yaml").read_text() == before

@@ -9,7 +9,11 @@ import matplotlib.image
 import pytest
 
 from powergames.cli import main
-from powergames.training.rundir import MetricsTable, read_tensorboard
+from powergames.training.logging import read_tensorboard
+from powergames.training.rundir import MetricsTable
+
+#: Every test here trains agents or starts a subprocess.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICKSTART = ROOT / "configs" / "quickstart.yaml"

@@ -13,8 +13,12 @@ import pytest
 
 from powergames.agents.sb3 import MultiAgentSB3
 from powergames.cli import main
-from powergames.training.config import ConfigError, load_config
+from powergames.training.build import load_suite
+from powergames.training.config import ConfigError
 from powergames.training.rundir import MetricsTable
+
+#: Every test here trains agents or starts a subprocess.
+pytestmark = pytest.mark.slow
 
 TWO_LEARNERS = """
 name: two
@@ -121,7 +125,7 @@ def test_sb3_config_errors_name_the_key(
     cfg = tmp_path / "c.yaml"
     cfg.write_text(text)
     with pytest.raises(ConfigError) as info:
-        load_config(cfg, [override])
+        load_suite(cfg, [override])
     msg = str(info.value)
     assert msg.startswith(f"{key}:") and words in msg and "\n" not in msg
 

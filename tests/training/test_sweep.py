@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 
 from powergames.training.config import parse_yaml
+from powergames.training.executors import LocalExecutor, SerialExecutor
 from powergames.training.rundir import MetricsTable
 from powergames.training.sweep import (
-    LocalExecutor,
-    SerialExecutor,
     confidence_band,
     parse_set,
     plan_sweep,
@@ -41,6 +40,7 @@ def test_parse_set_and_band() -> None:
     assert mean.tolist() == [2.0, 2.0] and hi[1] == lo[1] == 2.0 and lo[0] < 2.0 < hi[0]
 
 
+@pytest.mark.slow
 def test_sweep_runs_grid_and_aggregates(tmp_path: Path) -> None:
     grid = parse_set(["env.kwargs.game_kwargs.lam=0,1"])
     plan = plan_sweep(parse_yaml(CFG), [0, 1], grid, tmp_path / "fam_sweep")
@@ -71,6 +71,7 @@ def test_sweep_runs_grid_and_aggregates(tmp_path: Path) -> None:
     )  # = matching pennies
 
 
+@pytest.mark.slow
 def test_local_processes_give_the_serial_results(tmp_path: Path) -> None:
     """The process-pool executor (two workers) writes the same metrics as the in-process one."""
     grid = parse_set(["env.kwargs.game_kwargs.lam=0,1"])

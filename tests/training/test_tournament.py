@@ -12,7 +12,9 @@ import pytest
 
 from powergames.cli import main
 from powergames.games import majority_game
-from powergames.theory.coalitions import IndependentPolicy, coalition_values, theorem1_policy
+from powergames.theory.coalition_policies import IndependentPolicy
+from powergames.theory.coalition_values import coalition_values
+from powergames.theory.theorem_policies import theorem1_policy
 from powergames.training.config import ConfigError
 from powergames.training.tournament import load_tournament, run_tournament
 
@@ -143,7 +145,7 @@ def test_user_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         textwrap.dedent(
             """
             import numpy as np
-            from powergames.theory.coalitions import IndependentPolicy
+            from powergames.theory.coalition_policies import IndependentPolicy
 
             def lean(n_members, p0):
                 return IndependentPolicy(n_members, [p0, 1 - p0])

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 
 from powergames.agents.hedge import Hedge
 from powergames.games import majority_game, random_symmetric_unit_sum_game
-from powergames.theory.coalitions import coalition_values
+from powergames.theory.coalition_values import coalition_values
 from powergames.theory.guarantees import coalition_guarantee
 from powergames.theory.worst_cases import coalition_worst_case
 from powergames.training.evaluators import EvalContext, SharesEvaluator, run_evaluators

@@ -1,60 +1,11 @@
-"""Stable-Baselines3 learners as agents of a PettingZoo ``ParallelEnv``: independent or parameter-shared.
+"""MultiAgentSB3: SB3 models for groups of agents of one ParallelEnv, learning in lockstep.
 
-Route. SB3 trains one model on one ``VecEnv``. Here one small hub steps ``n_envs`` copies of the
-``ParallelEnv`` with every agent's action: the learning agents' actions come from their SB3 models,
-the other agents are :class:`~powergames.agents.policy.Policy` objects (fixed policies, classic
-learners — which get ``update`` after every step — or a copying policy reading a learner's
-strategy). Each model sees its own :class:`AgentVecEnv`, a real SB3 ``VecEnv`` (so ``seed``,
-``render_mode``, ``get_attr`` … work, and ``PPO(..., seed=…)`` is fine) with one sub-environment per
-(copy, agent) slot it controls.
-
-* **Parameter-shared** (:func:`parameter_shared`): one model for a group of agents with identical
-  spaces; the group's ``n_agents × n_envs`` slots are the model's sub-environments, so every
-  agent's experience trains the same network (the route SuperSuit's ``pettingzoo_env_to_vec_env``
-  takes, without its dependency: SuperSuit 3.11's vec env has no ``seed()``, so
-  ``PPO(..., seed=…)`` fails on it, and it needs ``render_mode`` on the env — both work here).
-* **Independent** (:func:`independent`): one model per agent (player or coalition). With a single
-  learner nothing more is needed: its ``learn`` drives the hub. With several, SB3's own ``learn``
-  of every model runs in lockstep: each model runs in a worker thread that only proceeds while it
-  holds a single turn token; ``AgentVecEnv.step_wait`` hands the token back to the coordinator, which
-  steps the environment once all models have submitted their actions and then passes the token
-  round again. Exactly one thread computes at any time and always in the same order, so runs are
-  deterministic; every model uses SB3's unmodified ``collect_rollouts``/``train``, so any algorithm
-  works (PPO, A2C, DQN, SAC for continuous spaces, contrib algorithms by import path). A model
-  that reaches ``total_timesteps`` first keeps playing its final policy until the others finish.
-
-Coalition agents (``CoalitionEnv``) act with ``MultiDiscrete([k]*m)``. SB3 would model that as ``m``
-*independent* categoricals — no correlation between members, which Theorem 1/2's policies need.
-By default (``flatten_joint=True``) such an agent is therefore presented to its model as
-``Discrete(k**m)`` (a joint action index, C order over members), so the learned policy is an
-arbitrary correlated joint; ``flatten_joint=False`` keeps the product form.
-
-Strategies. :class:`SB3Policy` is the Policy face of a model: ``strategy(observation)`` reads the
-exact action distribution from the policy network (``get_distribution(obs).distribution.probs``;
-the outer product of the per-member categoricals for ``MultiDiscrete``; reshaped to ``(k,)*m`` for
-a flattened joint), and ``act`` samples it with the caller's generator. DQN has no distribution:
-its strategy is the greedy one-hot of the Q-values (ε-exploration is a training device).
-
-Rollout boundaries and saving. ``learn(..., on_boundary=fn)`` calls ``fn(rounds)`` whenever every
-model still learning sits at the start of a rollout after the same number of environment rounds
-(each model's SB3 ``on_rollout_start``; in lockstep a model that reaches one waits there until
-the others have too). There every model has trained on its last rollout and begun no new one, so
-evaluations are of the updated policies and :meth:`MultiAgentSB3.save` captures an exact state:
-the runner without its models (environments, other agents, generators, global RNG states) in one
-pickle, each model with SB3's ``save`` and off-policy replay buffers beside them.
-:meth:`MultiAgentSB3.load` restores it; ``learn(..., reset_num_timesteps=False)`` then continues
-exactly as the uninterrupted run.
-
-Seeding and determinism. ``seed`` seeds every model (``seed + i`` for model ``i``: weights, torch and
-the action-space samplers), the environment copies (``reset(seed=seed + c)``) and the generator the
-other agents draw from; torch is set to deterministic algorithms with one intra-op thread while
-training (restored afterwards). Two runs with the same seed give identical parameters.
+See :mod:`powergames.agents.sb3` for the route, the rollout boundaries, saving and seeding.
 """
 
 from __future__ import annotations
 
 import copy
-import importlib
 import os
 import pickle
 import threading
@@ -63,358 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium
-import numpy as np
-import numpy.typing as npt
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.vec_env import VecEnv
 
-from powergames.agents.policy import Policy, as_policy, sample_action
-from powergames.games.checks import check_positive_int, check_rng
-
-FloatArray = npt.NDArray[np.float64]
-
-
-# ============================================================================ algorithms
-def resolve_algorithm(algorithm: str | type[BaseAlgorithm]) -> type[BaseAlgorithm]:
-    """An SB3 algorithm class from a name.
-
-    Args:
-        algorithm: a class, a name exported by ``stable_baselines3`` in any case (``"ppo"``,
-            ``"A2C"``, ``"DQN"``), or an import path ``"package.module:Class"`` /
-            ``"package.module.Class"`` (e.g. ``"sb3_contrib:QRDQN"``).
-
-    Raises:
-        ValueError: an unknown name (the message lists SB3's algorithms).
-    """
-    if isinstance(algorithm, type):
-        if not issubclass(algorithm, BaseAlgorithm):
-            raise TypeError(f"algorithm must be an SB3 BaseAlgorithm subclass, got {algorithm!r}")
-        return algorithm
-    if not isinstance(algorithm, str):
-        raise TypeError(f"algorithm must be a name or an SB3 class, got {type(algorithm).__name__}")
-    import stable_baselines3 as sb3
-
-    builtin = {
-        name.lower(): getattr(sb3, name)
-        for name in dir(sb3)
-        if isinstance(getattr(sb3, name), type) and issubclass(getattr(sb3, name), BaseAlgorithm)
-    }
-    if algorithm.lower() in builtin:
-        return builtin[algorithm.lower()]
-    if ":" in algorithm or "." in algorithm:
-        module, _, name = algorithm.replace(":", ".").rpartition(".")
-        try:
-            cls = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError) as exc:
-            raise ValueError(f"cannot import the algorithm {algorithm!r}: {exc}") from None
-        return resolve_algorithm(cls)
-    raise ValueError(
-        f"unknown SB3 algorithm {algorithm!r}; built in: {sorted(builtin)} (or give 'module:Class')"
-    )
-
-
-# ============================================================================ the policy face
-class SB3Policy:
-    """A Stable-Baselines3 model through the :class:`~powergames.agents.policy.Policy` protocol.
-
-    Args:
-        model: the SB3 model.
-        action_shape: the agent's action shape: ``(k,)`` or ``(k,)*m`` for a coalition; when the
-            model acts in ``Discrete(k**m)`` (a flattened joint), ``act`` returns the unravelled
-            member actions. ``None``: from the model's action space.
-        members: whether ``act`` returns an array of member actions (a coalition's
-            ``MultiDiscrete`` action, even with one member) rather than an ``int``; ``None``: when
-            the model's action space is ``MultiDiscrete``.
-    """
-
-    def __init__(
-        self,
-        model: BaseAlgorithm,
-        action_shape: Sequence[int] | None = None,
-        *,
-        members: bool | None = None,
-    ) -> None:
-        self.model = model
-        space = model.action_space
-        self.members = (
-            isinstance(space, gymnasium.spaces.MultiDiscrete) if members is None else bool(members)
-        )
-        if action_shape is None:
-            if isinstance(space, gymnasium.spaces.Discrete):
-                action_shape = (int(space.n),)
-            elif isinstance(space, gymnasium.spaces.MultiDiscrete):
-                action_shape = tuple(int(k) for k in space.nvec)
-            else:
-                raise TypeError(f"SB3Policy needs a discrete action space, got {space}")
-        self.action_shape = tuple(int(k) for k in action_shape)
-        self._cache: dict[bytes, FloatArray] = {}
-        self._cache_key: tuple[int, int] | None = None
-
-    def strategy(self, observation: Any) -> FloatArray:
-        """The model's exact action distribution at ``observation``, shape ``action_shape``.
-
-        Results are cached per observation until the model's parameters change (SB3 counts its
-        gradient updates in ``_n_updates``), so a copier reading a learner's strategy every step
-        costs one forward pass per distinct observation and update.
-
-        Raises:
-            ValueError: if no model is attached (a policy unpickled from a checkpoint before
-                its model was loaded).
-        """
-        if self.model is None:
-            raise ValueError("this SB3Policy has no model attached (load the model first)")
-        key = (id(self.model), int(getattr(self.model, "_n_updates", 0)))
-        if key != self._cache_key:
-            self._cache.clear()
-            self._cache_key = key
-        obs = np.asarray(observation, dtype=np.float32)
-        tag = obs.tobytes() + repr(obs.shape).encode()
-        hit = self._cache.get(tag)
-        if hit is None:
-            hit = self._distribution(obs)
-            hit.setflags(write=False)
-            if len(self._cache) < 4096:
-                self._cache[tag] = hit
-        return hit.copy()
-
-    def _distribution(self, obs: npt.NDArray[np.float32]) -> FloatArray:
-        import torch as th
-
-        policy = self.model.policy
-        obs_t, _ = policy.obs_to_tensor(obs)
-        with th.no_grad():
-            if hasattr(policy, "get_distribution"):
-                dist = policy.get_distribution(obs_t).distribution
-                if isinstance(dist, list | tuple):  # MultiCategorical: independent members
-                    joint = np.ones(())
-                    for d in dist:
-                        joint = np.multiply.outer(joint, d.probs[0].double().cpu().numpy())
-                else:
-                    joint = dist.probs[0].double().cpu().numpy()
-            elif hasattr(policy, "q_net"):  # DQN-style: greedy in the Q-values
-                q = policy.q_net(obs_t)[0].double().cpu().numpy()
-                joint = np.zeros_like(q)
-                joint[int(np.argmax(q))] = 1.0
-            else:
-                raise TypeError(f"cannot read an action distribution from {type(policy).__name__}")
-        joint = np.clip(joint, 0.0, None)
-        return (joint / joint.sum()).reshape(self.action_shape)
-
-    def act(self, observation: Any, rng: np.random.Generator) -> Any:
-        """Sample :meth:`strategy` with ``rng`` (members' actions ``(m,)`` for a coalition)."""
-        action = sample_action(self.strategy(observation), check_rng(rng))
-        return np.atleast_1d(np.asarray(action, dtype=np.int64)) if self.members else action
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        """SB3 models learn inside their own ``learn`` loop."""
-
-    def __getstate__(self) -> dict[str, Any]:
-        # The model is saved with its own ``save`` (MultiAgentSB3.save_models) and re-attached.
-        state = self.__dict__.copy()
-        state["model"] = None
-        state["_cache"] = {}
-        state["_cache_key"] = None
-        return state
-
-    def __repr__(self) -> str:
-        model = type(self.model).__name__ if self.model is not None else "detached"
-        return f"SB3Policy({model}, action_shape={self.action_shape})"
-
-
-# ============================================================================ the hub
-class _Hub:
-    """Steps ``n_envs`` copies of a ParallelEnv; collects the learners' actions, plays the others.
-
-    ``update_others(obs, joint, rewards, next_obs, infos)`` (per copy, all dicts keyed by agent)
-    replaces the default feedback of the other agents (``update`` of each with its transition).
-    """
-
-    def __init__(
-        self,
-        envs: Sequence[Any],
-        others: dict[str, Policy],
-        seed: int | None,
-        update_others: Callable[..., None] | None = None,
-    ) -> None:
-        self.envs = list(envs)
-        self.agents = list(self.envs[0].possible_agents)
-        self.others = others
-        self.update_others = update_others
-        self.seed = seed
-        self.rng = np.random.default_rng(seed)
-        self.multi = {
-            a: isinstance(self.envs[0].action_space(a), gymnasium.spaces.MultiDiscrete)
-            for a in self.agents
-        }
-        self.obs: list[dict[str, Any]] = []
-        self.reset(seed)
-
-    def reset(self, seed: int | None) -> None:
-        self.seed = seed
-        self.rng = np.random.default_rng(seed)
-        self.obs = []
-        for c, env in enumerate(self.envs):
-            obs, _ = env.reset(seed=None if seed is None else seed + c)
-            self.obs.append(dict(obs))
-        self.returns = [dict.fromkeys(self.agents, 0.0) for _ in self.envs]
-        self.lengths = [0] * len(self.envs)
-
-    def step(self, actions: Mapping[tuple[int, str], Any]) -> list[tuple[dict, dict, dict]]:
-        """One round in every copy; returns per copy ``(next_obs, rewards, infos)`` with SB3 extras."""
-        out = []
-        for c, env in enumerate(self.envs):
-            obs = self.obs[c]
-            joint = {}
-            for agent in self.agents:
-                if (c, agent) in actions:
-                    joint[agent] = actions[(c, agent)]
-                else:
-                    action = self.others[agent].act(obs[agent], self.rng)
-                    if self.multi[agent]:  # a coalition seat takes an array, even of one member
-                        action = np.atleast_1d(np.asarray(action, dtype=np.int64))
-                    joint[agent] = action
-            nxt, rew, term, trunc, infos = env.step(joint)
-            if self.update_others is not None:
-                self.update_others(obs, joint, rew, nxt, infos)
-            else:
-                for agent, pol in self.others.items():
-                    pol.update(obs[agent], joint[agent], rew[agent], nxt[agent], infos.get(agent))
-            self.lengths[c] += 1
-            for agent in self.agents:
-                self.returns[c][agent] += float(rew[agent])
-            extras = {a: dict(infos.get(a, {})) for a in self.agents}
-            if not env.agents:  # the episode is over for everyone
-                for a in self.agents:
-                    extras[a]["terminal_observation"] = nxt[a]
-                    extras[a]["TimeLimit.truncated"] = bool(trunc[a]) and not bool(term[a])
-                    extras[a]["episode"] = {"r": self.returns[c][a], "l": self.lengths[c]}
-                    extras[a]["_done"] = True
-                nxt, _ = env.reset()
-                self.returns[c] = dict.fromkeys(self.agents, 0.0)
-                self.lengths[c] = 0
-            self.obs[c] = dict(nxt)
-            out.append((self.obs[c], rew, extras))
-        return out
-
-
-def _flat_space(space: gymnasium.spaces.Space, flatten_joint: bool) -> gymnasium.spaces.Space:
-    if flatten_joint and isinstance(space, gymnasium.spaces.MultiDiscrete):
-        return gymnasium.spaces.Discrete(int(np.prod(space.nvec)))
-    return space
-
-
-class AgentVecEnv(VecEnv):
-    """The SB3 ``VecEnv`` of one model: one sub-environment per (env copy, agent) slot it controls.
-
-    Built by :class:`MultiAgentSB3`; it is a complete SB3 ``VecEnv`` (``seed``, ``get_attr``,
-    ``env_method``, ``render_mode`` …). ``reset`` reseeds the environment copies with the seeds SB3
-    passed through ``seed`` (single-model runs) — in lockstep runs the coordinator owns the seeding
-    and ``reset`` returns the current observations.
-    """
-
-    def __init__(
-        self,
-        hub: _Hub,
-        slots: Sequence[tuple[int, str]],
-        flatten_joint: bool,
-        runner: MultiAgentSB3,
-        name: str,
-    ) -> None:
-        self.hub = hub
-        self.slots = list(slots)
-        self.runner = runner
-        self.name = name
-        env0 = hub.envs[0]
-        agent0 = self.slots[0][1]
-        obs_space = env0.observation_space(agent0)
-        act_space = env0.action_space(agent0)
-        for _, agent in self.slots:
-            if env0.observation_space(agent) != obs_space or env0.action_space(agent) != act_space:
-                raise ValueError(
-                    f"agents sharing the model {name!r} need identical spaces; {agent!r} differs "
-                    f"from {agent0!r}"
-                )
-        self.agent_action_space = act_space
-        self.flatten_joint = flatten_joint and isinstance(act_space, gymnasium.spaces.MultiDiscrete)
-        self.render_mode = getattr(env0, "render_mode", None)
-        super().__init__(len(self.slots), obs_space, _flat_space(act_space, flatten_joint))
-        self._actions: np.ndarray | None = None
-        self._result: tuple | None = None
-
-    # --------------------------------------------------------------------- conversions
-    def to_env_action(self, action: Any) -> Any:
-        """The model's action (flat joint index or array) as the env's action for one slot."""
-        space = self.agent_action_space
-        if self.flatten_joint:
-            return np.asarray(np.unravel_index(int(action), tuple(space.nvec)), dtype=np.int64)
-        if isinstance(space, gymnasium.spaces.Discrete):
-            return int(np.asarray(action).reshape(-1)[0])
-        return np.asarray(action, dtype=np.int64).reshape(space.shape)
-
-    def _observations(self) -> np.ndarray:
-        return np.stack([self.hub.obs[c][a] for c, a in self.slots]).astype(np.float32)
-
-    def _collect(self, results: list[tuple[dict, dict, dict]]) -> tuple:
-        obs = self._observations()
-        rewards = np.array([results[c][1][a] for c, a in self.slots], dtype=np.float32)
-        infos = []
-        dones = np.zeros(self.num_envs, dtype=bool)
-        for s, (c, a) in enumerate(self.slots):
-            info = dict(results[c][2][a])
-            dones[s] = bool(info.pop("_done", False))
-            infos.append(info)
-        return obs, rewards, dones, infos
-
-    # --------------------------------------------------------------------- VecEnv API
-    def reset(self) -> np.ndarray:
-        if not self.runner._lockstep:
-            seed = self._seeds[0]
-            if seed is not None:
-                self.hub.reset(seed)
-        self._reset_seeds()
-        self._reset_options()
-        return self._observations()
-
-    def step_async(self, actions: np.ndarray) -> None:
-        self._actions = np.asarray(actions)
-
-    def step_wait(self) -> tuple:
-        assert self._actions is not None
-        acts = {slot: self.to_env_action(a) for slot, a in zip(self.slots, self._actions)}
-        if self.runner._lockstep:
-            results = self.runner._submit(self.name, acts)
-        else:
-            results = self.hub.step(acts)
-        return self._collect(results)
-
-    def close(self) -> None:
-        pass
-
-    def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:
-        idx = self._get_indices(indices)
-        return [getattr(self.hub.envs[self.slots[i][0]], attr_name) for i in idx]
-
-    def set_attr(self, attr_name: str, value: Any, indices: Any = None) -> None:
-        for i in self._get_indices(indices):
-            setattr(self.hub.envs[self.slots[i][0]], attr_name, value)
-
-    def env_method(self, method_name: str, *args: Any, indices: Any = None, **kwargs: Any) -> list:
-        idx = self._get_indices(indices)
-        return [getattr(self.hub.envs[self.slots[i][0]], method_name)(*args, **kwargs) for i in idx]
-
-    def env_is_wrapped(self, wrapper_class: type, indices: Any = None) -> list[bool]:
-        return [False for _ in self._get_indices(indices)]
-
-    def _get_indices(self, indices: Any) -> list[int]:
-        if indices is None:
-            return list(range(self.num_envs))
-        if isinstance(indices, int):
-            return [indices]
-        return list(indices)
-
-    def __repr__(self) -> str:
-        return f"AgentVecEnv({self.name!r}, slots={self.slots})"
+from powergames.agents.policy import Policy, as_policy
+from powergames.agents.rng import global_rng_state, set_global_rng_state
+from powergames.agents.sb3.algorithms import resolve_algorithm
+from powergames.agents.sb3.policy import SB3Policy, UniformAct
+from powergames.agents.sb3.vec_env import AgentVecEnv, Hub
+from powergames.games.checks import check_positive_int
 
 
 class _Aborted(Exception):
@@ -445,11 +53,11 @@ class _BoundaryCallback(BaseCallback):
         self.runner._at_boundary(self.name)
 
 
+# ============================================================================ the runner
 #: File names inside a :meth:`MultiAgentSB3.save` directory.
 STATE_FILE = "state.pkl"
 
 
-# ============================================================================ the runner
 class MultiAgentSB3:
     """SB3 models for groups of agents of a ParallelEnv, trained together (see the module docstring).
 
@@ -530,9 +138,9 @@ class MultiAgentSB3:
         for a in agents:
             if a in seen:
                 continue
-            fixed[a] = as_policy(others[a]) if a in others else _UniformAct(envs[0].action_space(a))
+            fixed[a] = as_policy(others[a]) if a in others else UniformAct(envs[0].action_space(a))
         self._lockstep = len(self.groups) > 1
-        self.hub = _Hub(envs, fixed, seed, update_others)
+        self.hub = Hub(envs, fixed, seed, update_others)
         algos = (
             dict(algorithm)
             if isinstance(algorithm, Mapping)
@@ -548,6 +156,8 @@ class MultiAgentSB3:
         kwargs_of = {n: {**(model_kwargs or {}), **per_model.get(n, {})} for n in self.groups}
         self.vec_envs: dict[str, AgentVecEnv] = {}
         self.models: dict[str, BaseAlgorithm] = {}
+        #: What :meth:`load` read back as ``save``'s ``extra``.
+        self.extra: Any = None
         self.algorithms: dict[str, type[BaseAlgorithm]] = {}
         for i, (name, members) in enumerate(self.groups.items()):
             if name not in algos:
@@ -835,7 +445,7 @@ class MultiAgentSB3:
             model.save(path / f"{name}.zip")
             if isinstance(model, OffPolicyAlgorithm):
                 model.save_replay_buffer(path / f"{name}.replay.pkl")
-        payload = {"runner": self, "extra": extra, "global_rng": _global_rng_state()}
+        payload = {"runner": self, "extra": extra, "global_rng": global_rng_state()}
         with open(path / STATE_FILE, "wb") as fh:
             pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
             fh.flush()
@@ -867,56 +477,13 @@ class MultiAgentSB3:
             runner.models[name] = model
         for agent, pol in runner._policies.items():
             pol.model = runner.models[next(n for n, m in runner.groups.items() if agent in m)]
-        _set_global_rng_state(payload["global_rng"])  # loading reseeded them (set_random_seed)
+        set_global_rng_state(payload["global_rng"])  # loading reseeded them (set_random_seed)
         runner.extra = payload["extra"]
         return runner
 
     def __repr__(self) -> str:
         models = ", ".join(f"{n}: {type(m).__name__}" for n, m in self.models.items())
         return f"MultiAgentSB3({models}; others={sorted(self.hub.others)})"
-
-
-def _global_rng_state() -> dict[str, Any]:
-    import random
-
-    import torch as th
-
-    return {
-        "torch": th.get_rng_state(),
-        "numpy": np.random.get_state(),  # noqa: NPY002 - SB3 draws minibatches and ε from it
-        "python": random.getstate(),
-    }
-
-
-def _set_global_rng_state(state: Mapping[str, Any]) -> None:
-    import random
-
-    import torch as th
-
-    th.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])  # noqa: NPY002 - SB3 draws minibatches and ε from it
-    random.setstate(state["python"])
-
-
-class _UniformAct:
-    """Uniform random play over an action space, drawing from the caller's generator."""
-
-    def __init__(self, space: gymnasium.spaces.Space) -> None:
-        self.space = space
-
-    def act(self, observation: Any, rng: np.random.Generator) -> Any:
-        if isinstance(self.space, gymnasium.spaces.Discrete):
-            return int(rng.integers(self.space.n))
-        return rng.integers(self.space.nvec).astype(np.int64)
-
-    def strategy(self, observation: Any) -> FloatArray:
-        if isinstance(self.space, gymnasium.spaces.Discrete):
-            return np.full(int(self.space.n), 1.0 / int(self.space.n))
-        shape = tuple(int(k) for k in self.space.nvec)
-        return np.full(shape, 1.0 / float(np.prod(shape)))
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        pass
 
 
 # ============================================================================ the two modes

@@ -1,4 +1,4 @@
-"""From names to objects: the environment, the agent-kind registry, and config name checks.
+"""The agent kinds: what ``kind:`` names in a config, the factories that build them, their parameters.
 
 Agent kinds (the ``kind`` of an ``agents`` entry; ``params`` are the keyword arguments listed):
 
@@ -35,77 +35,20 @@ others' current strategies — full-information play).
 
 from __future__ import annotations
 
+import importlib
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from powergames.training.config import AgentConfig, ConfigError, ExperimentConfig
-
-FloatArray = npt.NDArray[np.float64]
-
-
-# ------------------------------------------------------------------------------------ environment
-
-
-def make_env(
-    env_id: str, kwargs: Mapping[str, Any], coalitions: Sequence[Sequence[int]] | None = None
-) -> Any:
-    """``powergames.envs.make(env_id, **kwargs)``; with ``coalitions``, the coalition view
-    (one agent per coalition, ``MultiDiscrete`` member actions) of the same game."""
-    from powergames.envs import registry
-    from powergames.envs.registration import ENV_KWARGS, make, make_game
-
-    spec = registry[env_id]
-    if coalitions is None:
-        if spec.coalition:
-            raise ValueError(
-                f"{env_id} is a coalition environment: give agents with several seats instead"
-            )
-        return make(env_id, **dict(kwargs))
-    if spec.coalition:
-        return make(env_id, coalitions=[list(c) for c in coalitions], **dict(kwargs))
-    from powergames.envs.coalition_view import CoalitionEnv
-
-    env_kwargs = {k: v for k, v in kwargs.items() if k in ENV_KWARGS}
-    game = make_game(env_id, **dict(kwargs))
-    return CoalitionEnv(game, [list(c) for c in coalitions], name=spec.name, **env_kwargs)
-
-
-def env_ids() -> list[str]:
-    """The registered environment ids."""
-    from powergames.envs import registry
-
-    return sorted(registry)
-
-
-def game_of(env: Any) -> Any:
-    """The game object an environment plays."""
-    for obj in (env, getattr(env, "unwrapped", None), getattr(env, "env", None)):
-        if obj is not None and getattr(obj, "game", None) is not None:
-            return obj.game
-    raise TypeError(f"{type(env).__name__} does not expose its game (.game)")
-
-
-def n_types_of(game: Any) -> tuple[int, ...]:
-    """Per-player type counts (all 1 without types)."""
-    types = getattr(game, "n_types", None)
-    n = int(game.n_players)
-    if types is None:
-        return (1,) * n
-    return tuple(int(t) for t in types)
-
-
-def actions_of(game: Any) -> tuple[int, ...]:
-    """Per-player action counts."""
-    k = game.n_actions
-    if isinstance(k, int | np.integer):
-        return (int(k),) * int(game.n_players)
-    return tuple(int(x) for x in k)
-
+from powergames.agents.copying import EmpiricalCopyingPolicy, OracleCopyingPolicy
+from powergames.agents.fixed import MajorityPolicy, MixedPolicy, PurePolicy, UniformPolicy
+from powergames.agents.learner import Learner
+from powergames.theory.coalition_policies import IndependentPolicy
+from powergames.theory.theorem_policies import coalition_copying_policy
+from powergames.training.config import AgentConfig, ConfigError
 
 # ------------------------------------------------------------------------------------ agent kinds
 
@@ -181,16 +124,10 @@ def _learner_kind(name: str, cls_path: str, doc: str) -> AgentKind:
     module, _, attr = cls_path.partition(":")
 
     def factory(spec: AgentSpec, params: dict[str, Any]) -> Any:
-        import importlib
-
         cls = getattr(importlib.import_module(module), attr)
         return cls(spec.n_actions, n_types=spec.n_types, layout=spec.layout, **params)
 
     def signature_holder() -> tuple[Callable[..., Any], ...]:
-        import importlib
-
-        from powergames.agents.learner import Learner
-
         cls = getattr(importlib.import_module(module), attr)
         return (cls.__init__, Learner.__init__)
 
@@ -205,14 +142,10 @@ def _learner_kind(name: str, cls_path: str, doc: str) -> AgentKind:
 
 
 def _fixed_uniform(spec: AgentSpec, params: dict[str, Any]) -> Any:
-    from powergames.agents.fixed import UniformPolicy
-
     return UniformPolicy(spec.n_actions)
 
 
 def _fixed_pure(spec: AgentSpec, params: dict[str, Any]) -> Any:
-    from powergames.agents.fixed import PurePolicy
-
     if "action" not in params:
         raise ConfigError("params.action: required key is missing")
     return PurePolicy(
@@ -224,8 +157,6 @@ def _fixed_pure(spec: AgentSpec, params: dict[str, Any]) -> Any:
 
 
 def _fixed_mixed(spec: AgentSpec, params: dict[str, Any]) -> Any:
-    from powergames.agents.fixed import MixedPolicy
-
     if "strategy" not in params:
         raise ConfigError("params.strategy: required key is missing")
     return MixedPolicy(
@@ -236,8 +167,6 @@ def _fixed_mixed(spec: AgentSpec, params: dict[str, Any]) -> Any:
 
 
 def _fixed_majority(spec: AgentSpec, params: dict[str, Any]) -> Any:
-    from powergames.agents.fixed import MajorityPolicy
-
     k = spec.n_actions[0] if isinstance(spec.n_actions, tuple) else spec.n_actions
     return MajorityPolicy(len(spec.seats), int(k))
 
@@ -266,9 +195,6 @@ def copy_targets(spec: AgentSpec, target: Any) -> list[int]:
 def _copying(spec: AgentSpec, params: dict[str, Any]) -> Any:
     """Theorem 2's oracle copier, unbound: the runner binds its targets' policies
     (:meth:`~powergames.agents.copying.OracleCopyingPolicy.set_target`) once they exist."""
-    from powergames.agents.copying import OracleCopyingPolicy
-    from powergames.theory.coalitions import IndependentPolicy, coalition_copying_policy
-
     targets = copy_targets(spec, params.get("target"))
     n_opp = sum(len(spec.all_specs[t].seats) for t in targets)
     k_a = spec.n_actions[0] if isinstance(spec.n_actions, tuple) else int(spec.n_actions)
@@ -285,8 +211,6 @@ def _copying(spec: AgentSpec, params: dict[str, Any]) -> Any:
 
 
 def _empirical_copying(spec: AgentSpec, params: dict[str, Any]) -> Any:
-    from powergames.agents.copying import EmpiricalCopyingPolicy
-
     targets = copy_targets(spec, params.get("target"))
     seats = sorted(s for t in targets for s in spec.all_specs[t].seats)
     k = spec.n_actions[0] if isinstance(spec.n_actions, tuple) else int(spec.n_actions)
@@ -302,7 +226,8 @@ def _empirical_copying(spec: AgentSpec, params: dict[str, Any]) -> Any:
 
 
 def _sb3_class(name: str) -> Any:
-    from powergames.agents.sb3 import resolve_algorithm
+    # imported on use: building an SB3 class loads torch, which the native kinds never need
+    from powergames.agents.sb3.algorithms import resolve_algorithm
 
     return resolve_algorithm(name)
 
@@ -366,90 +291,6 @@ def agent_kind(name: str, where: str = "kind") -> AgentKind:
     return kind
 
 
-# ---------------------------------------------------------------------------------------- checks
-
-
-def check_experiment(exp: ExperimentConfig, prefix: str = "") -> None:
-    """Check names and structure that the schema cannot: env id, agent kinds and parameters,
-    seats forming a partition of the players, SB3 constraints.
-
-    Raises:
-        ConfigError: one line naming the offending key.
-    """
-    known = env_ids()
-    if exp.env.id not in known:
-        raise ConfigError(
-            f"{prefix}env.id: unknown environment {exp.env.id!r} (registered: {', '.join(known)})"
-        )
-    groups: dict[str, int] = {}  # shared group -> its first agent
-    for i, agent in enumerate(exp.agents):
-        where = f"{prefix}agents[{i}]"
-        kind = agent_kind(agent.kind, f"{where}.kind")
-        accepted = kind.accepted()
-        for key in agent.params:
-            if key not in accepted:
-                raise ConfigError(
-                    f"{where}.params.{key}: unknown parameter of {agent.kind!r} "
-                    f"(accepted: {', '.join(sorted(accepted)) or 'none'})"
-                )
-        if kind.family == "sb3":
-            for key, value in agent.params.items():
-                check_sb3_value(kind, key, value, f"{where}.params.{key}")
-        if kind.family == "learner" and agent.params.get("feedback", "sampled") not in (
-            "sampled",
-            "full",
-        ):
-            raise ConfigError(
-                f"{where}.params.feedback: must be 'sampled' or 'full', got {agent.params['feedback']!r}"
-            )
-        if agent.shared is not None and kind.family != "sb3":
-            raise ConfigError(
-                f"{where}.shared: parameter sharing is for SB3 learners only, not {agent.kind!r}"
-            )
-        params = agent.params
-        if agent.shared is not None and agent.shared in groups:
-            first = groups[agent.shared]
-            ref = exp.agents[first]
-            if agent.kind != ref.kind:
-                raise ConfigError(
-                    f"{where}.kind: agents sharing the model {agent.shared!r} need one kind; "
-                    f"agents[{first}] is {ref.kind!r}, got {agent.kind!r}"
-                )
-            if params and params != ref.params:
-                raise ConfigError(
-                    f"{where}.params: agents sharing the model {agent.shared!r} take their params "
-                    f"from agents[{first}]; leave them empty or repeat them exactly"
-                )
-            params = ref.params
-        elif agent.shared is not None:
-            groups[agent.shared] = i
-        if kind.family == "sb3":
-            key, length = rollout_length(kind, params, f"{where}.params")
-            if exp.eval.every % length:
-                raise ConfigError(
-                    f"{prefix}eval.every: must be a multiple of agents[{i}].params.{key} = {length} "
-                    f"(SB3 learners evaluate and checkpoint at rollout boundaries), got {exp.eval.every}"
-                )
-        if len(set(agent.seats)) != len(agent.seats) or any(s < 0 for s in agent.seats):
-            raise ConfigError(
-                f"{where}.seats: seats must be distinct non-negative integers, got {agent.seats}"
-            )
-        if (
-            kind.family == "sb3"
-            and agent.params.get("policy") is not None
-            and not isinstance(agent.params["policy"], str)
-        ):
-            raise ConfigError(f"{where}.params.policy: expected a policy name like MlpPolicy")
-    seats = sorted(s for a in exp.agents for s in a.seats)
-    if len(seats) != len(set(seats)):
-        dup = next(s for s in seats if seats.count(s) > 1)
-        raise ConfigError(f"{prefix}agents: seat {dup} is controlled by two agents")
-    if exp.budget % exp.eval.every:
-        raise ConfigError(
-            f"{prefix}budget: must be a multiple of eval.every = {exp.eval.every}, got {exp.budget}"
-        )
-
-
 def _sb3_default(kind: AgentKind, param: str) -> Any:
     sig = inspect.signature(_sb3_class(kind.factory).__init__)
     p = sig.parameters.get(param)
@@ -500,27 +341,30 @@ def rollout_length(kind: AgentKind, params: Mapping[str, Any], where: str) -> tu
     return key, int(value)
 
 
-def check_seats(exp: ExperimentConfig, n_players: int, prefix: str = "") -> None:
-    """Check that the agents' seats partition ``range(n_players)`` (needs the built env)."""
-    for i, agent in enumerate(exp.agents):
-        extra = sorted(s for s in agent.seats if s >= n_players)
-        if extra:
-            raise ConfigError(
-                f"{prefix}agents[{i}].seats: the game has players 0..{n_players - 1}; "
-                f"seats {extra} do not exist"
-            )
-    seats = sorted(s for a in exp.agents for s in a.seats)
-    if seats != list(range(n_players)):
-        missing = sorted(set(range(n_players)) - set(seats))
-        raise ConfigError(
-            f"{prefix}agents: the seats must cover players 0..{n_players - 1}: "
-            f"players {missing} have no agent"
-        )
-
-
 def agent_label(agent: AgentConfig) -> str:
     """The display name of an agent."""
     if agent.name:
         return agent.name
     seats = ",".join(map(str, agent.seats))
     return f"{agent.kind}[{seats}]"
+
+
+def register_agent_kind(kind: AgentKind, *, replace: bool = False) -> None:
+    """Make ``kind`` available to configs as ``kind: <kind.name>`` (e.g. a remote seat).
+
+    Args:
+        kind: the kind; its ``factory(spec, params)`` returns a Policy (family ``"fixed"`` or
+            ``"learner"``; SB3 kinds are the built-in ones).
+        replace: allow replacing a registered kind of the same name.
+
+    Raises:
+        TypeError: ``kind`` is not an :class:`AgentKind`.
+        ValueError: the name is taken (without ``replace``) or the family is not native.
+    """
+    if not isinstance(kind, AgentKind):
+        raise TypeError(f"kind must be an AgentKind, got {type(kind).__name__}")
+    if kind.family not in ("fixed", "learner"):
+        raise ValueError(f"kind.family must be 'fixed' or 'learner', got {kind.family!r}")
+    if kind.name in AGENT_KINDS and not replace:
+        raise ValueError(f"agent kind {kind.name!r} is already registered (pass replace=True)")
+    AGENT_KINDS[kind.name] = kind
