@@ -254,7 +254,12 @@ def package_page(pkg: str, items: list[Entry]) -> str:
     mod = importlib.import_module(pkg)
     text = io.StringIO()
     text.write(_title(pkg))
-    text.write(f"\n.. automodule:: {pkg}\n   :no-members:\n\n")
+    parent, _, leaf = pkg.rpartition(".")
+    shadowed = getattr(importlib.import_module(parent), leaf, mod) is not mod if parent else False
+    # A module named like a function its package exports (theory.coalition_values) would claim
+    # the function's full name: describe it without an index entry.
+    extra = "   :no-index:\n" if shadowed else ""
+    text.write(f"\n.. automodule:: {pkg}\n   :no-members:\n{extra}\n")
     if items:
         text.write(".. list-table::\n   :header-rows: 1\n   :widths: 30 12 58\n\n")
         text.write("   * - name\n     - kind\n     - summary\n")
