@@ -17,6 +17,7 @@ from powergames.agents.policy import (
     StrategyPolicy,
     as_action_shape,
     flat_action,
+    real_array,
     type_of,
 )
 from powergames.games.checks import check_distribution, check_positive_int, check_rng
@@ -42,7 +43,7 @@ class MixedPolicy(StrategyPolicy):
     def __init__(
         self, strategy: npt.ArrayLike, *, per_type: bool = False, layout: Layout | None = None
     ) -> None:
-        arr: npt.NDArray[np.float64] = np.asarray(strategy, dtype=np.float64)
+        arr: npt.NDArray[np.float64] = np.array(real_array("strategy", strategy))
         if per_type:
             if arr.ndim < 2:
                 raise ValueError(

@@ -16,6 +16,7 @@ most ``2 √(e − 1) √(T K ln K)``.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,10 @@ class Hedge(Learner):
         **kwargs: Any,
     ) -> None:
         super().__init__(n_actions, **kwargs)
+        if learning_rate is not None and (
+            isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real)
+        ):
+            raise TypeError(f"learning_rate must be a number or None, got {learning_rate!r}")
         if learning_rate is not None and not (np.isfinite(learning_rate) and learning_rate > 0):
             raise ValueError(
                 f"learning_rate must be a positive number or None, got {learning_rate!r}"

@@ -34,7 +34,9 @@ from powergames.agents.policy import (
     Action,
     Layout,
     as_action_shape,
+    check_table_size,
     flat_action,
+    real_number,
     sample_action,
     type_of,
 )
@@ -75,12 +77,13 @@ class Learner:
         self.action_shape = as_action_shape("n_actions", n_actions)
         self.n_flat = int(np.prod(self.action_shape))
         self.n_types = check_positive_int("n_types", n_types)
+        check_table_size("n_types x n_actions", self.n_types * self.n_flat)
         if self.n_types > 1 and (layout is None or "type" not in layout):
             raise ValueError(
                 f"n_types={self.n_types}: pass the agent's observation layout (with a 'type' block)"
             )
         self.layout = layout
-        if isinstance(exploration, bool) or not 0.0 <= float(exploration) <= 1.0:
+        if not 0.0 <= real_number("exploration", exploration) <= 1.0:
             raise ValueError(f"exploration must be in [0, 1], got {exploration!r}")
         self.exploration = float(exploration)
         if averaging not in _AVERAGING:

@@ -29,13 +29,15 @@ strategy depends on the type are given that layout and read the type with :func:
 from __future__ import annotations
 
 import inspect
+import math
+import numbers
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
-from powergames.games.checks import check_rng
+from powergames.games.checks import as_float_array, check_rng
 
 #: What ``act`` returns: an ``int`` (one player) or an int array ``(m,)`` (a coalition's members).
 Action = Any
@@ -144,15 +146,75 @@ def flat_action(action: Action, action_shape: tuple[int, ...]) -> int:
     return int(np.ravel_multi_index(tuple(int(x) for x in a), action_shape))
 
 
+#: The most numbers a policy's table (per type) may hold: 10**8 float64, 800 MB.
+MAX_TABLE_ENTRIES = 10**8
+
+
+def check_table_size(name: str, entries: int) -> None:
+    """Refuse a table of ``entries`` numbers above :data:`MAX_TABLE_ENTRIES` before allocating it.
+
+    Raises:
+        ValueError: naming ``name``, with the size it would take.
+    """
+    if entries > MAX_TABLE_ENTRIES:
+        raise ValueError(
+            f"{name}: a table of {entries:,} numbers ({entries * 8 / 1e9:.3g} GB of float64) is "
+            f"more than the {MAX_TABLE_ENTRIES:,} a policy may hold"
+        )
+
+
+def real_number(name: str, value: Any) -> float:
+    """``value`` as a float: a real number (NumPy scalars too), not a bool, a string or complex.
+
+    Raises:
+        TypeError: naming ``name``.
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
+def real_array(name: str, value: Any) -> npt.NDArray[np.float64]:
+    """``value`` as a read-only float64 array of finite real numbers.
+
+    Raises:
+        TypeError: not numbers (strings, booleans, complex, dates, ragged nesting), naming ``name``.
+        ValueError: non-finite entries.
+    """
+    if isinstance(value, str | bytes):
+        raise TypeError(f"{name} must be an array of real numbers, got {type(value).__name__}")
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of real numbers ({exc})") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    return as_float_array(name, arr)
+
+
 def as_action_shape(name: str, n_actions: int | tuple[int, ...]) -> tuple[int, ...]:
-    """Normalise ``n_actions`` (an int ``k`` or a shape ``(k,)*m``) to a tuple of positive ints."""
-    shape = (n_actions,) if isinstance(n_actions, int | np.integer) else tuple(n_actions)
+    """Normalise ``n_actions`` (an int ``k`` or a shape ``(k,)*m``) to a tuple of positive ints.
+
+    Raises:
+        ValueError: not positive integers, or a joint table larger than
+            :data:`MAX_TABLE_ENTRIES` (the message gives its size).
+    """
+    if isinstance(n_actions, int | np.integer):
+        shape: tuple[Any, ...] = (n_actions,)
+    elif isinstance(n_actions, tuple | list):
+        shape = tuple(n_actions)
+    else:
+        raise TypeError(
+            f"{name} must be a positive int or a tuple of positive ints, got "
+            f"{type(n_actions).__name__} {n_actions!r}"
+        )
     if not shape or any(
         isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1 for k in shape
     ):
         raise ValueError(
             f"{name} must be a positive int or a tuple of positive ints, got {n_actions!r}"
         )
+    check_table_size(name, math.prod(int(k) for k in shape))
     return tuple(int(k) for k in shape)
 
 

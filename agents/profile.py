@@ -23,7 +23,6 @@ How evaluators split a coalition's entry:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -31,13 +30,9 @@ import numpy as np
 import numpy.typing as npt
 
 from powergames.agents.policy import Policy
+from powergames.envs.probes import members_of, n_types_of, type_observation, unwrapped
 
 FloatArray = npt.NDArray[np.float64]
-
-
-def _unwrapped(env: Any) -> Any:
-    base = getattr(env, "unwrapped", env)
-    return base if hasattr(base, "observation_layout") else env
 
 
 def _policy_list(policies: Any, agents: Sequence[str]) -> list[Any]:
@@ -60,48 +55,6 @@ def _policy_list(policies: Any, agents: Sequence[str]) -> list[Any]:
     return list(policies)
 
 
-def _members(env: Any, agent: str, j: int) -> tuple[int, ...]:
-    fn = getattr(env, "members", None)
-    return tuple(fn(agent)) if fn is not None else (j,)
-
-
-def n_types_of(env: Any, agent: str) -> int:
-    """``T`` of an agent: its player's number of types, or the product over a coalition's members."""
-    env = _unwrapped(env)
-    j = list(env.possible_agents).index(agent)
-    game_types = getattr(getattr(env, "game", None), "n_types", None)
-    if not game_types:
-        return 1
-    return math.prod(int(game_types[i]) for i in _members(env, agent, j))
-
-
-def type_observation(env: Any, agent: str, t: int, base: npt.ArrayLike | None = None) -> Any:
-    """The probe observation of ``agent`` at type ``t``.
-
-    Args:
-        env: a powergames ``ParallelEnv`` (``observation_layout``, ``observation_space``).
-        agent: the agent name.
-        t: the type index (position in the ``"type"`` block).
-        base: the observation to start from; zeros (round 0, no previous actions) by default.
-
-    Returns:
-        A float32 array of the observation space's shape.
-    """
-    env = _unwrapped(env)
-    space = env.observation_space(agent)
-    layout = env.observation_layout(agent)
-    obs = (
-        np.zeros(space.shape, dtype=np.float32)
-        if base is None
-        else np.array(base, dtype=np.float32)
-    )
-    if "type" in layout:
-        block = layout["type"]
-        obs[block] = 0.0
-        obs[block.start + t] = 1.0
-    return obs
-
-
 def _read(policy: Any, obs: Any, average: bool, agent: str) -> FloatArray:
     if average and hasattr(policy, "average_strategy_at"):
         s = policy.average_strategy_at(obs)
@@ -118,7 +71,7 @@ def _read(policy: Any, obs: Any, average: bool, agent: str) -> FloatArray:
 def _profile(
     policies: Any, env: Any, average: bool, base_observations: Mapping[str, Any] | None
 ) -> list[FloatArray]:
-    env = _unwrapped(env)
+    env = unwrapped(env)
     agents = list(env.possible_agents)
     out = []
     for agent, policy in zip(agents, _policy_list(policies, agents)):
@@ -183,7 +136,7 @@ def current_joint_policies(
 
     Types are not resolved (unit-sum games have none): the probe is the type-0 observation.
     """
-    env = _unwrapped(env)
+    env = unwrapped(env)
     agents = list(env.possible_agents)
     out: list[Any] = []
     for agent, policy in zip(agents, _policy_list(policies, agents)):
@@ -237,14 +190,14 @@ def player_profile(
     Returns:
         One ``(T_i, k_i)`` array per player, in player order.
     """
-    env = _unwrapped(env)
+    env = unwrapped(env)
     agents = list(env.possible_agents)
     game_types = getattr(getattr(env, "game", None), "n_types", None)
-    n = sum(len(_members(env, a, j)) for j, a in enumerate(agents))
+    n = sum(len(members_of(env, a)) for a in agents)
     out: list[FloatArray | None] = [None] * n
-    for j, (agent, entry) in enumerate(zip(agents, profile)):
+    for agent, entry in zip(agents, profile):
         arr = np.asarray(entry, dtype=np.float64)
-        members = _members(env, agent, j)
+        members = members_of(env, agent)
         if len(members) == 1 and arr.ndim == 2:
             out[members[0]] = arr
             continue

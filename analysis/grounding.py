@@ -285,7 +285,7 @@ def estimate_from_env(
             obs, _, _, _, step_infos = env.step(acts)
             for a in env.possible_agents:
                 info = step_infos[a]
-                if info["value"] == 1 and info["partner"] is not None:
+                if info["value"] == 1 and info["partner"] >= 0:
                     total += 1
                     settled += info["settled"]
         s_v = (value.sum() - n * fv) / (fv * (1 - fv))

@@ -112,16 +112,17 @@ def _game(args: argparse.Namespace, rng: np.random.Generator) -> tuple[Symmetric
         return game, f"random symmetric unit-sum game (seed {args.seed})"
     from powergames.games.io import resolve_game
 
-    game = resolve_game(args.game)
-    if isinstance(game, UnitSumGame):
-        if not is_symmetric(game):
+    resolved = resolve_game(args.game)
+    if isinstance(resolved, UnitSumGame):
+        if not is_symmetric(resolved):
             raise ValueError(f"--game {args.game!r} is a unit-sum game but not a symmetric one")
-        game = SymmetricUnitSumGame.from_dense(game)
-    if not isinstance(game, SymmetricUnitSumGame):
+        resolved = SymmetricUnitSumGame.from_dense(resolved)
+    if not isinstance(resolved, SymmetricUnitSumGame):
         raise ValueError(
-            f"--game {args.game!r} is a {type(game).__name__}; this command needs a symmetric "
+            f"--game {args.game!r} is a {type(resolved).__name__}; this command needs a symmetric "
             "unit-sum game"
         )
+    game = resolved
     if args.states not in (None, game.n_states):
         raise ValueError(
             f"--states {args.states} does not apply to --game {args.game!r}: the game has "

@@ -1,7 +1,7 @@
 """Tournament: coalition policies against a population of opponents, from a tournament file.
 
-    powergames tournament configs/tournament_majority.yaml
-    powergames tournament configs/tournament_majority.yaml samples=50000 --json
+    powergames tournament configs/tournaments/majority.yaml
+    powergames tournament configs/tournaments/majority.yaml samples=50000 --json
 
 Every focal policy plays every opponent; cells are the focal coalition's share, minimised over x —
 exact where both sides expose their strategies, Monte Carlo with a confidence interval otherwise —

@@ -56,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--resume and --overwrite exclude each other")
     cfg_path = resolve_config_path(args.config)
     suite = load_suite(cfg_path, args.overrides)
+    if args.name is not None and (
+        not args.name or args.name in (".", "..") or any(c in args.name for c in "/\\\0")
+    ):
+        raise ValueError(f"--name must be a plain directory name (no path), got {args.name!r}")
     if Path(args.config).is_dir():
         root = Path(args.config)
     else:

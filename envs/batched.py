@@ -8,7 +8,8 @@ episode ends — with arrays in and out:
 * ``step(actions (B, n) int) -> (obs, rewards (B, n) float64, terminated (B,), truncated (B,), info)``.
 
 ``info`` holds ``"round"`` (int), ``"joint_action"`` ``(B, n)`` and ``"state"`` ``(B,)`` or
-``"types"`` ``(B, n)`` for the round just played (at ``reset``: the first round's context).
+``"types"`` ``(B, n)`` for the round just played (at ``reset``: round 0, joint actions ``-1`` and
+the first round's context — the keys of :class:`GameEnv`'s infos).
 
 Copies run in lock-step (every episode has ``max_cycles`` rounds). With ``autoreset=True`` (the
 default) the step that ends the episodes starts new ones: it returns the first observations of
@@ -48,6 +49,8 @@ class BatchedGameEnv:
         autoreset: start new episodes automatically when the current ones end.
         use_table: index a dense reward table when the game has one (``False`` always calls the
             game's vectorised rewards, e.g. ``SymmetricUnitSumGame.pure_shares_batch``).
+        agent_indicator: as for :class:`GameEnv` (then ``obs[b, i]`` ends with player ``i``'s
+            one-hot).
     """
 
     def __init__(
@@ -58,8 +61,11 @@ class BatchedGameEnv:
         history: str = "auto",
         autoreset: bool = True,
         use_table: bool = True,
+        agent_indicator: bool | None = None,
     ) -> None:
-        single = GameEnv(game, max_cycles=max_cycles, history=history)
+        single = GameEnv(
+            game, max_cycles=max_cycles, history=history, agent_indicator=agent_indicator
+        )
         adapter = single.adapter
         self.adapter = adapter
         self.game = adapter.game
@@ -68,6 +74,7 @@ class BatchedGameEnv:
         self.history = single.history
         self.autoreset = bool(autoreset)
         self.possible_agents = list(single.possible_agents)
+        self.agent_indicator = single.agent_indicator
         self.n_players = n = adapter.n_players
         self._layout = single.observation_layout(self.possible_agents[0])
         self.single_observation_space = single.observation_space(self.possible_agents[0])
@@ -92,6 +99,7 @@ class BatchedGameEnv:
         onehot[ctx_idx, player, adapter.context_types] = 1.0
         self._type_onehot = onehot
         self._arange = np.arange(self.n_envs, dtype=np.int64)
+        self._eye = np.eye(n, dtype=np.float32)
         self._np_random: np.random.Generator | None = None
         self._ctx: npt.NDArray[np.int64] | None = None
         self._round = 0
@@ -140,17 +148,19 @@ class BatchedGameEnv:
             obs[:, :, :ts] = self._type_onehot[0]
         obs[:, :, ts] = t / self.max_cycles
         h = self._hist_size
+        if self.agent_indicator:
+            obs[:, :, ts + 1 + h :] = self._eye
         if h:
             if actions is None:
-                obs[:, :, ts + 1 :] = 0.0
+                obs[:, :, ts + 1 : ts + 1 + h] = 0.0
             elif self.history == "actions":
                 hist = np.zeros((b, h), dtype=np.float32)
                 hist[self._arange[:, None], self._hist_offsets + actions] = 1.0
-                obs[:, :, ts + 1 :] = hist[:, None, :]
+                obs[:, :, ts + 1 : ts + 1 + h] = hist[:, None, :]
             else:
                 flat = (self._arange[:, None] * h + actions).ravel()
                 counts = np.bincount(flat, minlength=b * h).reshape(b, h) / n
-                obs[:, :, ts + 1 :] = counts[:, None, :]
+                obs[:, :, ts + 1 : ts + 1 + h] = counts[:, None, :]
         return obs
 
     def _check_actions(self, actions: Any) -> npt.NDArray[np.int64]:
@@ -188,7 +198,12 @@ class BatchedGameEnv:
         self._draw()
         assert self._ctx is not None
         ctx = self._ctx[:, 0]
-        return self._observe(0, None, ctx), self._context_info(ctx)
+        info: dict[str, Any] = {
+            "round": 0,
+            "joint_action": np.full((self.n_envs, self.n_players), -1, dtype=np.int64),
+        }
+        info.update(self._context_info(ctx))
+        return self._observe(0, None, ctx), info
 
     def step(
         self, actions: Any

@@ -44,7 +44,8 @@ class CoalitionEnv(GameEnv):
         game: any game accepted by :class:`GameEnv`.
         coalitions: a partition of the players (lists of player indices); ``None`` gives
             :func:`default_coalitions`.
-        max_cycles, history, render_mode, name: as for :class:`GameEnv`.
+        max_cycles, history, render_mode, name, agent_indicator: as for :class:`GameEnv` (the
+            ``"agent"`` block is the one-hot of the coalition's index).
     """
 
     metadata = {**GameEnv.metadata, "name": "powergames_coalitions_v0"}
@@ -57,6 +58,7 @@ class CoalitionEnv(GameEnv):
         history: str = "auto",
         render_mode: str | None = None,
         name: str | None = None,
+        agent_indicator: bool | None = None,
     ) -> None:
         adapter = adapt(game)
         if coalitions is None:
@@ -64,7 +66,15 @@ class CoalitionEnv(GameEnv):
         seats = check_coalitions(coalitions, adapter.n_players)
         names = [f"coalition_{j}" for j in range(len(seats))]
         self._init_env(
-            adapter, seats, names, max_cycles, history, render_mode, name, coalition=True
+            adapter,
+            seats,
+            names,
+            max_cycles,
+            history,
+            render_mode,
+            name,
+            agent_indicator,
+            coalition=True,
         )
 
     def _make_action_space(self, seat: tuple[int, ...]) -> gymnasium.spaces.Space:

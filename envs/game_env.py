@@ -15,14 +15,25 @@ Contexts (what nobody observes, MATH.md §1–2):
   its own ``t_i`` and gets ``r_i(t_i, a)``;
 * normal-form games: no context; rewards are the payoffs ``u_i(a)``.
 
-Observations are cached by (round, previous joint action, own-type profile) only, so the hidden
-state never leaks into them. ``infos[agent]`` carries what evaluators need for the round just
-played: ``"round"``, ``"joint_action"`` (a tuple, one action per player) and ``"state"`` (``X``) or
-``"types"`` (the realised type profile). ``reset`` infos carry ``"state"`` / ``"types"`` of the
-first round. Within one call every agent's info is the same (fresh) dict, and observation arrays
-are read-only and shared between calls with the same round, previous action and own type: copy an
-observation before changing it. ``render()`` (``"ansi"``/``"human"``) shows the last round
-including ``X`` — it is for people, never an observation.
+Observations are built from (round, previous joint action, own-type profile) only, so the hidden
+state never leaks into them; every call returns fresh, writable ``float32`` arrays (safe to hand to
+``torch.as_tensor`` or to change in place). With ``agent_indicator`` (on by default unless the
+players are interchangeable, :meth:`~powergames.envs.adapter.GameAdapter.players_interchangeable`)
+each observation ends with the one-hot of the agent's index, so one network shared by all agents
+(parameter sharing: SuperSuit, AgileRL's grouping by name prefix, RLlib's shared policies) can
+play role-dependent strategies; pass ``agent_indicator=False`` for identical observations.
+
+``infos[agent]`` has the same keys, with values of the same types, at ``reset`` and at every
+``step`` (strict clients such as TorchRL build their specs from the reset infos):
+
+* ``"round"`` (``int``): the round the info describes (the round just played; ``0`` at reset);
+* ``"joint_action"`` (a tuple of ``int``, one action per player): the round's joint action
+  (``-1`` for every player at reset, before anything is played);
+* ``"state"`` (``int``, the hidden state ``X``) in a unit-sum game, or ``"types"`` (a tuple of
+  ``int``, the realised type profile) in a Bayesian game: the context of that round.
+
+Every agent gets its own info dict. ``render()`` (``"ansi"``/``"human"``; ``"human"`` prints after
+every step) shows the last round including ``X`` — it is for people, never an observation.
 
 Episodes end by *termination* after exactly ``max_cycles`` rounds (a finite repeated game whose
 observation includes the round index), for every agent at once.
@@ -79,6 +90,8 @@ class GameEnv(TextRender, ParallelEnv):
         render_mode: ``None``, ``"ansi"`` (``render()`` returns a string) or ``"human"`` (prints
             it after every step).
         name: ``metadata["name"]`` (the registry passes the env id).
+        agent_indicator: append the one-hot ``"agent"`` block to every observation; ``None``
+            (default) does so unless the players are interchangeable (a symmetric game).
 
     Raises:
         TypeError, ValueError: an unsupported game or bad arguments (named in the message).
@@ -98,11 +111,14 @@ class GameEnv(TextRender, ParallelEnv):
         history: str = "auto",
         render_mode: str | None = None,
         name: str | None = None,
+        agent_indicator: bool | None = None,
     ) -> None:
         adapter = adapt(game)
         players = tuple((i,) for i in range(adapter.n_players))
         names = [f"player_{i}" for i in range(adapter.n_players)]
-        self._init_env(adapter, players, names, max_cycles, history, render_mode, name)
+        self._init_env(
+            adapter, players, names, max_cycles, history, render_mode, name, agent_indicator
+        )
 
     # ------------------------------------------------------------------------ construction
     def _init_env(
@@ -114,6 +130,7 @@ class GameEnv(TextRender, ParallelEnv):
         history: str,
         render_mode: str | None,
         name: str | None,
+        agent_indicator: bool | None,
         coalition: bool = False,
     ) -> None:
         self.adapter = adapter
@@ -133,9 +150,21 @@ class GameEnv(TextRender, ParallelEnv):
         self._true = dict.fromkeys(names, True)
         self._n_seats = len(self.seats)
 
+        if agent_indicator is None:
+            agent_indicator = not adapter.players_interchangeable()
+        elif not isinstance(agent_indicator, bool):
+            raise TypeError(
+                f"agent_indicator must be True, False or None (automatic), got {agent_indicator!r}"
+            )
+        self.agent_indicator = agent_indicator
         self.encoder = ObservationEncoder(
-            adapter, self.seats, self.history, joint_types=coalition, agent_indicator=False
+            adapter,
+            self.seats,
+            self.history,
+            joint_types=coalition,
+            agent_indicator=agent_indicator,
         )
+        self._same_dim = len({sp.shape for sp in self.encoder.spaces}) == 1
         self._obs_spaces = dict(zip(names, self.encoder.spaces))
         self._act_spaces = {a: self._make_action_space(s) for a, s in zip(names, self.seats)}
         self._checker = ActionChecker(names, self.seats, adapter.n_actions, multi=coalition)
@@ -170,11 +199,9 @@ class GameEnv(TextRender, ParallelEnv):
             if adapter.context_per_round
             else [0] * adapter.n_contexts
         )
-        self._obs_cache: dict[tuple[Any, ...], tuple[npt.NDArray[np.float32], ...]] = {}
-        self._reset_cache: dict[tuple[Any, ...], dict[str, Any]] = {}
-        self._cache: dict[
-            tuple[Any, ...], tuple[dict[str, Any], dict[str, float], list[float]]
-        ] = {}
+        self._obs_cache: dict[tuple[Any, ...], Any] = {}
+        self._cache: dict[tuple[Any, ...], tuple[Any, dict[str, float], list[float]]] = {}
+        self._no_action = (-1,) * n
         # fast path: one Discrete action per player and a joint-action index (needs n >= 2, so
         # that itemgetter returns a tuple)
         self._getter = operator.itemgetter(*names)
@@ -235,9 +262,7 @@ class GameEnv(TextRender, ParallelEnv):
         return self.seats[self._seat(agent)]
 
     # ------------------------------------------------------------------------ observations
-    def _observe(
-        self, t: int, hist_key: Any, joint: tuple[int, ...] | None, ctx: int
-    ) -> tuple[npt.NDArray[np.float32], ...]:
+    def _observe(self, t: int, hist_key: Any, joint: tuple[int, ...] | None, ctx: int) -> Any:
         key = (t, hist_key, self._type_key[ctx])
         cache = self._obs_cache
         obs = cache.get(key)
@@ -246,8 +271,20 @@ class GameEnv(TextRender, ParallelEnv):
                 cache.clear()
             adapter = self.adapter
             types = adapter.context_types[ctx] if adapter.context_per_round else None
-            obs = cache[key] = self.encoder.build(t, self._episode_len, joint, types)
+            built = self.encoder.build(t, self._episode_len, joint, types)
+            if self._same_dim:  # one read-only (n_agents, D) array: one copy serves a step
+                packed = np.stack(built)
+                packed.setflags(write=False)
+                obs = cache[key] = packed
+            else:
+                obs = cache[key] = built
         return obs
+
+    def _fresh(self, packed: Any) -> dict[str, npt.NDArray[np.float32]]:
+        """Fresh writable observation arrays (one per agent) from a cached packed observation."""
+        if self._same_dim:
+            return dict(zip(self.possible_agents, packed.copy()))
+        return {a: o.copy() for a, o in zip(self.possible_agents, packed)}
 
     # ------------------------------------------------------------------------ the API
     def reset(
@@ -267,7 +304,6 @@ class GameEnv(TextRender, ParallelEnv):
             self._episode_len = length
             self._obs_cache.clear()
             self._cache.clear()
-            self._reset_cache.clear()
         ctxs = self.adapter.draw_episode(self._np_random, length)
         if options and "state" in options:
             ctxs = [self._check_state_option(options["state"])] * length
@@ -276,14 +312,16 @@ class GameEnv(TextRender, ParallelEnv):
         self._last = None
         agents = self.agents = self.possible_agents[:]
         ctx = ctxs[0]
-        key = (0, None, self._type_key[ctx])
-        obs = self._reset_cache.get(key)
-        if obs is None:
-            obs = self._reset_cache[key] = dict(zip(agents, self._observe(0, None, None, ctx)))
-        info: dict[str, Any] = {}
-        if self._ctx_key is not None:
-            info[self._ctx_key] = self._ctx_value[ctx]  # type: ignore[index]
-        return obs.copy(), dict.fromkeys(agents, info)
+        obs = self._fresh(self._observe(0, None, None, ctx))
+        ctx_key = self._ctx_key
+        if ctx_key is None:
+            infos = {a: {"round": 0, "joint_action": self._no_action} for a in agents}
+        else:
+            value = self._ctx_value[ctx]  # type: ignore[index]
+            infos = {
+                a: {"round": 0, "joint_action": self._no_action, ctx_key: value} for a in agents
+            }
+        return obs, infos
 
     def _check_state_option(self, x: Any) -> int:
         if self.adapter.context_key != "state":
@@ -303,8 +341,8 @@ class GameEnv(TextRender, ParallelEnv):
 
         Returns:
             ``(observations, rewards, terminations, truncations, infos)``, each a dict over the
-            agents that acted. Observation arrays are read-only (they are shared between steps
-            with the same round, previous action and own type); copy one before changing it.
+            agents that acted; observation arrays are fresh and writable; every agent has its own
+            info dict (module docstring).
 
         Raises:
             ValueError: an action out of range, NaN or of the wrong shape, an unknown or missing
@@ -345,21 +383,21 @@ class GameEnv(TextRender, ParallelEnv):
         tr = self._cache.get(key)
         if tr is None:
             tr = self._transition(key, joint, idx)
-        obs, rewards, rew_list = tr
+        packed, rewards, rew_list = tr
         self._last = (t, joint, rew_list, ctx)
-        info = {"round": t, "joint_action": joint}
         ctx_key = self._ctx_key
-        if ctx_key is not None:
-            info[ctx_key] = self._ctx_value[ctx]  # type: ignore[index]
+        if ctx_key is None:
+            infos = {a: {"round": t, "joint_action": joint} for a in agents}
+        else:
+            value = self._ctx_value[ctx]  # type: ignore[index]
+            infos = {a: {"round": t, "joint_action": joint, ctx_key: value} for a in agents}
         if self.render_mode == "human":
             self.render()
-        return (
-            obs.copy(),
-            rewards.copy(),
-            terminations,
-            self._false.copy(),
-            dict.fromkeys(agents, info),
-        )
+        if self._same_dim:
+            obs = dict(zip(agents, packed.copy()))
+        else:
+            obs = {a: o.copy() for a, o in zip(agents, packed)}
+        return obs, rewards.copy(), terminations, self._false.copy(), infos
 
     def _flat_index(self, joint: tuple[int, ...]) -> int | None:
         """The index of a joint action in the dense table (``None`` without one)."""
@@ -371,7 +409,7 @@ class GameEnv(TextRender, ParallelEnv):
 
     def _transition(
         self, key: tuple[Any, ...], joint: tuple[int, ...], idx: int | None
-    ) -> tuple[dict[str, Any], dict[str, float], list[float]]:
+    ) -> tuple[Any, dict[str, float], list[float]]:
         """Build (and cache) the observations and rewards of one (round, action, context) key."""
         t1, _, ctx, nctx = key
         rows = self._reward_rows
@@ -388,8 +426,7 @@ class GameEnv(TextRender, ParallelEnv):
             rewards = r.tolist()
         hist_key = self.encoder.history_key(idx, joint) if self.encoder.hist_size else None
         obs = self._observe(t1, hist_key, joint, nctx)
-        names = self.possible_agents
-        tr = (dict(zip(names, obs)), dict(zip(names, rewards)), rewards)
+        tr = (obs, dict(zip(self.possible_agents, rewards)), rewards)
         cache = self._cache
         if len(cache) >= _CACHE_MAX:
             cache.clear()
@@ -420,7 +457,6 @@ class GameEnv(TextRender, ParallelEnv):
         state = self.__dict__.copy()
         state["_obs_cache"] = {}
         state["_cache"] = {}
-        state["_reset_cache"] = {}
         return state
 
     def __repr__(self) -> str:

@@ -39,10 +39,14 @@ Observation of an agent (flat ``float32`` ``Box(0, 1)``; :meth:`observation_layo
 slices): ``"type"`` one-hot own class (``[¬V, V]``), ``"partner_type"`` one-hot partner class (zeros
 when sitting out), ``"round"`` (round index / ``max_cycles``), ``"prev_outcome"`` (own action,
 partner action, settled in the previous round; zeros before the first), ``"disposition"`` one-hot
-own disposition (``[¬C, C]``; zeros without dispositions). ``infos[agent]``: ``"round"``,
-``"value"`` (1 = ``V``), ``"disposition"`` (1 = ``C``, 0 = ``¬C``, ``None`` without dispositions),
-``"partner"`` (agent name or ``None``), ``"joint_action"``, ``"settled"``. Episodes terminate after
-``max_cycles`` rounds. Registered as
+own disposition (``[¬C, C]``; zeros without dispositions); observations are fresh writable arrays.
+``infos[agent]`` holds numbers only, with the same keys at ``reset`` and at every ``step`` (strict
+clients such as TorchRL build their specs from the reset infos): ``"round"`` (the round the info
+describes: the round just played, 0 at reset), ``"value"`` (1 = ``V``, 0 = ``¬V``),
+``"disposition"`` (1 = ``C``, 0 = ``¬C``, -1 without dispositions), ``"partner"`` (the partner's
+index in ``possible_agents`` for that round, -1 when sitting out), ``"joint_action"`` (a tuple, one
+action per agent; -1 each at reset) and ``"settled"`` (1 if the agent's pair settled, else 0; 0 at
+reset). Every agent has its own info dict. Episodes terminate after ``max_cycles`` rounds. Registered as
 ``"powergames/population-bargaining-v0"`` (:func:`powergames.envs.make` with the same keyword
 arguments).
 """
@@ -247,21 +251,27 @@ class PopulationBargainingEnv(TextRender, ParallelEnv):
         self._round = 0
         self._last = None
         self.partner = self._match()
-        infos = {a: self._info(i, None, None) for i, a in enumerate(self.agents)}
-        return self._observations(0, None), infos
+        return self._observations(0, None), self._infos(0, (-1,) * n, np.zeros(n, dtype=bool))
 
-    def _info(self, i: int, joint: tuple[int, ...] | None, settled: np.ndarray | None) -> dict:
-        j = int(self.partner[i])
-        info: dict[str, Any] = {
-            "round": self._round,
-            "value": int(self.values[i]),
-            "disposition": int(self.dispositions[i]) if self.dispositions[i] >= 0 else None,
-            "partner": self.possible_agents[j] if j >= 0 else None,
+    def _infos(
+        self, t: int, joint: tuple[int, ...], settled: np.ndarray
+    ) -> dict[str, dict[str, Any]]:
+        """One info dict per agent (numbers only; see the module docstring)."""
+        values = self.values.tolist()
+        dispositions = self.dispositions.tolist()
+        partners = self.partner.tolist()
+        done = settled.astype(np.int64).tolist()
+        return {
+            a: {
+                "round": t,
+                "value": values[i],
+                "disposition": dispositions[i],
+                "partner": partners[i],
+                "joint_action": joint,
+                "settled": done[i],
+            }
+            for i, a in enumerate(self.agents)
         }
-        if joint is not None and settled is not None:
-            info["joint_action"] = joint
-            info["settled"] = bool(settled[i])
-        return info
 
     def _parse(self, actions: Mapping[str, Any]) -> np.ndarray:
         if not isinstance(actions, Mapping):
@@ -298,7 +308,7 @@ class PopulationBargainingEnv(TextRender, ParallelEnv):
         v_matched = matched & (self.values == 1)
         self.settlement_counts += [int(settled[v_matched].sum()), int(v_matched.sum())]
         joint = tuple(int(a) for a in acts)
-        infos = {a: self._info(i, joint, settled) for i, a in enumerate(self.agents)}
+        infos = self._infos(self._round, joint, settled)
         self._last = (acts, settled, rewards_arr)
         prev = np.stack([acts, other, settled], axis=1).astype(np.float32)
         self._round += 1
@@ -312,6 +322,8 @@ class PopulationBargainingEnv(TextRender, ParallelEnv):
         truncs = dict.fromkeys(agents, False)
         if done:
             self.agents = []
+        if self.render_mode == "human":
+            self.render()
         return obs, rewards, terms, truncs, infos
 
     # ------------------------------------------------------------------ rendering

@@ -8,12 +8,16 @@
 ``make`` returns the PettingZoo ``ParallelEnv``; :func:`make_aec` the AEC form (standard
 ``parallel_to_aec`` conversion); :func:`make_single_agent` the Gymnasium view of one seat. Each id is
 also registered with ``gymnasium.register`` (as its single-agent view), so after
-``import powergames.envs`` ``gymnasium.make("powergames/majority-v0", seat="player_0")`` works;
+``import powergames.envs`` ``gymnasium.make("powergames/majority-v0", seat="player_0")`` works,
+and without the import ``gymnasium.make("powergames.envs:powergames/majority-v0", …)`` (Gymnasium's
+``module:id`` form imports the module first; Gymnasium 1.0 removed the plugin entry points that
+registered a package's ids on ``import gymnasium``, so that form is the import-free way);
 :func:`env_module` gives the ``env()`` / ``parallel_env()`` / ``raw_env()`` module interface
 PettingZoo's test utilities expect.
 
 Keyword arguments common to every game id: ``max_cycles`` (rounds, default 1), ``history``
-(``"auto"``/``"none"``/``"actions"``/``"counts"``) and ``render_mode`` (``None``/``"ansi"``/``"human"``);
+(``"auto"``/``"none"``/``"actions"``/``"counts"``), ``render_mode`` (``None``/``"ansi"``/``"human"``)
+and ``agent_indicator`` (``None``: automatic, see :class:`~powergames.envs.game_env.GameEnv`);
 coalition ids also take ``coalitions`` (a list of lists of player indices).
 
 An id is built one of two ways (:class:`EnvSpec`): from a *game factory*, wrapped in
@@ -62,7 +66,7 @@ __all__ = [
 ]
 
 #: The keyword arguments every environment accepts (beyond its game's).
-ENV_KWARGS = ("max_cycles", "history", "render_mode")
+ENV_KWARGS = ("max_cycles", "history", "render_mode", "agent_indicator")
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,11 @@ opponent can be
 
 Opponents draw their randomness from this environment's ``np_random`` (seeded by
 ``reset(seed=…)``); the wrapped environment gets its own seed drawn from it, so the hidden draws
-and the opponents' draws never share a stream. Registered ids work with ``gymnasium.make``::
+and the opponents' draws never share a stream. Registered ids work with ``gymnasium.make``
+(the ``module:`` prefix imports the package, so no import is needed first)::
 
-    import gymnasium, powergames.envs
-    env = gymnasium.make("powergames/matching-pennies-v0", seat="player_0",
+    import gymnasium
+    env = gymnasium.make("powergames.envs:powergames/matching-pennies-v0", seat="player_0",
                          opponents={"player_1": [0.8, 0.2]})
 """
 

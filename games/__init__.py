@@ -28,6 +28,9 @@ from powergames.games.counts import (
     multinomial_pmf,
     n_compositions,
 )
+from powergames.games.gridworld import (
+    GridWorld,
+)
 from powergames.games.io import (
     load_game,
     resolve_game,
@@ -49,6 +52,13 @@ from powergames.games.library import (
 from powergames.games.normal_form import (
     NormalFormGame,
 )
+from powergames.games.stochastic import (
+    StateRewardSampler,
+    StochasticGame,
+    StochasticUnitSumGame,
+    random_stochastic_game,
+    random_symmetric_stochastic_unit_sum_game,
+)
 from powergames.games.symmetric import (
     SymmetricUnitSumGame,
     is_symmetric,
@@ -65,8 +75,12 @@ __all__ = [
     "CountDistribution",
     "GAMES",
     "Game",
+    "GridWorld",
     "NormalFormGame",
     "SUM_TOL",
+    "StateRewardSampler",
+    "StochasticGame",
+    "StochasticUnitSumGame",
     "SymmetricUnitSumGame",
     "UnitSumGame",
     "as_bayesian",
@@ -89,6 +103,8 @@ __all__ = [
     "n_compositions",
     "prisoners_dilemma",
     "random_bayesian_game",
+    "random_stochastic_game",
+    "random_symmetric_stochastic_unit_sum_game",
     "random_symmetric_unit_sum_game",
     "resolve_game",
     "rock_paper_scissors",

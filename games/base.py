@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from powergames.games.checks import frozen
+
 if TYPE_CHECKING:  # annotations only: bayesian.py imports this module
     from powergames.games.normal_form import NormalFormGame
 
@@ -57,8 +59,8 @@ class Contexts:
     types: npt.NDArray[np.int64]
 
     def __post_init__(self) -> None:
-        self.prior.setflags(write=False)
-        self.types.setflags(write=False)
+        object.__setattr__(self, "prior", frozen(self.prior))
+        object.__setattr__(self, "types", frozen(self.types))
 
     @property
     def n_contexts(self) -> int:
@@ -149,17 +151,25 @@ class Game(Protocol):
         ...
 
 
+#: Classes already seen to offer the protocol.
+_GAME_CLASSES: set[type] = set()
+
+
 def check_game(name: str, game: object) -> Game:
     """Require a game object (anything offering the :class:`Game` protocol).
 
     Raises:
         TypeError: naming ``name`` and the type received.
     """
+    cls = type(game)
+    if cls in _GAME_CLASSES:  # a structural isinstance check costs microseconds: once per class
+        return game  # type: ignore[return-value]
     if not isinstance(game, Game):
         raise TypeError(
             f"{name} must be a game (NormalFormGame, UnitSumGame, SymmetricUnitSumGame or "
             f"BayesianGame), got {type(game).__name__}"
         )
+    _GAME_CLASSES.add(cls)
     return game
 
 

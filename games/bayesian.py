@@ -26,12 +26,14 @@ import numpy.typing as npt
 
 from powergames.games.base import Contexts, check_game
 from powergames.games.checks import (
-    SUM_TOL,
     as_float_array,
     check_distribution,
     check_positive_int,
     check_profile,
+    check_real,
     check_rng,
+    frozen,
+    payoff_tol,
 )
 from powergames.games.normal_form import NormalFormGame
 
@@ -53,8 +55,8 @@ class BayesianGame:
         n_players: ``n``.
         n_types: ``(T_0, …, T_{n-1})``.
         n_actions: ``(k_0, …, k_{n-1})``.
-        type_marginals: list of ``(T_i,)`` arrays, ``Ω_i(t_i) = Σ_{t_{-i}} Ω(t)``.
-        type_support: list of ``(T_i,)`` bool arrays, ``Ω_i(t_i) > 0``. A type of probability 0 is
+        type_marginals: tuple of ``(T_i,)`` read-only arrays, ``Ω_i(t_i) = Σ_{t_{-i}} Ω(t)``.
+        type_support: tuple of ``(T_i,)`` read-only bool arrays, ``Ω_i(t_i) > 0``. A type of probability 0 is
             allowed; its posterior is undefined (:meth:`posterior` raises) and it does not enter
             POWER (see :func:`powergames.theory.bayesian_power.interim_utility` for how it is reported).
 
@@ -69,8 +71,10 @@ class BayesianGame:
     n_players: int = field(init=False)
     n_types: tuple[int, ...] = field(init=False)
     n_actions: tuple[int, ...] = field(init=False)
-    type_marginals: list[npt.NDArray[np.float64]] = field(init=False, repr=False, compare=False)
-    type_support: list[npt.NDArray[np.bool_]] = field(init=False, repr=False, compare=False)
+    type_marginals: tuple[npt.NDArray[np.float64], ...] = field(
+        init=False, repr=False, compare=False
+    )
+    type_support: tuple[npt.NDArray[np.bool_], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         rewards = self.rewards
@@ -106,9 +110,9 @@ class BayesianGame:
         for i in range(n):
             m = prior.sum(axis=tuple(j for j in range(n) if j != i)) if n > 1 else prior.copy()
             m = np.asarray(m, dtype=np.float64).reshape(n_types[i])
-            m.setflags(write=False)
+            m = frozen(m)
             s = m > 0
-            s.setflags(write=False)
+            s = frozen(s)
             marginals.append(m)
             support.append(s)
         object.__setattr__(self, "prior", prior)
@@ -116,8 +120,8 @@ class BayesianGame:
         object.__setattr__(self, "n_players", n)
         object.__setattr__(self, "n_types", n_types)
         object.__setattr__(self, "n_actions", tuple(int(k) for k in n_actions))
-        object.__setattr__(self, "type_marginals", marginals)
-        object.__setattr__(self, "type_support", support)
+        object.__setattr__(self, "type_marginals", tuple(marginals))
+        object.__setattr__(self, "type_support", tuple(support))
 
     # ------------------------------------------------------------------ the Game protocol
     @property
@@ -179,20 +183,20 @@ class BayesianGame:
         """
         n = payoffs.shape[0]
         prior = np.ones((1,) * n)
-        prior.setflags(write=False)
+        prior = frozen(prior)
         out = object.__new__(cls)
         one = np.ones(1)
-        one.setflags(write=False)
+        one = frozen(one)
         yes = np.ones(1, dtype=bool)
-        yes.setflags(write=False)
+        yes = frozen(yes)
         for name, value in (
             ("prior", prior),
             ("rewards", tuple(payoffs[i][None] for i in range(n))),
             ("n_players", n),
             ("n_types", (1,) * n),
             ("n_actions", tuple(int(k) for k in payoffs.shape[1:])),
-            ("type_marginals", [one] * n),
-            ("type_support", [yes] * n),
+            ("type_marginals", (one,) * n),
+            ("type_support", (yes,) * n),
         ):
             object.__setattr__(out, name, value)
         return out
@@ -213,8 +217,8 @@ class BayesianGame:
 
     @property
     def scale_tol(self) -> float:
-        """Absolute tolerance for equality facts: ``SUM_TOL · max(1, max |r|)`` (relative to the scale)."""
-        return SUM_TOL * max(1.0, max(float(np.abs(r).max()) for r in self.rewards))
+        """Absolute tolerance for equality facts, relative to the rewards' scale (:func:`payoff_tol`)."""
+        return payoff_tol(*self.rewards)
 
     def constant_sum_value(self, tol: float | None = None) -> float | None:
         """The constant ``c`` if ``Σ_i r_i(t_i, a) = c`` for every ``a`` and every type profile of
@@ -465,9 +469,7 @@ def bayesian_matching_pennies(p_flip: float = 0.25) -> BayesianGame:
     two types together showing heads with probability ``1/2``; for ``p_flip > 1/2`` pure equilibria
     appear (e.g. player 1 plays heads, the matcher heads and the flipped type tails).
     """
-    p = float(p_flip)
-    if not 0 <= p <= 1:
-        raise ValueError(f"p_flip must be in [0, 1], got {p_flip!r}")
+    p = check_real("p_flip", p_flip, low=0.0, high=1.0)
     match = np.array([[1.0, -1.0], [-1.0, 1.0]])
     r0 = np.stack([match, -match])  # (T_0 = 2, k_0, k_1)
     r1 = -match[None]  # (T_1 = 1, k_0, k_1)
@@ -482,12 +484,8 @@ def bayesian_coordination(rho: float = 0.8, bonus: float = 0.5) -> BayesianGame:
     Both players earn ``1`` when their actions match and ``0`` otherwise, plus ``bonus`` when they
     match on their own favourite: ``r_i(t_i, a) = [a_0 = a_1] (1 + bonus [a_i = t_i])``.
     """
-    r = float(rho)
-    b = float(bonus)
-    if not 0 <= r <= 1:
-        raise ValueError(f"rho must be in [0, 1], got {rho!r}")
-    if not np.isfinite(b):
-        raise ValueError(f"bonus must be finite, got {bonus!r}")
+    r = check_real("rho", rho, low=0.0, high=1.0)
+    b = check_real("bonus", bonus)
     prior = np.array([[r / 2, (1 - r) / 2], [(1 - r) / 2, r / 2]])
     eye = np.eye(2)
     r0 = np.stack([eye * (1 + b * (np.arange(2) == t))[:, None] for t in range(2)])

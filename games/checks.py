@@ -6,6 +6,9 @@ the argument, what was wanted and, where there is one, the first offending index
 
 from __future__ import annotations
 
+import math
+import numbers
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,8 +19,44 @@ import numpy.typing as npt
 SUM_TOL = 1e-9
 
 
+#: Relative size of rounding in payoff sums: :func:`payoff_tol` never goes below this times the
+#: largest magnitude (a sum of ``n`` float64 payoffs is exact to about ``n · 1.1e-16`` of it).
+ROUNDING_TOL = 1e-12
+
+#: Array kinds refused by :func:`as_float_array`: booleans, complex numbers, datetimes and
+#: timedeltas, strings and bytes (NumPy would convert some of them silently).
+_REFUSED_KINDS = {
+    "b": "booleans",
+    "c": "complex numbers",
+    "M": "datetimes",
+    "m": "timedeltas",
+    "U": "strings",
+    "S": "bytes",
+    "V": "structured records",
+}
+
+
+def _refuse_kind(name: str, arr: np.ndarray) -> None:
+    kind = _REFUSED_KINDS.get(arr.dtype.kind)
+    if kind is not None:
+        raise TypeError(f"{name} must hold real numbers, got {kind} (dtype {arr.dtype})")
+    if arr.dtype.kind == "O":
+        for item in arr.flat:
+            if isinstance(item, bool | np.bool_ | str | bytes | complex | np.complexfloating):
+                raise TypeError(
+                    f"{name} must hold real numbers, got {type(item).__name__} {item!r}"
+                )
+            if not isinstance(item, numbers.Real):
+                raise TypeError(
+                    f"{name} must hold real numbers, got {type(item).__name__} {item!r}"
+                )
+
+
 def as_float_array(name: str, value: Any, ndim: int | None = None) -> npt.NDArray[np.float64]:
     """Convert ``value`` to a read-only float64 array, rejecting non-numeric and non-finite input.
+
+    Real numbers only: booleans, complex numbers, datetimes, strings (also numeric strings) and
+    other objects are a ``TypeError`` — never converted silently.
 
     Args:
         name: the argument's name, used in error messages.
@@ -25,21 +64,119 @@ def as_float_array(name: str, value: Any, ndim: int | None = None) -> npt.NDArra
         ndim: the required number of dimensions, or ``None`` for any.
 
     Returns:
-        A new C-contiguous float64 array with ``writeable=False``.
+        A new C-contiguous float64 array with ``writeable=False``. It is a read-only view of a
+        read-only buffer, so ``setflags(write=True)`` on it raises.
+
+    Example:
+        >>> as_float_array("x", [1, 2]).tolist()
+        [1.0, 2.0]
+        >>> as_float_array("x", ["1"])
+        Traceback (most recent call last):
+        ...
+        TypeError: x must hold real numbers, got strings (dtype <U1)
     """
     if value is None or isinstance(value, str | bytes):
         raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}")
     try:
-        arr = np.array(value, dtype=np.float64)
+        raw = np.asarray(value)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be an array of real numbers ({exc})") from None
-    if ndim is not None and arr.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dimensions, got shape {arr.shape}")
-    if arr.size and not np.all(np.isfinite(arr)):
-        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-        raise ValueError(f"{name} must be finite; found {arr[bad]} at index {bad}")
+    _refuse_kind(name, raw)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            base = np.array(raw, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError, np.exceptions.ComplexWarning) as exc:
+        raise TypeError(f"{name} must be an array of real numbers ({exc})") from None
+    if ndim is not None and base.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimensions, got shape {base.shape}")
+    if base.size and not np.all(np.isfinite(base)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(base))[0])
+        raise ValueError(f"{name} must be finite; found {base[bad]} at index {bad}")
+    return frozen(base)
+
+
+def frozen(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A read-only view of ``arr`` whose buffer is read-only too (``setflags(write=True)`` raises)."""
     arr.setflags(write=False)
-    return arr
+    view = arr.view()
+    view.setflags(write=False)
+    return view
+
+
+def payoff_tol(*arrays: npt.NDArray[np.float64]) -> float:
+    """Absolute tolerance for equality facts about payoffs, relative to their scale.
+
+    ``SUM_TOL · (max − min) + ROUNDING_TOL · max |u|`` over all entries: invariant (up to the
+    rounding term) under positive affine maps of the payoffs, MATH.md (2.10), and 0 for payoffs
+    that are all 0. Overflow-safe near the float64 limit.
+
+    Example:
+        >>> round(payoff_tol(np.array([0.0, 2.0])), 15)  # 1e-9 · 2 + 1e-12 · 2
+        2.002e-09
+    """
+    hi = max(float(a.max()) for a in arrays if a.size)
+    lo = min(float(a.min()) for a in arrays if a.size)
+    half_range = hi / 2 - lo / 2
+    magnitude = max(abs(hi), abs(lo))
+    return SUM_TOL * half_range * 2 + ROUNDING_TOL * magnitude
+
+
+def to_unit_interval(
+    values: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], float, float]:
+    """Map ``values`` affinely onto ``[0, 1]``: ``(scaled, low, half_span)`` with
+    ``values = low + 2 · half_span · scaled`` (MATH.md (2.10): solvers see payoffs of one scale).
+
+    Overflow-safe near the float64 limit: the range is kept as a half (``2 · half_span`` may
+    exceed float64); a constant array maps to zeros with ``half_span = 0``.
+
+    Example:
+        >>> scaled, low, half_span = to_unit_interval(np.array([-1e308, 1e308]))
+        >>> scaled.tolist(), low, half_span
+        ([0.0, 1.0], -1e+308, 1e+308)
+    """
+    low, high = float(values.min()), float(values.max())
+    half_span = high / 2 - low / 2
+    if half_span == 0.0:
+        return np.zeros_like(values), low, 0.0
+    scaled = np.clip((values / 2 - low / 2) / half_span, 0.0, 1.0)
+    return scaled, low, half_span
+
+
+def from_unit_interval(value: float, low: float, half_span: float) -> float:
+    """The inverse of :func:`to_unit_interval` for a value in ``[0, 1]`` (overflow-safe)."""
+    return (low / 2 + value * half_span) * 2
+
+
+def check_real(
+    name: str,
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Require a finite real number (not a bool) in ``[low, high]`` (open ends when asked).
+
+    Raises:
+        TypeError: not a real number (bools, strings, complex numbers refused).
+        ValueError: NaN, infinite or out of range (the message names the range).
+
+    Example:
+        >>> check_real("tol", 1e-9, low=0.0)
+        1e-09
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if low is not None and (v < low or (low_open and v == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low:g}, got {value!r}")
+    if high is not None and (v > high or (high_open and v == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high:g}, got {value!r}")
+    return v
 
 
 def first_index(mask: npt.NDArray[np.bool_]) -> tuple[int, ...]:

@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from powergames.games.checks import check_distribution, check_positive_int, first_index
+from powergames.games.checks import check_distribution, check_positive_int, first_index, frozen
 
 #: Largest number of count vectors a count-form table may have (a guard against silent huge allocations).
 MAX_COUNT_VECTORS = 50_000_000
@@ -80,7 +80,7 @@ def _compositions_cached(total: int, n_parts: int) -> npt.NDArray[np.int64]:
     check_count_size(total, n_parts)
     if n_parts == 1:
         out = np.array([[total]], dtype=np.int64)
-        out.setflags(write=False)
+        out = frozen(out)
         return out
     # Non-decreasing sequences 0 <= s_1 <= … <= s_{k-1} <= total in lexicographic order; the counts
     # are their differences, and lexicographic order carries over.
@@ -96,7 +96,7 @@ def _compositions_cached(total: int, n_parts: int) -> npt.NDArray[np.int64]:
     for i in range(1, n_parts - 1):
         np.subtract(cols[i], cols[i - 1], out=out[:, i])
     np.subtract(total, cols[-1], out=out[:, -1])
-    out.setflags(write=False)
+    out = frozen(out)
     return out
 
 
@@ -129,7 +129,7 @@ def _binomial_columns(max_total: int, n_parts: int) -> npt.NDArray[np.int64]:
     table = np.zeros((n_parts + 1, max_total + 1), dtype=np.int64)
     for parts in range(1, n_parts + 1):
         table[parts] = [math.comb(r + parts - 1, parts - 1) for r in range(max_total + 1)]
-    table.setflags(write=False)
+    table = frozen(table)
     return table
 
 
@@ -176,7 +176,10 @@ def composition_index(counts: object, total: int | None = None) -> npt.NDArray[n
     """
     if isinstance(counts, str | bytes):
         raise TypeError("counts must be an integer array, got a string")
-    arr = np.asarray(counts)
+    try:
+        arr = np.asarray(counts)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"counts must be an integer array of shape (..., k) ({exc})") from None
     if arr.dtype == bool or not (
         np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
     ):
@@ -273,7 +276,7 @@ class CountDistribution:
         1e-17 noise). The caller guarantees the shape and that ``probs`` is a distribution."""
         out = object.__new__(cls)
         probs = np.asarray(probs, dtype=np.float64)
-        probs.setflags(write=False)
+        probs = frozen(probs)
         object.__setattr__(out, "n_members", int(n_members))
         object.__setattr__(out, "n_actions", int(n_actions))
         object.__setattr__(out, "probs", probs)

@@ -26,6 +26,7 @@ from powergames.games.checks import check_positive_int
 from powergames.games.stochastic import (
     StateRewardSampler,
     StochasticGame,
+    StochasticUnitSumGame,
     check_size,
     seat_swaps_of,
 )
@@ -71,6 +72,7 @@ class GridWorld:
         n_agents: int = 1,
         moves: Mapping[str, tuple[int, int]] | None = None,
         share_cells: bool = True,
+        wrap: bool = False,
     ) -> GridWorld:
         """Build the dynamics of a description (sizes checked before anything is allocated).
 
@@ -79,6 +81,7 @@ class GridWorld:
             n_agents: how many agents move on the grid.
             moves: name -> ``(d_row, d_col)``; :data:`MOVES` when ``None``.
             share_cells: whether agents may share a cell.
+            wrap: a torus: moves off one edge come back on the opposite one (walls still block).
 
         Raises:
             ValueError: ragged or empty rows, no open cell, fewer open cells than agents when cells
@@ -125,7 +128,8 @@ class GridWorld:
         step = np.empty((n_cells, k), dtype=np.intp)  # the cell a move leads to, alone
         for i, (r, c) in enumerate(open_cells):
             for m, (dr, dc) in enumerate(moves.values()):
-                step[i, m] = index.get((r + dr, c + dc), i)
+                target = ((r + dr) % len(rows), (c + dc) % width) if wrap else (r + dr, c + dc)
+                step[i, m] = index.get(target, i)
         joint = [
             t
             for t in itertools.product(range(n_cells), repeat=n)
@@ -139,7 +143,7 @@ class GridWorld:
                 there = [int(step[here[i], a[i]]) for i in range(n)]
                 if not share_cells:
                     there = _resolve(list(here), there)
-                p[(s, *a, state_index[tuple(there)])] = 1.0
+                p[(s,) + tuple(a) + (state_index[tuple(there)],)] = 1.0
         cells = np.array(open_cells, dtype=np.intp)
         for arr in (cells, states, p):
             arr.setflags(write=False)
@@ -214,12 +218,12 @@ class GridWorld:
         """
         if not 0 <= player < self.n_agents:
             raise ValueError(f"player must be in [0, {self.n_agents}), got {player!r}")
-        goals = np.arange(self.n_cells) if goals is None else np.asarray(goals, dtype=np.intp)
-        if goals.ndim != 1 or np.any((goals < 0) | (goals >= self.n_cells)):
-            raise ValueError(f"goals must be cell indices in [0, {self.n_cells}), got {goals}")
+        cells = np.arange(self.n_cells) if goals is None else np.asarray(goals, dtype=np.intp)
+        if cells.ndim != 1 or np.any((cells < 0) | (cells >= self.n_cells)):
+            raise ValueError(f"goals must be cell indices in [0, {self.n_cells}), got {cells}")
         k = len(self.moves)
-        check_size("goal rewards", (len(goals), self.n_states, *(k,) * self.n_agents))
-        r = (self.states[None, :, player] == goals[:, None]).astype(np.float64)
+        check_size("goal rewards", (len(cells), self.n_states, *(k,) * self.n_agents))
+        r = (self.states[None, :, player] == cells[:, None]).astype(np.float64)
         return np.broadcast_to(
             r.reshape(*r.shape, *(1,) * self.n_agents), (*r.shape, *(k,) * self.n_agents)
         )
@@ -254,4 +258,61 @@ def _resolve(here: list[int], there: list[int]) -> list[int]:
             there[i] = here[i]
 
 
-__all__ = ["MOVES", "GridWorld"]
+def resource_gridworld(
+    layout: Sequence[str],
+    n_agents: int,
+    *,
+    discount: float | None = 0.9,
+    horizon: int | None = None,
+    x_prior: Any = None,
+    moves: Mapping[str, tuple[int, int]] | None = None,
+    wrap: bool = True,
+) -> tuple[GridWorld, StochasticUnitSumGame]:
+    """A symmetric stochastic unit-sum gridworld (MATH.md §5; issue "copying means copying a policy").
+
+    Cells marked ``"a"``, ``"b"``, … hold a resource of kind 0, 1, …; ``"."`` is an empty cell and
+    ``"#"`` a wall. A hidden ``X`` (drawn once from ``x_prior``, uniform by default) says which kind
+    is valuable. Each step's unit is split equally among the agents standing on a cell of kind
+    ``X``, or equally among all agents when none is. Agents may share cells, move independently and
+    start from exchangeable (uniform) joint positions, so every relabelling of the agents commutes
+    with the dynamics, the shares and ``μ_0``: the game is symmetric by construction.
+
+    Returns:
+        ``(grid, game)``: the dynamics and the :class:`~powergames.games.StochasticUnitSumGame`
+        (with ``seat_swaps``).
+    """
+    grid = GridWorld.build(layout, n_agents, moves=moves, share_cells=True, wrap=wrap)
+    kinds_char = sorted({ch for row in grid.layout for ch in row if ch not in "#."})
+    if not kinds_char:
+        raise ValueError("layout must mark at least one resource cell with a letter (a, b, ...)")
+    kind_of_cell = np.array(
+        [
+            kinds_char.index(grid.layout[r][c]) if grid.layout[r][c] != "." else -1
+            for r, c in grid.cells
+        ]
+    )
+    n_x = len(kinds_char)
+    k = len(grid.moves)
+    check_size("shares", (n_x, grid.n_states, n_agents, *(k,) * n_agents))
+    on = kind_of_cell[grid.states]  # (S, n): the kind under each agent
+    per = np.zeros((n_x, grid.n_states, n_agents))
+    for x in range(n_x):
+        hit = on == x
+        count = hit.sum(axis=1, keepdims=True)
+        per[x] = np.where(count > 0, hit / np.maximum(count, 1), 1.0 / n_agents)
+    shares = np.broadcast_to(
+        per.reshape(*per.shape, *(1,) * n_agents), (*per.shape, *(k,) * n_agents)
+    )
+    game = StochasticUnitSumGame(
+        grid.transitions,
+        shares,
+        x_prior,
+        None,
+        discount=discount,
+        horizon=horizon,
+        seat_swaps=grid.seat_swaps() if n_agents > 1 else np.zeros((0, grid.n_states), np.intp),
+    )
+    return grid, game
+
+
+__all__ = ["MOVES", "GridWorld", "resource_gridworld"]

@@ -11,10 +11,10 @@ import numpy.typing as npt
 
 from powergames.games.base import Contexts
 from powergames.games.checks import (
-    SUM_TOL,
     as_float_array,
     check_distribution,
     check_profile,
+    payoff_tol,
 )
 
 
@@ -111,8 +111,12 @@ class NormalFormGame:
 
     @property
     def scale_tol(self) -> float:
-        """Absolute tolerance for equality facts: ``SUM_TOL · max(1, max |u|)`` (relative to the scale)."""
-        return SUM_TOL * max(1.0, float(np.abs(self.payoffs).max()))
+        """Absolute tolerance for equality facts, relative to the payoffs' scale (:func:`payoff_tol`).
+
+        ``SUM_TOL · (max u − min u) + ROUNDING_TOL · max |u|``: a game and any positive affine
+        rescaling of it get the same facts (MATH.md (2.10)).
+        """
+        return payoff_tol(self.payoffs)
 
     def constant_sum_value(self, tol: float | None = None) -> float | None:
         """The constant ``c`` if ``Σ_i u_i(a) = c`` for every profile (within ``tol``), else ``None``.

@@ -33,7 +33,6 @@ from powergames.games.checks import (
     as_float_array,
     check_distribution,
     check_positive_int,
-    check_profile,
     check_rng,
     first_index,
 )
@@ -190,17 +189,20 @@ class StochasticGame:
         TypeError: rewards not a sequence of arrays.
     """
 
+    # ``rewards``, ``prior`` and ``n_types`` are ``None`` only in a game with a ``reward_sampler``
+    # (the functions that need a type table check :attr:`has_types_table`); ``initial`` is always
+    # an array after validation.
     transitions: FloatArray
-    rewards: tuple[FloatArray, ...] | None = None
-    initial: FloatArray | None = None
-    prior: FloatArray | None = None
+    rewards: Any = None  # tuple of (T_i, S, k…) arrays after validation
+    initial: Any = None  # an (S,) array after validation
+    prior: Any = None  # a (T_0, …) array after validation
     discount: float | None = None
     horizon: int | None = None
     reward_sampler: StateRewardSampler | None = None
     n_players: int = field(init=False)
     n_states: int = field(init=False)
     n_actions: tuple[int, ...] = field(init=False)
-    n_types: tuple[int, ...] | None = field(init=False)
+    n_types: tuple[int, ...] = field(init=False)
     type_marginals: list[FloatArray] = field(init=False, repr=False, compare=False)
     type_support: list[npt.NDArray[np.bool_]] = field(init=False, repr=False, compare=False)
 
@@ -296,7 +298,10 @@ class StochasticGame:
     @property
     def total_weight(self) -> float:
         """``Σ_τ γ^τ = 1/(1 − γ)``, or ``H``: the value of a reward of 1 at every step."""
-        return 1.0 / (1.0 - self.discount) if self.discount is not None else float(self.horizon)
+        if self.discount is not None:
+            return 1.0 / (1.0 - self.discount)
+        assert self.horizon is not None
+        return float(self.horizon)
 
     @property
     def has_types_table(self) -> bool:
@@ -349,6 +354,7 @@ class StochasticGame:
     def scale_tol(self) -> float:
         """``SUM_TOL · max(1, max |r|)``: tolerance for equality facts, relative to the scale."""
         if self.rewards is None:
+            assert self.reward_sampler is not None
             return SUM_TOL * max(1.0, abs(self.reward_sampler.low), abs(self.reward_sampler.high))
         return SUM_TOL * max(1.0, max(float(np.abs(r).max()) for r in self.rewards))
 
@@ -435,7 +441,9 @@ class StochasticGame:
         )
 
     def __repr__(self) -> str:
-        time = f"discount={self.discount}" if self.discount is not None else f"horizon={self.horizon}"
+        time = (
+            f"discount={self.discount}" if self.discount is not None else f"horizon={self.horizon}"
+        )
         return (
             f"StochasticGame(n_players={self.n_players}, n_states={self.n_states}, "
             f"n_actions={self.n_actions}, n_types={self.n_types}, {time})"
@@ -491,8 +499,8 @@ class StochasticUnitSumGame:
 
     transitions: FloatArray
     shares: FloatArray
-    x_prior: FloatArray | None = None
-    initial: FloatArray | None = None
+    x_prior: Any = None  # an (n_x,) array after validation
+    initial: Any = None  # an (S,) array after validation
     discount: float | None = None
     horizon: int | None = None
     seat_swaps: npt.NDArray[np.intp] | None = None
@@ -543,7 +551,9 @@ class StochasticUnitSumGame:
             if np.any((sw < 0) | (sw >= s)):
                 raise ValueError(f"seat_swaps entries must be state indices in [0, {s})")
             if n > 1 and np.any(np.take_along_axis(sw, sw, axis=1) != np.arange(s)):
-                raise ValueError("every seat swap must be an involution (swapping twice is identity)")
+                raise ValueError(
+                    "every seat swap must be an involution (swapping twice is identity)"
+                )
             swaps = sw.astype(np.intp)
             swaps.setflags(write=False)
         for name, value in (
@@ -569,7 +579,10 @@ class StochasticUnitSumGame:
     @property
     def total_weight(self) -> float:
         """``1/(1 − γ)`` or ``H``: a coalition's value if it held every share at every step."""
-        return 1.0 / (1.0 - self.discount) if self.discount is not None else float(self.horizon)
+        if self.discount is not None:
+            return 1.0 / (1.0 - self.discount)
+        assert self.horizon is not None
+        return float(self.horizon)
 
     def game_at(self, x: int) -> StochasticGame:
         """The stochastic game with ``X = x`` known: rewards ``r_i(s, a) = s_i(x, s, a)``, one type."""
@@ -626,7 +639,9 @@ class StochasticUnitSumGame:
         return True
 
     def __repr__(self) -> str:
-        time = f"discount={self.discount}" if self.discount is not None else f"horizon={self.horizon}"
+        time = (
+            f"discount={self.discount}" if self.discount is not None else f"horizon={self.horizon}"
+        )
         return (
             f"StochasticUnitSumGame(n_players={self.n_players}, n_states={self.n_states}, "
             f"n_actions={self.n_actions}, n_x={self.n_x}, {time})"
@@ -673,7 +688,9 @@ def seat_swaps_of(states: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
             r = list(int(v) for v in row)
             r[j], r[j + 1] = r[j + 1], r[j]
             if tuple(r) not in index:
-                raise ValueError(f"state {tuple(row)} with seats {j}, {j + 1} swapped is not a state")
+                raise ValueError(
+                    f"state {tuple(row)} with seats {j}, {j + 1} swapped is not a state"
+                )
             out[j, k] = index[tuple(r)]
     return out
 

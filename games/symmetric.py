@@ -30,6 +30,7 @@ from powergames.games.checks import (
     check_profile,
     check_rng,
     first_index,
+    frozen,
 )
 from powergames.games.counts import (
     CountDistribution,
@@ -77,8 +78,8 @@ def _drop_index(n: int, k: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.b
         dropped = m[rows].copy()
         dropped[:, a] -= 1
         index[a, rows] = composition_ranks(dropped, n - 1)
-    index.setflags(write=False)
-    valid.setflags(write=False)
+    index = frozen(index)
+    valid = frozen(valid)
     return index, valid
 
 
@@ -139,7 +140,7 @@ class SymmetricUnitSumGame:
             )
         if self.prior is None:
             prior = np.full(n_states, 1.0 / n_states)
-            prior.setflags(write=False)
+            prior = frozen(prior)
         else:
             prior = check_distribution("prior", self.prior, shape=(n_states,))
         object.__setattr__(self, "n_players", n)
@@ -153,8 +154,7 @@ class SymmetricUnitSumGame:
         object.__setattr__(self, "drop_valid", valid)
         # shares indexed by all players' counts, computed once: validation needs it anyway
         full = np.take_along_axis(t, index[None], axis=2) * valid[None]
-        full.setflags(write=False)
-        object.__setattr__(self, "full_table", full)
+        object.__setattr__(self, "full_table", frozen(full))
         totals = self.profile_totals()
         bad = np.abs(totals - 1.0) > SUM_TOL
         if np.any(bad):

@@ -15,6 +15,7 @@ from powergames.games.checks import (
     check_distribution,
     check_profile,
     first_index,
+    frozen,
 )
 from powergames.games.normal_form import NormalFormGame, contract_profile
 
@@ -70,7 +71,7 @@ class UnitSumGame:
         n_states = s.shape[0]
         if self.prior is None:
             prior = np.full(n_states, 1.0 / n_states)
-            prior.setflags(write=False)
+            prior = frozen(prior)
         else:
             prior = check_distribution("prior", self.prior, shape=(n_states,))
         object.__setattr__(self, "shares", s)

@@ -44,9 +44,25 @@ def _floats(low: float, high: float):
     return st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 
 
+#: Payoffs are drawn on the grid 1/PAYOFF_GRID: no 1e-231 beside 1 (a test of rounding, not of the
+#: theory), and a failure shrinks to numbers such as 0.5 or -3.
+PAYOFF_GRID = 1024
+
+
+def _payoffs(draw, shape):
+    """Bounded payoffs in [-PAYOFF_BOUND, PAYOFF_BOUND] on the grid 1/PAYOFF_GRID."""
+    top = int(PAYOFF_BOUND * PAYOFF_GRID)
+    ints = draw(hnp.arrays(np.int64, shape, elements=st.integers(-top, top)))
+    return ints / PAYOFF_GRID
+
+
 def _weights(draw, shape, low=0.0, high=1.0):
-    """Non-negative weights of the given shape (zeros allowed unless ``low > 0``)."""
-    return draw(hnp.arrays(np.float64, shape, elements=_floats(low, high)))
+    """Non-negative weights of the given shape: in ``[max(low, 0.05), high]``, or exactly 0 when
+    ``low == 0`` (no tiny positive weights: a type of probability 1e-34 is a test of rounding, not
+    of the theory)."""
+    positive = _floats(max(low, 0.05), high)
+    elements = st.one_of(st.just(0.0), positive) if low == 0.0 else positive
+    return draw(hnp.arrays(np.float64, shape, elements=elements))
 
 
 def _simplex(draw, shape, sparse=True):
@@ -67,9 +83,7 @@ def normal_form_games(draw, min_players=1, max_players=3, max_k=3, integer=False
     if integer:
         payoffs = draw(hnp.arrays(np.int64, (n, *ks), elements=st.integers(-3, 3))).astype(float)
     else:
-        payoffs = draw(
-            hnp.arrays(np.float64, (n, *ks), elements=_floats(-PAYOFF_BOUND, PAYOFF_BOUND))
-        )
+        payoffs = _payoffs(draw, (n, *ks))
     return NormalFormGame(payoffs), np.random.default_rng(draw(seeds()))
 
 
@@ -131,15 +145,11 @@ def bayesian_games(draw, kind="general", min_players=2, max_players=3, max_types
     n_types = tuple(draw(st.integers(1, max_types)) for _ in range(n))
     n_actions = draw(action_counts(n, max_actions))
     rng = np.random.default_rng(draw(seeds()))
-    bound = PAYOFF_BOUND
     if kind == "general":
         prior = _weights(draw, n_types)
         if prior.sum() == 0:
             prior.flat[0] = 1.0
-        rewards = tuple(
-            draw(hnp.arrays(np.float64, (t, *n_actions), elements=_floats(-bound, bound)))
-            for t in n_types
-        )
+        rewards = tuple(_payoffs(draw, (t, *n_actions)) for t in n_types)
         return BayesianGame(prior / prior.sum(), rewards), rng
     if kind not in ("constant_sum", "common_payoff"):
         raise ValueError(f"unknown kind {kind!r}")
@@ -156,11 +166,11 @@ def bayesian_games(draw, kind="general", min_players=2, max_players=3, max_types
         if prior[in_x].sum() == 0:
             prior[in_x] = 1.0
     if kind == "common_payoff":
-        base = draw(hnp.arrays(np.float64, (m, *n_actions), elements=_floats(-bound, bound)))
+        base = _payoffs(draw, (m, *n_actions))
         table = np.stack([base] * n, axis=1)
     else:
-        c = draw(_floats(-bound, bound))
-        table = draw(hnp.arrays(np.float64, (m, n, *n_actions), elements=_floats(-bound, bound)))
+        c = draw(st.integers(-20, 20)) / 2
+        table = _payoffs(draw, (m, n, *n_actions))
         table[:, -1] = c - table[:, :-1].sum(axis=1)
     rewards = tuple(table[states[i], i] for i in range(n))
     return BayesianGame(prior / prior.sum(), rewards), rng

@@ -75,7 +75,10 @@ def as_normal_form(game: GameLike) -> NormalFormGame:
     if isinstance(game, NormalFormGame):
         return game
     if isinstance(game, np.ndarray | list | tuple):
-        return NormalFormGame(as_float_array("game", game))
+        try:
+            return NormalFormGame(as_float_array("game", game))
+        except ValueError as exc:
+            raise ValueError(f"game (a payoff array): {exc}") from None
     if not isinstance(game, Game):
         raise TypeError(
             "game must be a game (NormalFormGame, UnitSumGame, SymmetricUnitSumGame) or a payoff "
@@ -96,6 +99,32 @@ def as_normal_form(game: GameLike) -> NormalFormGame:
                 "alpha/alpha_per_state work in count form"
             )
     return game.as_normal_form()
+
+
+#: Payoffs at least this large are rescaled by a power of two before sums and products.
+_LARGE = 2.0**500
+
+
+def _small(g: NormalFormGame) -> tuple[NormalFormGame, int]:
+    """``(g', e)`` with ``g = 2**e · g'`` exactly and ``|g'| < 2**500`` (``e = 0``, ``g' = g`` usually)."""
+    largest = float(np.abs(g.payoffs).max())
+    if largest < _LARGE:
+        return g, 0
+    e = math.frexp(largest)[1]
+    return NormalFormGame(np.ldexp(g.payoffs, -e)), e
+
+
+def _back(value: Any, e: int, what: str) -> Any:
+    """``value · 2**e``, a ``ValueError`` naming ``what`` if it exceeds float64."""
+    if e == 0:
+        return value
+    with np.errstate(over="ignore"):
+        out = np.ldexp(value, e)
+    if not np.all(np.isfinite(out)):
+        raise ValueError(
+            f"{what} exceeds the float64 range (payoffs near 1.8e308); rescale the game"
+        )
+    return out
 
 
 def _joint_weights(g: NormalFormGame, profile: Any) -> FloatArray:
@@ -136,8 +165,8 @@ def welfare(game: GameLike, profile: Any) -> float:
         >>> welfare(prisoners_dilemma(), [[1.0, 0.0], [1.0, 0.0]])
         -2.0
     """
-    g = as_normal_form(game)
-    return float(g.expected_payoffs(profile).sum())
+    g, e = _small(as_normal_form(game))
+    return float(_back(g.expected_payoffs(profile).sum(), e, "the welfare"))
 
 
 def max_welfare(game: GameLike) -> float:
@@ -145,7 +174,8 @@ def max_welfare(game: GameLike) -> float:
 
     Implements MATH.md (3.3).
     """
-    return float(as_normal_form(game).welfare.max())
+    g, e = _small(as_normal_form(game))
+    return float(_back(g.welfare.max(), e, "the maximum welfare"))
 
 
 def max_welfare_profile(game: GameLike) -> list[FloatArray]:
@@ -159,7 +189,7 @@ def max_welfare_profile(game: GameLike) -> list[FloatArray]:
     Returns:
         One one-hot array of shape ``(k_i,)`` per player.
     """
-    g = as_normal_form(game)
+    g, _ = _small(as_normal_form(game))
     a = np.unravel_index(int(np.argmax(g.welfare)), g.n_actions)
     return pure_profile(g.n_actions, tuple(int(x) for x in a))
 
@@ -179,8 +209,9 @@ def coordination_gap(game: GameLike, profile: Any) -> float:
         >>> coordination_gap(prisoners_dilemma(), [[0.0, 1.0], [0.0, 1.0]])
         2.0
     """
-    g = as_normal_form(game)
-    return float(g.welfare.max()) - welfare(g, profile)
+    g, e = _small(as_normal_form(game))
+    gap = float(g.welfare.max()) - float(g.expected_payoffs(profile).sum())
+    return float(_back(gap, e, "the coordination gap"))
 
 
 def utility_covariance(game: GameLike, profile: Any) -> FloatArray:
@@ -204,7 +235,7 @@ def utility_covariance(game: GameLike, profile: Any) -> FloatArray:
         >>> utility_covariance(prisoners_dilemma(), [[0.5, 0.5], [0.5, 0.5]]).tolist()
         [[1.25, -1.0], [-1.0, 1.25]]
     """
-    g = as_normal_form(game)
+    g, e = _small(as_normal_form(game))
     w = _joint_weights(g, profile).reshape(-1)
     u = g.payoffs.reshape(g.n_players, -1)
     support = w > 0
@@ -212,7 +243,7 @@ def utility_covariance(game: GameLike, profile: Any) -> FloatArray:
     mean = u @ w
     centred = u - mean[:, None]
     cov = (centred * w) @ centred.T
-    return (cov + cov.T) / 2
+    return np.asarray(_back((cov + cov.T) / 2, 2 * e, "the covariance"), dtype=np.float64)
 
 
 # ---------------------------------------------------------------------------- C–A inequalities, α
@@ -249,8 +280,9 @@ def alpha(game: GameLike) -> float:
     if isinstance(game, SymmetricUnitSumGame):
         averaged = np.tensordot(game.contexts.prior, game.table, axes=1)
         return float(1.0 - game.n_players * averaged.max())
-    g = as_normal_form(game)
-    return float(g.welfare.max() - player_maxima(g).sum())
+    g, e = _small(as_normal_form(game))
+    value = float(g.welfare.max() - g.payoffs.reshape(g.n_players, -1).max(axis=1).sum())
+    return float(_back(value, e, "alpha"))
 
 
 def alpha_per_state(game: GameLike) -> FloatArray:

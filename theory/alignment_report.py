@@ -7,7 +7,7 @@ Python values (what the CLI prints).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -104,6 +104,17 @@ def alignment_report(
         levels, ``u(a⁰)``, the surplus bound) and ``bargaining``.
     """
     g = as_normal_form(game)
+    if localizers is not None:
+        if isinstance(localizers, str | bytes) or not isinstance(localizers, Sequence):
+            raise TypeError(
+                f"localizers must be a sequence of names such as ('maxmin', 'nash'), got "
+                f"{type(localizers).__name__} {localizers!r}"
+            )
+        for name in localizers:
+            if name not in LOCALIZERS:
+                raise ValueError(
+                    f"localizers: unknown localizer {name!r}; choose from {', '.join(LOCALIZERS)}"
+                )
     report: dict[str, Any] = {
         "game": {
             "n_players": g.n_players,

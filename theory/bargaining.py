@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from powergames.games.checks import SUM_TOL
+from powergames.games.checks import SUM_TOL, from_unit_interval, frozen, to_unit_interval
 from powergames.games.normal_form import NormalFormGame
 from powergames.theory.alignment import GameLike, as_normal_form, pareto_mask
-from powergames.theory.equilibria import HIGHS_OPTIONS
+from powergames.theory.equilibria import HIGHS_OPTIONS, highs_failure
 from powergames.theory.game_cache import GameCache
 
 FloatArray = npt.NDArray[np.float64]
@@ -73,10 +73,9 @@ def _maxmin_lp(u_i: FloatArray, player: int) -> tuple[FloatArray, float, bool]:
     k = m.shape[0]
     # the LP sees payoffs mapped affinely onto [0, 1] (its tolerances are absolute), the maxmin
     # strategies do not change under that map, and the value is mapped back
-    low, span = float(m.min()), float(np.ptp(m))
+    m, low, span = to_unit_interval(m)
     if span == 0.0:  # every strategy guarantees the same payoff: the leximin one is uniform
         return np.full(k, 1.0 / k), low, k == 1
-    m = (m - low) / span
     res = linprog(
         c=np.r_[np.zeros(k), -1.0],
         A_ub=np.hstack([-m.T, np.ones((m.shape[1], 1))]),
@@ -87,8 +86,8 @@ def _maxmin_lp(u_i: FloatArray, player: int) -> tuple[FloatArray, float, bool]:
         method="highs",
         options=HIGHS_OPTIONS,
     )
-    if res.status != 0:  # pragma: no cover - a bounded feasible LP
-        raise RuntimeError(f"maxmin LP failed for player {player}: {res.message}")
+    if res.status != 0:
+        raise RuntimeError(highs_failure(f"player {player}'s maxmin LP", res, u_i.shape))
     value = float(-res.fun)
     vertex = np.clip(res.x[:k], 0.0, None)
     vertex /= vertex.sum()
@@ -114,9 +113,9 @@ def _maxmin_lp(u_i: FloatArray, player: int) -> tuple[FloatArray, float, bool]:
     box = [(0.0, 1.0)] * k + [(0.0, 0.0)]
     lo, hi = solve(direction, face_ub, face_b, box), solve(-direction, face_ub, face_b, box)
     if lo.status != 0 or hi.status != 0:  # pragma: no cover - the face holds the LP optimum
-        return vertex, low + value * span, False
+        return vertex, from_unit_interval(value, low, span), False
     if -hi.fun - lo.fun <= 1e-9:
-        return vertex, low + value * span, True
+        return vertex, from_unit_interval(value, low, span), True
     sigma = np.zeros(k)
     free = np.ones(k, dtype=bool)
     while free.any():  # leximin: each round fixes at least one action
@@ -128,13 +127,13 @@ def _maxmin_lp(u_i: FloatArray, player: int) -> tuple[FloatArray, float, bool]:
             [(0.0, 1.0) if free[a] else (sigma[a], sigma[a]) for a in range(k)] + [(0.0, 1.0)],
         )
         if lex.status != 0:  # pragma: no cover - the face is non-empty; rounding only
-            return vertex, low + value * span, False
+            return vertex, from_unit_interval(value, low, span), False
         duals = -lex.ineqlin.marginals[n_b:]  # ≥ 0, summing to one (the t column)
         tight = f[duals >= duals.max() * 1e-6]  # at least the largest, which is positive
         sigma[tight] = lex.x[k]
         free[tight] = False
     sigma = np.clip(sigma, 0.0, None)
-    return sigma / sigma.sum(), low + value * span, False
+    return sigma / sigma.sum(), from_unit_interval(value, low, span), False
 
 
 MaxminResult = tuple[tuple[FloatArray, ...], FloatArray, tuple[bool, ...]]
@@ -149,12 +148,12 @@ def _compute_maxmin(g: NormalFormGame) -> MaxminResult:
     sigmas, values, unique = [], [], []
     for i in range(g.n_players):
         s, v, u = _maxmin_lp(g.payoffs[i], i)
-        s.setflags(write=False)
+        s = frozen(s)
         sigmas.append(s)
         values.append(v)
         unique.append(u)
     vals = np.array(values)
-    vals.setflags(write=False)
+    vals = frozen(vals)
     return tuple(sigmas), vals, tuple(unique)
 
 
@@ -483,6 +482,41 @@ def nash_bargaining(
     n = g.n_players
     if method == "exact" and n != 2:
         raise ValueError(f"method='exact' needs two players, this game has {n}")
+    if threat not in ("profile", "value"):
+        _disagreement(g, threat)  # raises with the message
+    # the solution is invariant under a positive affine map of each player's payoffs (MATH.md
+    # (3.9)): solve with every player's payoffs mapped onto [0, 1], then map back
+    maps = [to_unit_interval(g.payoffs[i]) for i in range(n)]
+    unit = NormalFormGame(np.stack([m[0] for m in maps]))
+    half_span = np.array([m[2] for m in maps])
+    sol = _nash_bargaining_unit(unit, threat, method)
+
+    # back in the game's units: the threat point and the payoffs of the (invariant) maxmin profile
+    # and distribution, computed on the original payoffs
+    d = _disagreement(g, threat)
+    payoffs = g.expected_payoffs(sol.distribution)
+    with np.errstate(over="ignore", invalid="ignore"):
+        surplus_vec = payoffs - d
+    if not np.all(np.isfinite(surplus_vec)):  # beyond float64 as a difference: from the unit scale
+        surplus_vec = sol.surplus * half_span * 2
+    with np.errstate(over="ignore"):
+        product = float(np.prod(surplus_vec))
+    return BargainingSolution(
+        payoffs=payoffs,
+        surplus=surplus_vec,
+        product=max(0.0, product) if not sol.positive_surplus_possible else product,
+        threat_point=d,
+        distribution=sol.distribution,
+        positive_surplus_possible=sol.positive_surplus_possible,
+        exact=sol.exact,
+        gap=sol.gap,
+        message=sol.message,
+    )
+
+
+def _nash_bargaining_unit(g: NormalFormGame, threat: str, method: str) -> BargainingSolution:
+    """:func:`nash_bargaining` on a game whose players' payoffs span ``[0, 1]`` (or are constant)."""
+    n = g.n_players
     d = _disagreement(g, threat)
     flat = g.payoffs.reshape(n, -1).T  # (K, n)
     tol = g.scale_tol
@@ -508,6 +542,8 @@ def nash_bargaining(
             bounds=[(0.0, None)] * m + [(None, None)],
             method="highs",
         )
+        if res.status != 0:
+            raise RuntimeError(highs_failure("the positive-surplus LP", res, g.payoffs.shape))
         positive = float(-res.fun) > SUM_TOL
     joint = np.zeros(g.n_actions)
     if not positive:

@@ -25,6 +25,7 @@ Bayesian game with one type per player and per-type outputs come back without th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -32,7 +33,8 @@ import numpy as np
 import numpy.typing as npt
 
 from powergames.games.base import Game, check_game
-from powergames.games.checks import as_float_array, check_distribution
+from powergames.games.bayesian import BayesianGame
+from powergames.games.checks import as_float_array, check_distribution, check_real
 from powergames.theory.interim_contraction import (
     marginal_rows,
     power_achieved,
@@ -41,6 +43,34 @@ from powergames.theory.interim_contraction import (
 )
 
 FloatArray = npt.NDArray[np.float64]
+
+
+# ---------------------------------------------------------------------- overflow
+def _power_and_achieved(game: Game, profile: Any, scaled: bool = False) -> Any:
+    """``(POWER, achieved)`` of every player, MATH.md (2.2)–(2.3); with ``scaled``, also a scale
+    exponent ``e`` such that the true values are the returned ones times ``2**e``.
+
+    Rewards near the float64 limit can overflow in the contraction although every result is at
+    most ``max |r|``: then the contraction is redone on the rewards divided by a power of two (an
+    exact division) and the results multiplied back — a ``ValueError`` if they do not fit.
+    """
+    bgame, sigmas, _ = prepare(game, profile)
+    players = range(bgame.n_players)
+    with np.errstate(over="ignore", invalid="ignore"):
+        pw, ach = power_achieved(sigmas, unnormalised(bgame, sigmas, players))
+    exponent = 0
+    if not (np.all(np.isfinite(pw)) and np.all(np.isfinite(ach))):
+        largest = max(float(np.abs(r).max()) for r in bgame.rewards)
+        exponent = math.frexp(largest)[1]  # largest < 2**exponent
+        small = BayesianGame(bgame.prior, tuple(np.ldexp(r, -exponent) for r in bgame.rewards))
+        pw, ach = power_achieved(sigmas, unnormalised(small, sigmas, players))
+        if not scaled:
+            with np.errstate(over="ignore"):
+                pw, ach = np.ldexp(pw, exponent), np.ldexp(ach, exponent)
+            if not (np.all(np.isfinite(pw)) and np.all(np.isfinite(ach))):
+                raise ValueError("POWER of this profile exceeds the float64 range")
+            exponent = 0
+    return (pw, ach, exponent) if scaled else (pw, ach)
 
 
 # ---------------------------------------------------------------------- public API
@@ -130,9 +160,8 @@ def power(game: Game, profile: Any) -> FloatArray:
         >>> power(matching_pennies(), [[1.0, 0.0], [1.0, 0.0]]).tolist()
         [1.0, 1.0]
     """
-    bgame, sigmas, _ = prepare(game, profile)
-    players = range(bgame.n_players)
-    return power_achieved(sigmas, unnormalised(bgame, sigmas, players))[0]
+    pw, _ = _power_and_achieved(game, profile)
+    return pw
 
 
 def achieved_value(game: Game, profile: Any) -> FloatArray:
@@ -153,9 +182,8 @@ def achieved_value(game: Game, profile: Any) -> FloatArray:
         >>> achieved_value(matching_pennies(), [[1.0, 0.0], [1.0, 0.0]]).tolist()
         [1.0, -1.0]
     """
-    bgame, sigmas, _ = prepare(game, profile)
-    players = range(bgame.n_players)
-    return power_achieved(sigmas, unnormalised(bgame, sigmas, players))[1]
+    _, ach = _power_and_achieved(game, profile)
+    return ach
 
 
 def nash_conv(game: Game, profile: Any) -> float:
@@ -177,13 +205,18 @@ def nash_conv(game: Game, profile: Any) -> float:
         >>> nash_conv(matching_pennies(), [[1.0, 0.0], [1.0, 0.0]]), nash_conv(matching_pennies(), [[0.5, 0.5], [0.5, 0.5]])
         (2.0, 0.0)
     """
-    bgame, sigmas, _ = prepare(game, profile)
-    players = range(bgame.n_players)
-    pw, ach = power_achieved(sigmas, unnormalised(bgame, sigmas, players))
-    return float((pw - ach).sum())
+    pw, ach, exponent = _power_and_achieved(game, profile, scaled=True)
+    with np.errstate(over="ignore"):
+        out = float(np.ldexp((pw - ach).sum(), exponent))
+    if not np.isfinite(out):
+        raise ValueError(
+            "NashConv of this profile exceeds the float64 range (rewards near 1.8e308); rescale "
+            "the game's rewards"
+        )
+    return out
 
 
-def is_bayes_nash(game: Game, profile: Any, tol: float = 1e-9) -> bool:
+def is_bayes_nash(game: Game, profile: Any, tol: float | None = None) -> bool:
     """Whether every type of positive probability plays within ``tol`` of its best interim payoff.
 
     The test is ``max_a f_i(t_i, a) − Σ_a σ_i(t_i, a) f_i(t_i, a) ≤ tol`` for every player ``i`` and
@@ -195,20 +228,21 @@ def is_bayes_nash(game: Game, profile: Any, tol: float = 1e-9) -> bool:
         game: a :class:`BayesianGame` or a normal-form / unit-sum game (one type per player).
         profile: one array per player, shape ``(T_i, k_i)`` (a mixed action per type) or ``(k_i,)``
             for a one-type player; each row a distribution.
-        tol: the allowed regret, ``>= 0``.
+        tol: the allowed regret, a finite real ``>= 0``; ``None`` (default) for ``SUM_TOL`` relative
+            to the rewards' scale (``BayesianGame.scale_tol``, MATH.md (2.10)), so a game and its
+            rescaling get the same answer.
 
     Example:
         >>> from powergames.games import matching_pennies
         >>> is_bayes_nash(matching_pennies(), [[0.5, 0.5], [0.5, 0.5]])
         True
     """
-    tol = float(tol)
-    if not tol >= 0:
-        raise ValueError(f"tol must be >= 0, got {tol!r}")
-    return bool(np.all(_type_regrets_max(game, profile) <= tol))
+    regrets, bgame = _type_regrets_max(game, profile)
+    tol = bgame.scale_tol if tol is None else check_real("tol", tol, low=0.0)
+    return bool(np.all(regrets <= tol))
 
 
-def _type_regrets_max(game: Game, profile: Any) -> FloatArray:
+def _type_regrets_max(game: Game, profile: Any) -> tuple[FloatArray, BayesianGame]:
     bgame, sigmas, _ = prepare(game, profile)
     players = range(bgame.n_players)
     u = unnormalised(bgame, sigmas, players)
@@ -217,7 +251,7 @@ def _type_regrets_max(game: Game, profile: Any) -> FloatArray:
         s = bgame.type_support[i]
         gap = (u[i].max(axis=1) - (sigmas[i] * u[i]).sum(axis=1))[s] / bgame.type_marginals[i][s]
         worst[i] = gap.max() if gap.size else 0.0
-    return worst
+    return worst, bgame
 
 
 def power_of_distribution(rewards: Any, weights: Any = None) -> float:
@@ -280,7 +314,7 @@ class PowerReport:
     constant_sum: float | None
 
 
-def power_report(game: Game, profile: Any, tol: float = 1e-9) -> PowerReport:
+def power_report(game: Game, profile: Any, tol: float | None = None) -> PowerReport:
     """POWER per player and type, achieved values, NashConv and the Bayesian Nash check at once.
 
     Implements MATH.md (2.2)–(2.5) and (2.8).
@@ -289,7 +323,7 @@ def power_report(game: Game, profile: Any, tol: float = 1e-9) -> PowerReport:
         game: a :class:`BayesianGame` or a normal-form / unit-sum game (one type per player).
         profile: one array per player, shape ``(T_i, k_i)`` (a mixed action per type) or ``(k_i,)``
             for a one-type player; each row a distribution.
-        tol: the regret allowed by the Bayesian Nash check.
+        tol: the regret allowed by the Bayesian Nash check (as in :func:`is_bayes_nash`).
 
     Returns:
         A :class:`PowerReport` (per-type arrays of shape ``(T_i,)`` / ``(T_i, k_i)``, per-player
@@ -302,6 +336,7 @@ def power_report(game: Game, profile: Any, tol: float = 1e-9) -> PowerReport:
         ([0.0, 0.0], True)
     """
     bgame, sigmas, _ = prepare(game, profile)
+    tol = bgame.scale_tol if tol is None else check_real("tol", tol, low=0.0)
     players = range(bgame.n_players)
     u = unnormalised(bgame, sigmas, players)
     interim, tpow, tach, best = [], [], [], []

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from powergames.games.checks import check_distribution, check_positive_int, check_rng
+from powergames.games.checks import check_distribution, check_positive_int, check_rng, frozen
 from powergames.games.counts import (
     CountDistribution,
+    check_count_size,
     composition_index,
     compositions,
     convolve_many,
@@ -47,6 +48,15 @@ class CoalitionPolicy:
 
     n_members: int
     n_actions: int
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # validated once at construction: an attribute set there is never reassigned
+        if name in self.__dict__:
+            raise AttributeError(
+                f"{type(self).__name__}.{name} cannot be changed after construction (policies "
+                "are immutable; build a new one)"
+            )
+        object.__setattr__(self, name, value)
 
     def count_distribution(self) -> CountDistribution:
         """The exact distribution of the members' action counts."""
@@ -114,6 +124,7 @@ class JointPolicy(CoalitionPolicy):
         return self.probs
 
     def sample(self, n_samples: int, rng: np.random.Generator) -> npt.NDArray[np.int64]:
+        n_samples = check_positive_int("n_samples", n_samples, minimum=0)
         rng = check_rng(rng)
         flat = rng.choice(self.probs.size, size=n_samples, p=self.probs.ravel())
         return np.stack(np.unravel_index(flat, self._sizes), axis=1).astype(np.int64)
@@ -135,7 +146,9 @@ class SharedActionPolicy(CoalitionPolicy):
         self.n_members = check_positive_int("n_members", n_members)
         self.n_actions = check_positive_int("n_actions", n_actions)
         k = self.n_actions
-        self.p = np.full(k, 1.0 / k) if p is None else check_distribution("p", p, shape=(k,))
+        uniform = np.full(k, 1.0 / k)
+        uniform = frozen(uniform)
+        self.p = uniform if p is None else check_distribution("p", p, shape=(k,))
 
     def count_distribution(self) -> CountDistribution:
         k, m = self.n_actions, self.n_members
@@ -151,6 +164,7 @@ class SharedActionPolicy(CoalitionPolicy):
         return out
 
     def sample(self, n_samples: int, rng: np.random.Generator) -> npt.NDArray[np.int64]:
+        n_samples = check_positive_int("n_samples", n_samples, minimum=0)
         rng = check_rng(rng)
         a = rng.choice(self.n_actions, size=n_samples, p=self.p)
         return np.repeat(a[:, None], self.n_members, axis=1).astype(np.int64)
@@ -187,6 +201,7 @@ class IndependentPolicy(CoalitionPolicy):
         return out
 
     def sample(self, n_samples: int, rng: np.random.Generator) -> npt.NDArray[np.int64]:
+        n_samples = check_positive_int("n_samples", n_samples, minimum=0)
         rng = check_rng(rng)
         return rng.choice(self.n_actions, size=(n_samples, self.n_members), p=self.strategy)
 
@@ -215,7 +230,12 @@ class ExchangeablePolicy(CoalitionPolicy):
                 raise TypeError(
                     "give a CountDistribution, or probs together with n_members and n_actions"
                 )
-            counts = CountDistribution(n_members, n_actions, counts)
+            n = check_positive_int("n_members", n_members, minimum=0)
+            k = check_positive_int("n_actions", n_actions)
+            size = check_count_size(n, k)
+            counts = CountDistribution.trusted(
+                n, k, check_distribution("counts", counts, shape=(size,))
+            )
         if counts.n_members < 1:
             raise ValueError("an exchangeable policy needs at least one member")
         self.counts = counts
@@ -237,6 +257,7 @@ class ExchangeablePolicy(CoalitionPolicy):
         return probs.reshape((k,) * m)
 
     def sample(self, n_samples: int, rng: np.random.Generator) -> npt.NDArray[np.int64]:
+        n_samples = check_positive_int("n_samples", n_samples, minimum=0)
         rng = check_rng(rng)
         rows = rng.choice(len(self.counts.probs), size=n_samples, p=self.counts.probs)
         bounds = np.cumsum(self.counts.counts[rows], axis=1)
@@ -287,6 +308,7 @@ class ProductPolicy(CoalitionPolicy):
         return out
 
     def sample(self, n_samples: int, rng: np.random.Generator) -> npt.NDArray[np.int64]:
+        n_samples = check_positive_int("n_samples", n_samples, minimum=0)
         rng = check_rng(rng)
         return np.concatenate([p.sample(n_samples, rng) for p in self.parts], axis=1)
 

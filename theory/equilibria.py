@@ -32,14 +32,19 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from powergames.games.base import Game, check_game
 from powergames.games.bayesian import BayesianGame, as_bayesian
-from powergames.games.checks import check_positive_int
+from powergames.games.checks import (
+    as_float_array,
+    check_positive_int,
+    from_unit_interval,
+    to_unit_interval,
+)
 from powergames.theory.bayesian_power import best_response
 
 FloatArray = npt.NDArray[np.float64]
@@ -90,6 +95,11 @@ def _maxmin_strategy(prior: FloatArray, rewards: FloatArray) -> tuple[FloatArray
 
     n_t, k, n_l = rewards.shape
     n_s = prior.shape[1]
+    # HiGHS' tolerances are absolute: the LP sees the rewards mapped onto [0, 1] (the optimal
+    # strategies do not change under a positive affine map, MATH.md (2.10)); the value is mapped back
+    rewards, low, span = to_unit_interval(rewards)
+    if span == 0.0:  # every strategy guarantees the same: the uniform one
+        return np.full((n_t, k), 1.0 / k), low
     nx, nz = n_t * k, n_t * n_l
     nvar = nx + nz + n_s
     # equalities: z_{t,b} - Σ_a R[t,a,b] x_{t,a} = 0  (rows t*l + b)
@@ -139,9 +149,18 @@ def _maxmin_strategy(prior: FloatArray, rewards: FloatArray) -> tuple[FloatArray
         method="highs-ds",
         options=HIGHS_OPTIONS,
     )
-    if res.status != 0:  # pragma: no cover - a bounded feasible LP; HiGHS failing is a bug
-        raise RuntimeError(f"HiGHS failed on the zero-sum LP: {res.message}")
-    return _clean(res.x[:nx].reshape(n_t, k)), float(-res.fun)
+    if res.status != 0:
+        raise RuntimeError(highs_failure("the zero-sum LP", res, (n_t, k, n_l)))
+    return _clean(res.x[:nx].reshape(n_t, k)), from_unit_interval(float(-res.fun), low, span)
+
+
+def highs_failure(what: str, res: Any, shape: tuple[int, ...]) -> str:
+    """A one-line explanation of a HiGHS failure (the LP was bounded and feasible by construction)."""
+    return (
+        f"HiGHS could not solve {what} (status {res.status}: {res.message}) for rewards of shape "
+        f"{shape} mapped onto [0, 1]; this is a solver failure, not a property of the game — "
+        "please report it with the game file (powergames.games.save_game)"
+    )
 
 
 def _components(prior: FloatArray) -> list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]]:
@@ -206,16 +225,72 @@ def solve_zero_sum(game: Game, decompose: bool = True) -> list[FloatArray]:
         return _finish(bgame, [x, y], squeeze)
     x = np.full((bgame.n_types[0], bgame.n_actions[0]), 1.0 / bgame.n_actions[0])
     y = np.full((bgame.n_types[1], bgame.n_actions[1]), 1.0 / bgame.n_actions[1])
-    one = np.ones((1, 1))
     for types0, types1 in _components(bgame.prior):
-        x[types0] = _maxmin_strategy(one, r0[types0[:1]])[0]
-        y[types1] = _maxmin_strategy(one, r1[types1[:1]])[0]
+        x[types0], y[types1] = matrix_game(r0[types0[0]])[:2]
     return _finish(bgame, [x, y], squeeze)
+
+
+#: From this many entries ``k · l`` a matrix game is solved by HiGHS' interior point method (with
+#: crossover, so the duals are a vertex); below, by its dual simplex (see benchmarks/zero_sum_lp.py).
+IPM_MIN_ENTRIES = 250_000
+
+
+def matrix_game(
+    payoffs: FloatArray, method: Literal["auto", "simplex", "ipm"] = "auto"
+) -> tuple[FloatArray, FloatArray, float]:
+    """Both optimal strategies and the value of a two-player zero-sum matrix game, one LP, MATH.md (2.9).
+
+    The row player's LP ``max v  s.t.  Σ_a x_a A[a, b] ≥ v  for every b,  x ∈ Δ`` is solved once
+    (on ``A`` mapped onto ``[0, 1]``, MATH.md (2.10)); by LP duality the multipliers of its ``l``
+    constraints are an optimal strategy of the column player (the minimiser of ``A``), so no second
+    LP is needed.
+
+    Args:
+        payoffs: ``A``, shape ``(k, l)``: the row player's payoffs (the column player gets ``c − A``).
+        method: ``"simplex"`` (HiGHS dual simplex), ``"ipm"`` (interior point with crossover) or
+            ``"auto"`` (interior point from :data:`IPM_MIN_ENTRIES` entries).
+
+    Returns:
+        ``(x, y, v)``: shapes ``(k,)`` and ``(l,)``, and the value ``x · A · y``.
+
+    Raises:
+        RuntimeError: HiGHS failed (the message names the status).
+
+    Example:
+        >>> x, y, v = matrix_game(np.array([[1.0, -1.0], [-1.0, 1.0]]))
+        >>> x.tolist(), y.tolist(), v
+        ([0.5, 0.5], [0.5, 0.5], 0.0)
+    """
+    from scipy.optimize import linprog
+
+    a = as_float_array("payoffs", payoffs, ndim=2)
+    k, n_l = a.shape
+    if method not in ("auto", "simplex", "ipm"):
+        raise ValueError(f"method must be 'auto', 'simplex' or 'ipm', got {method!r}")
+    scaled, low, half_span = to_unit_interval(a)
+    if half_span == 0.0:  # every strategy is optimal: the uniform ones
+        return np.full(k, 1.0 / k), np.full(n_l, 1.0 / n_l), low
+    ipm = method == "ipm" or (method == "auto" and k * n_l >= IPM_MIN_ENTRIES)
+    res = linprog(
+        c=np.r_[np.zeros(k), -1.0],
+        A_ub=np.hstack([-scaled.T, np.ones((n_l, 1))]),
+        b_ub=np.zeros(n_l),
+        A_eq=np.r_[np.ones(k), 0.0][None],
+        b_eq=[1.0],
+        bounds=[(0.0, None)] * k + [(None, None)],
+        method="highs-ipm" if ipm else "highs-ds",
+        options=HIGHS_OPTIONS,
+    )
+    if res.status != 0:
+        raise RuntimeError(highs_failure("the matrix-game LP", res, a.shape))
+    x = _clean(res.x[:k])
+    y = _clean(-np.asarray(res.ineqlin.marginals))
+    return x, y, from_unit_interval(float(-res.fun), low, half_span)
 
 
 # ---------------------------------------------------------------------- induced normal form
 def induced_normal_form(
-    game: BayesianGame, max_entries: int = MAX_INDUCED_ENTRIES
+    game: Game, max_entries: int = MAX_INDUCED_ENTRIES
 ) -> tuple[FloatArray, list[npt.NDArray[np.intp]]]:
     """The ex-ante normal form of a Bayesian game over type→action maps.
 
@@ -225,13 +300,15 @@ def induced_normal_form(
     Implements MATH.md (2.9).
 
     Args:
-        game: the Bayesian game.
+        game: any game (a game without types has one type per player).
         max_entries: refuse (``ValueError``) if ``Π_i k_i^{|supp T_i|}`` exceeds this.
 
     Returns:
         ``payoffs`` of shape ``(n, M_0, …, M_{n-1})`` with ``payoffs[i, m] = E_t[r_i(t_i, m(t))]``, and
         per player the maps: ``(M_i, |supp T_i|)`` action indices, one row per map.
     """
+    game = as_bayesian(check_game("game", game))
+    max_entries = check_positive_int("max_entries", max_entries)
     types = [np.flatnonzero(s) for s in game.type_support]
     sizes = [k ** len(t) for k, t in zip(game.n_actions, types)]
     total = int(np.prod([float(m) for m in sizes]))
@@ -276,7 +353,9 @@ def _lemke_howson(payoffs: FloatArray, init_pivot: int) -> list[FloatArray]:
     from quantecon.game_theory import NormalFormGame as QeGame
     from quantecon.game_theory import Player, lemke_howson
 
-    a, b = payoffs[0], payoffs[1]
+    # equilibria do not change when each player's payoffs are mapped affinely onto [0, 1]
+    # (MATH.md (2.10)); pivoting tolerances are absolute, so the solver sees that scale
+    a, b = (to_unit_interval(payoffs[0])[0], to_unit_interval(payoffs[1])[0])
     qe = QeGame([Player(a), Player(b.T)])
     n_pivots = a.shape[0] + a.shape[1]
     tried = [init_pivot % n_pivots] + [p for p in range(n_pivots) if p != init_pivot % n_pivots]
@@ -298,7 +377,7 @@ def _gambit(payoffs: FloatArray, method: str) -> list[FloatArray]:
     import pygambit as gbt
 
     make = getattr(gbt, "StrategicGame", gbt.Game).from_arrays
-    g = make(*[np.asarray(p, dtype=np.float64) for p in payoffs])
+    g = make(*[to_unit_interval(np.asarray(p, dtype=np.float64))[0] for p in payoffs])
     order = ["logit"] if method == "logit" else ["gnm", "logit"]  # gnm can fail on degenerate games
     eq = None
     for name in order:
@@ -367,6 +446,7 @@ def solve_nash(
     if method not in methods:
         raise ValueError(f"method must be one of {methods}, got {method!r}")
     init_pivot = check_positive_int("init_pivot", init_pivot, minimum=0)
+    max_entries = check_positive_int("max_entries", max_entries)
     if n == 1:
         profile = [best_response(bgame, 0, [bgame.uniform_profile()[0]])]
         return _finish(bgame, profile, squeeze)
@@ -383,7 +463,9 @@ def solve_nash(
 
 
 __all__ = [
+    "IPM_MIN_ENTRIES",
     "MAX_INDUCED_ENTRIES",
+    "matrix_game",
     "gambit_available",
     "induced_normal_form",
     "solve_nash",

@@ -441,8 +441,9 @@ def coalition_guarantee(game: Any, coalition: Any, method: str = "auto") -> Guar
             CountDistribution(n1, k, weights / weights.sum())
         )
         states, cols = np.divmod(sol.cols, n_mo)
-        counts: np.ndarray | None = compositions(len(others), k)[cols]
-        actions = np.stack([np.repeat(np.arange(k), c) for c in counts]).astype(np.int64)
+        opp_counts = compositions(len(others), k)[cols]
+        actions = np.stack([np.repeat(np.arange(k), c) for c in opp_counts]).astype(np.int64)
+        counts: np.ndarray | None = opp_counts
         label = "counts" if method == "lp" else "counts_double_oracle"
     else:
         shares, _ = dense_shares(game)

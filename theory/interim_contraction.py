@@ -38,7 +38,7 @@ import numpy.typing as npt
 
 from powergames.games.base import Game, check_game
 from powergames.games.bayesian import BayesianGame, as_bayesian
-from powergames.games.checks import SUM_TOL, check_profile
+from powergames.games.checks import SUM_TOL, check_profile, frozen
 from powergames.theory.game_cache import GameCache
 
 FloatArray = npt.NDArray[np.float64]
@@ -66,9 +66,12 @@ def fast_profile(profile: Any, shapes: Sequence[tuple[int, ...]]) -> list[FloatA
             a = sigma
         elif isinstance(sigma, np.ndarray | list | tuple):
             try:
-                a = np.asarray(sigma, dtype=np.float64)
+                raw = np.asarray(sigma)
             except (TypeError, ValueError):
                 return None
+            if raw.dtype.kind not in "fiu":  # bools, strings, complex, objects: the full check
+                return None
+            a = raw.astype(np.float64)
         else:
             return None
         if a.shape != shape:
@@ -110,7 +113,8 @@ def prepare(game: Game, profile: Any) -> tuple[BayesianGame, list[FloatArray], b
         shapes = list(zip(game.n_types, game.n_actions))
         sigmas = fast_profile(profile, shapes)
         return game, sigmas if sigmas is not None else game.validate_profile(profile), False
-    bgame = as_bayesian(game)
+    # the one-type Bayesian view of a game, built once per game object
+    bgame = _LAYOUT_CACHE.get(game, "as_bayesian", lambda: as_bayesian(game))
     flat = fast_profile(profile, [(k,) for k in bgame.n_actions])
     if flat is None:
         flat = check_profile("profile", profile, bgame.n_actions)  # (k_i,) arrays, checked as such
@@ -192,7 +196,7 @@ def _rewards_layout(game: BayesianGame, i: int, acts: tuple[int, ...]) -> tuple[
     def build() -> FloatArray:
         arr = np.ascontiguousarray(np.transpose(r, (0, i + 1, *(j + 1 for j in acts))))
         arr = arr.reshape(t, k, -1)
-        arr.setflags(write=False)
+        arr = frozen(arr)
         return arr
 
     return _LAYOUT_CACHE.get(game, ("rewards_layout", i, acts), build), True

@@ -143,6 +143,7 @@ def zero_sum_values(
             v = np.array([matrix_game(q[s])[0] for s in range(S)])
         return v, 0.0
     g = game.discount
+    assert g is not None
     threshold = tol * (1 - g) / g if g > 0 else np.inf
     while True:
         q = rr + g * (pp @ v)

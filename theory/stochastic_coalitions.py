@@ -57,14 +57,18 @@ def joint_of_coalitions(
     """
     cs = _check_partition(game.n_players, coalitions)
     if len(policies) != len(cs):
-        raise ValueError(f"policies must have one entry per coalition ({len(cs)}), got {len(policies)}")
+        raise ValueError(
+            f"policies must have one entry per coalition ({len(cs)}), got {len(policies)}"
+        )
     S, n = game.n_states, game.n_players
     joint = np.ones((S,) + (1,) * n)
     for j, (c, pol) in enumerate(zip(cs, policies)):
         shape = (S, *(game.n_actions[i] for i in c))
         p = np.asarray(pol, dtype=np.float64)
         if p.shape != shape:
-            raise ValueError(f"policies[{j}] must have shape {shape} for coalition {c}, got {p.shape}")
+            raise ValueError(
+                f"policies[{j}] must have shape {shape} for coalition {c}, got {p.shape}"
+            )
         check_distribution(
             f"policies[{j}]", p.reshape(S, -1), shape=(S, int(np.prod(shape[1:]))), axis=1
         )
@@ -193,24 +197,24 @@ def policy_copying_profile(
         ``(coalitions, policies)`` ready for :func:`stochastic_coalition_values`: the minority, the
         copies, then one coalition per leftover player.
     """
-    minority = [int(i) for i in minority]
-    copies = [[int(i) for i in c] for c in copies]
+    members = [int(i) for i in minority]
+    copy_lists = [[int(i) for i in c] for c in copies]
     leftover_policies = dict(leftover_policies or {})
-    used = set(minority) | {i for c in copies for i in c}
+    used = set(members) | {i for c in copy_lists for i in c}
     rest = [i for i in range(game.n_players) if i not in used]
     if sorted(leftover_policies) != rest:
         raise ValueError(
             f"leftover_policies must give a policy for exactly the players {rest} outside the "
             f"minority and the copies, got {sorted(leftover_policies)}"
         )
-    if any(len(c) != len(minority) for c in copies):
+    if any(len(c) != len(members) for c in copy_lists):
         raise ValueError("every copy must have as many members as the minority")
     pol = np.asarray(minority_policy, dtype=np.float64)
-    coalitions: list[list[int]] = [minority]
+    coalitions: list[list[int]] = [members]
     policies: list[FloatArray] = [pol]
-    for c in copies:
+    for c in copy_lists:
         perm = list(range(game.n_players))
-        for a, b in zip(c, minority):
+        for a, b in zip(c, members):
             perm[a], perm[b] = b, a
         coalitions.append(c)
         policies.append(pol[seat_permutation_map(game, perm)])

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -177,7 +177,7 @@ class _BeliefSolver:
 
 
 @dataclass(frozen=True)
-class BestResponse:
+class StochasticBestResponse:
     """A best response of every type of one player to the others' Markov strategies.
 
     Attributes:
@@ -202,7 +202,7 @@ def stochastic_best_response(
     *,
     tol: float = 1e-9,
     max_nodes: int = MAX_BELIEF_NODES,
-) -> BestResponse:
+) -> StochasticBestResponse:
     """The best interim values of every type of ``player`` against the others' Markov strategies
     (MATH.md §5; the MDP or belief-MDP case, see the module docstring).
 
@@ -214,7 +214,7 @@ def stochastic_best_response(
         max_nodes: cap on the belief recursion's nodes.
 
     Returns:
-        A :class:`BestResponse`.
+        A :class:`StochasticBestResponse`.
     """
     game = _check_game(game)
     i = _check_player(game, player)
@@ -243,24 +243,25 @@ def stochastic_best_response(
         values[types] = sol.values
         policy[np.array(types)[:, None], np.arange(S)[None, :], sol.policy] = 1.0
     bound = 0.0
-    for t_i, prof, w in belief_types:
-        r = game.rewards[i][t_i]
+    for tb, prof, w in belief_types:
+        r = game.rewards[i][tb]
         lo, hi = float(r.min()), float(r.max())
         if game.discount is not None:
             g = game.discount
             spread = (hi - lo) / (2 * (1 - g))
             depth = 1 if spread <= tol or g == 0 else max(1, math.ceil(math.log(tol / spread, g)))
             tail = (hi + lo) / (2 * (1 - g))
-            solver = _BeliefSolver(game, i, t_i, sig, prof, depth, tail, max_nodes)
-            values[t_i] = [solver.value(depth, s, w) for s in range(S)]
+            solver = _BeliefSolver(game, i, tb, sig, prof, depth, tail, max_nodes)
+            values[tb] = [solver.value(depth, s, w) for s in range(S)]
             if solver.truncated:
                 bound = max(bound, g**depth * spread)
         else:
-            solver = _BeliefSolver(game, i, t_i, sig, prof, game.horizon, 0.0, max_nodes)
-            values[t_i] = [solver.value(game.horizon, s, w) for s in range(S)]
+            assert game.horizon is not None
+            solver = _BeliefSolver(game, i, tb, sig, prof, game.horizon, 0.0, max_nodes)
+            values[tb] = [solver.value(game.horizon, s, w) for s in range(S)]
     has_belief = bool(belief_types)
     markov = game.discount is not None and not has_belief
-    return BestResponse(values, policy if markov else None, has_belief, bound)
+    return StochasticBestResponse(values, policy if markov else None, has_belief, bound)
 
 
 @dataclass(frozen=True)
@@ -432,7 +433,7 @@ def sampled_power_map(
     player: int = 0,
     others: Any = None,
     normalised: bool = True,
-    method: str = "value_iteration",
+    method: Literal["policy_iteration", "value_iteration"] = "value_iteration",
     tol: float = 1e-6,
     confidence: float = 0.95,
     chunk: int = 1 << 16,
@@ -488,7 +489,9 @@ def sampled_power_map(
     mean = total / n_samples
     var = np.maximum(total_sq / n_samples - mean**2, 0.0) * n_samples / (n_samples - 1)
     std = np.sqrt(var)
-    return MonteCarloMap(mean, z * std / math.sqrt(n_samples) + bound, std, n_samples, confidence, bound)
+    return MonteCarloMap(
+        mean, z * std / math.sqrt(n_samples) + bound, std, n_samples, confidence, bound
+    )
 
 
 def power_d(
@@ -520,7 +523,7 @@ def power_d(
 
 
 __all__ = [
-    "BestResponse",
+    "StochasticBestResponse",
     "MAX_BELIEF_NODES",
     "MonteCarloMap",
     "StochasticPowerReport",

@@ -110,6 +110,8 @@ def coalition_copying_policy(
         opponent = pooled_policy(list(opponents))
     size = check_positive_int("coalition_size", coalition_size)
     n_opp = opponent.n_members
+    if leftover is not None:  # checked even when no member is left over
+        leftover = check_distribution("leftover", leftover, shape=(opponent.n_actions,))
     if k is None:
         k = max_guarantee_k(size, size + n_opp)
         if k < 2:

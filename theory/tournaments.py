@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -188,7 +188,7 @@ class TournamentResult:
 
         def clean(a: Any) -> Any:
             arr = np.asarray(a, dtype=np.float64)
-            return np.where(np.isnan(arr), None, arr).tolist() if arr.ndim else (
+            return np.where(np.isnan(arr), np.array(None), arr).tolist() if arr.ndim else (
                 None if math.isnan(float(arr)) else float(arr)
             )  # fmt: skip
 
@@ -294,9 +294,7 @@ def tournament(
         for name, entry in opponents.items()
     }
     n_f, n_o = len(focal), len(opp)
-    prior = np.asarray(getattr(game, "prior", None) if hasattr(game, "prior") else np.ones(1))
-    if prior.ndim != 1:
-        prior = np.ones(1)
+    prior = np.asarray(game.contexts.prior, dtype=np.float64)
     n_states = len(prior)
     values = np.zeros((n_f, n_o, n_states))
     half = np.zeros_like(values)
@@ -316,7 +314,8 @@ def tournament(
                     half[f, o] = np.nan
                     notes.append(f"{fname} vs {oname}: the policy needs the opponent's strategy")
                     continue
-                pol = _as_policy(entry(opols), k1, f"focal[{fname!r}]({oname})")
+                factory = cast(Callable[[Any], Any], entry)
+                pol = _as_policy(factory(opols), k1, f"focal[{fname!r}]({oname})")
             else:
                 pol = _as_policy(entry, k1, f"focal[{fname!r}]")
             pols = [pol, *opols]

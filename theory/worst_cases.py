@@ -44,7 +44,9 @@ from powergames.games.normal_form import NormalFormGame
 from powergames.games.symmetric import SymmetricUnitSumGame
 from powergames.games.unit_sum import UnitSumGame
 from powergames.theory.coalition_policies import CoalitionPolicy, JointPolicy
+from powergames.theory.coalition_values import coalition_values
 from powergames.theory.partitions import check_coalitions
+from powergames.theory.theorem_policies import coalition_copying_policy, max_guarantee_k
 
 #: Entries of ``(states, support points, opponent count vectors)`` gathered at once by (W2).
 _CHUNK = 2**22
@@ -396,6 +398,8 @@ def coalition_worst_case(game: Any, coalition: Any, policy: Any) -> WorstCase:
         >>> wc = coalition_worst_case(majority_game(5, 4), [0, 1, 2], theorem1_policy(3, 4))
         >>> round(wc.value, 6)  # Theorem 1 guarantees >= 1 - 1/k = 0.75
         0.875
+        >>> wc.opponent_counts.tolist()  # the outsiders split over two actions
+        [0, 0, 1, 1]
     """
     members, others = split_players(game, coalition)
     values = opponent_values(game, members, policy)
@@ -405,7 +409,7 @@ def coalition_worst_case(game: Any, coalition: Any, policy: Any) -> WorstCase:
     best = flat.argmin(axis=1)
     per_state = flat[np.arange(n_states), best]
     state = int(per_state.argmin())
-    prior = game.prior if isinstance(game, SymmetricUnitSumGame | UnitSumGame) else np.ones(1)
+    prior = np.asarray(game.contexts.prior, dtype=np.float64)
     expected_all = prior @ flat
     e_best = int(expected_all.argmin())
     if isinstance(game, SymmetricUnitSumGame):
@@ -435,7 +439,65 @@ def coalition_worst_case(game: Any, coalition: Any, policy: Any) -> WorstCase:
     )
 
 
+@dataclass(frozen=True)
+class CopyingWorstCase:
+    """Theorem 2's copying policy: its value against the ``π_2`` it copies, beside its true worst case.
+
+    Attributes:
+        k: Theorem 2's ``k``.
+        bound: ``(k−1)/k`` — the promise against the copied ``π_2`` (symmetric games).
+        against_copied: ``r_1(x)`` against the copied policies, shape ``(n_states,)``.
+        worst_case: the exact worst case over *every* policy of the others (:class:`WorstCase`).
+        policy: the copying policy itself.
+    """
+
+    k: int
+    bound: float
+    against_copied: npt.NDArray[np.float64]
+    worst_case: WorstCase
+    policy: CoalitionPolicy
+
+
+def copying_worst_case(
+    game: Any, coalitions: Any, opponents: Sequence[Any], k: int | None = None, leftover: Any = None
+) -> CopyingWorstCase:
+    """Theorem 2's copying policy built from the others' policies, and how it fares against anyone.
+
+    The copying policy is built from one ``π_2`` (the others pooled, MATH.md §1): against that
+    ``π_2`` a symmetric game gives it ``>= (k−1)/k`` in every state, but other opponents can push it
+    lower — :attr:`CopyingWorstCase.worst_case` is that exact minimum, with the minimising opponent.
+
+    Args:
+        game: a game with one action set (symmetric for Theorem 2's bound to hold).
+        coalitions: a partition; ``coalitions[0]`` is ``c_1``, the rest are pooled as ``c_2``.
+        opponents: one policy per ``coalitions[1:]`` (joint arrays or :class:`CoalitionPolicy`).
+        k, leftover: as in :func:`~powergames.theory.theorem_policies.coalition_copying_policy`.
+    """
+    sizes = action_sizes_of(game)
+    parts = check_coalitions(coalitions, len(sizes))
+    if isinstance(opponents, np.ndarray) or not isinstance(opponents, Sequence):
+        raise TypeError("opponents must be a list with one policy per other coalition")
+    if len(opponents) != len(parts) - 1:
+        raise ValueError(
+            f"opponents must have one policy per other coalition ({len(parts) - 1}), "
+            f"got {len(opponents)}"
+        )
+    pols = [
+        as_coalition_policy(p, tuple(sizes[i] for i in c), f"opponents[{j}]")
+        for j, (p, c) in enumerate(zip(opponents, parts[1:]))
+    ]
+    n1 = len(parts[0])
+    copy = coalition_copying_policy(pols, n1, k=k, leftover=leftover)
+    kk = max_guarantee_k(n1, len(sizes)) if k is None else int(k)
+    against = coalition_values(game, [list(c) for c in parts], [copy, *pols])[:, 0]
+    return CopyingWorstCase(
+        kk, (kk - 1) / kk, against, coalition_worst_case(game, parts[0], copy), copy
+    )
+
+
 __all__ = [
+    "CopyingWorstCase",
+    "copying_worst_case",
     "PurePolicy",
     "WorstCase",
     "as_coalition_policy",

@@ -20,8 +20,9 @@ import numpy as np
 
 from powergames.envs import registry
 from powergames.envs.coalition_view import CoalitionEnv
+from powergames.envs.probes import game_of
 from powergames.envs.registration import ENV_KWARGS, make, make_game
-from powergames.games.base import Game, check_game
+from powergames.games.base import Game
 from powergames.training.config import ConfigError, ExperimentConfig, Suite, load_config
 from powergames.training.evaluators import (
     EVALUATOR_CLASSES,
@@ -74,14 +75,6 @@ def make_env(
 def env_ids() -> list[str]:
     """The registered environment ids."""
     return sorted(registry)
-
-
-def game_of(env: Any) -> Game:
-    """The game object an environment plays."""
-    for obj in (env, getattr(env, "unwrapped", None), getattr(env, "env", None)):
-        if obj is not None and getattr(obj, "game", None) is not None:
-            return check_game("env.game", obj.game)
-    raise TypeError(f"{type(env).__name__} does not expose its game (.game)")
 
 
 # ---------------------------------------------------------------------------------------- checks

@@ -25,6 +25,10 @@ offending key (``agents[1].params.lr: unknown key ...``). Names (environment ids
 their parameters) are checked against the registries by
 :func:`powergames.training.build.check_names`; this module is the schema only and imports no other
 module of the package.
+
+(About 580 lines, kept together: the schema's classes with a docstring per field, the YAML loader,
+the overrides and the messages that name a key's dotted path are one piece — the messages walk the
+schema.)
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ Metric names are ``<group>/<name>`` (``share/c0/min_x``, ``power/sum``, ``power_
 :class:`EvalCallback` runs a list of evaluators with Stable-Baselines3's callback template
 (``on_step() → _on_step() -> bool``, ``logger.record("eval/…")``, ``logger.dump(step)``); the native
 training loop fires the same callback.
+
+(About 550 lines: the three evaluators, each a pure function beside its callback class, share the
+game facts at the top; split, each would import the others' helpers.)
 """
 
 from __future__ import annotations

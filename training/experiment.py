@@ -14,7 +14,6 @@ produces the same ``metrics.csv`` as an uninterrupted run, every evaluation step
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import time
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from powergames.agents.sb3 import MultiAgentSB3
 from powergames.training.build import Run, build_run
 from powergames.training.checkpoint import load_native, load_sb3
 from powergames.training.config import (
@@ -34,7 +34,6 @@ from powergames.training.config import (
     validate_model,
 )
 from powergames.training.evaluators import run_evaluators
-from powergames.training.kinds import agent_kind
 from powergames.training.logging import (
     FORMATS,
     CSVWriter,
@@ -42,19 +41,21 @@ from powergames.training.logging import (
     Progress,
     ProgressWriter,
     RunLogger,
+    read_tensorboard,
 )
 from powergames.training.native import run_native
 from powergames.training.plots import plot_run
-from powergames.training.roster import make_context
 from powergames.training.rundir import (
+    Checkpoint,
     MetricsTable,
     RunDir,
     RunDirError,
     RunLock,
     atomic_write_json,
     atomic_write_text,
+    read_json,
 )
-from powergames.training.sb3_driver import run_sb3
+from powergames.training.sb3_driver import build_sb3, run_sb3
 from powergames.training.summary import final_table, make_summary
 
 #: Output formats written by default besides ``metrics.csv``.
@@ -165,8 +166,9 @@ def _run_locked(
     text = resolved_config_text(exp)
     may_resume = prepare_run_dir(rd, text, resume, overwrite)
     if may_resume and rd.summary.exists():
-        summary = json.loads(read_text(rd.summary))
+        summary = read_json(rd.summary)
         if summary.get("status") == "complete":
+            check_complete(rd, summary)
             return RunResult(
                 summary, final_table(summary), rd.path, resumed_from=summary.get("steps")
             )
@@ -178,14 +180,14 @@ def _run_locked(
     run.resume_from = rd.checkpoints.latest() if may_resume else None
     start_step = -1 if run.resume_from is None else run.resume_from.step
     if run.resume_from is not None:
-        run.table = MetricsTable.load(rd.metrics)
-        run.table.truncate(start_step)
-        if run.table.steps and run.table.steps[-1] != start_step:
-            raise RunDirError(
-                f"{rd.metrics}: the last row is step {run.table.steps[-1]} but the checkpoint is "
-                f"at {start_step}; the run directory is inconsistent"
-            )
+        run.table = resume_table(rd, run.resume_from, "tensorboard" in formats)
     else:
+        if may_resume and len(MetricsTable.load(rd.metrics).rows) > 1:
+            raise RunDirError(
+                f"{rd.metrics} holds evaluations but {rd.path / 'checkpoints'} has no published "
+                "checkpoint to resume from; the run directory is inconsistent (pass --overwrite "
+                "to start again)"
+            )
         run.table = MetricsTable(rd.metrics)
         if rd.metrics.exists():
             rd.metrics.unlink()
@@ -225,6 +227,55 @@ def _run_locked(
     )
 
 
+def resume_table(rd: RunDir, latest: Checkpoint, tensorboard: bool) -> MetricsTable:
+    """The metrics table to continue from ``latest``, after checking that the directory agrees
+    with it: ``metrics.csv`` holds exactly the rows ``latest.json`` counts up to its step (the last
+    at that step), and the TensorBoard events reach that step.
+
+    Raises:
+        RunDirError: the directory is inconsistent, naming the file.
+    """
+    table = MetricsTable.load(rd.metrics)
+    rows = latest.meta.get("rows")
+    kept = [r for r in table.rows if r["step"] <= latest.step]
+    if not isinstance(rows, int) or isinstance(rows, bool):
+        raise RunDirError(f"{rd.checkpoints.root / 'latest.json'}: no row count; inconsistent")
+    if len(kept) != rows or (kept and kept[-1]["step"] != latest.step):
+        last = kept[-1]["step"] if kept else None
+        raise RunDirError(
+            f"{rd.metrics}: {len(kept)} row(s) up to step {latest.step} (the last at step {last}), "
+            f"but the checkpoint at step {latest.step} counts {rows}; the run directory is "
+            "inconsistent (pass --overwrite to start again)"
+        )
+    if tensorboard and rows:
+        scalars = read_tensorboard(rd.tb) if rd.tb.is_dir() else {}
+        steps = {s for values in scalars.values() for s, _ in values}
+        if latest.step not in steps:
+            raise RunDirError(
+                f"{rd.tb}: no TensorBoard events at step {latest.step}, where the checkpoint is; "
+                "the run directory is inconsistent (pass --overwrite to start again)"
+            )
+    table.truncate(latest.step)
+    return table
+
+
+def check_complete(rd: RunDir, summary: dict[str, Any]) -> None:
+    """Check that a run whose ``summary.json`` says complete has every row in ``metrics.csv``.
+
+    Raises:
+        RunDirError: naming the file that disagrees.
+    """
+    table = MetricsTable.load(rd.metrics)
+    if len(table.rows) != summary.get("evaluations") or (
+        not table.rows or table.steps[-1] != summary.get("budget")
+    ):
+        raise RunDirError(
+            f"{rd.summary} says the run is complete with {summary.get('evaluations')} "
+            f"evaluation(s) up to step {summary.get('budget')}, but {rd.metrics} has "
+            f"{len(table.rows)} row(s); the run directory is inconsistent"
+        )
+
+
 def _limit_threads() -> None:
     import torch
 
@@ -244,6 +295,44 @@ def load_experiment(run_dir: str | Path) -> ExperimentConfig:
     return validate_model(ExperimentConfig, parse_yaml(read_text(rd.config), str(rd.config)))
 
 
+def load_run(
+    run_dir: str | Path, exp: ExperimentConfig | None = None
+) -> tuple[Run, MultiAgentSB3 | None, int]:
+    """A run rebuilt from its directory's ``config.yaml`` with its newest checkpoint restored.
+
+    Nothing in the directory is executed: the objects are built from the configuration and the
+    checkpoint's data written into them (:mod:`powergames.training.checkpoint`). ``run.env`` and
+    ``run.agents`` are the restored environment and agents.
+
+    Args:
+        run_dir: an experiment's run directory.
+        exp: the experiment to build (default: the stored one).
+
+    Returns:
+        ``(run, multi, step)``: the run, its SB3 runner (``None`` without SB3 learners) and the
+        checkpoint's step.
+
+    Raises:
+        FileNotFoundError: no configuration or no checkpoint.
+        RunDirError: the checkpoint is refused (damaged, inconsistent, of an older format).
+    """
+    rd = RunDir(run_dir)
+    exp = load_experiment(rd.path) if exp is None else exp
+    latest = rd.checkpoints.latest()
+    if latest is None:
+        raise FileNotFoundError(f"{rd.path} has no checkpoint")
+    run = build_run(exp, rd.path)
+    run.resume_from = latest
+    multi = None
+    if run.agents.sb3:
+        multi = build_sb3(exp, run.agents, run.env, run.game, run.streams.torch_seed)
+        load_sb3(latest.path, multi, run.agents)
+        run.env = multi.hub.envs[0]
+    else:
+        load_native(latest.path, run.env, run.agents, run.streams.agent_rng, run.streams.env_seed)
+    return run, multi, latest.step
+
+
 def evaluate_run(run_dir: str | Path, samples: int | None = None) -> dict[str, Any]:
     """Re-evaluate the agents of a run at its newest checkpoint (nothing is written).
 
@@ -254,24 +343,14 @@ def evaluate_run(run_dir: str | Path, samples: int | None = None) -> dict[str, A
     Returns:
         A summary dictionary (as in ``summary.json``) whose ``final`` holds the fresh metrics.
     """
-    rd = RunDir(run_dir)
-    exp = load_experiment(rd.path)
+    exp = load_experiment(run_dir)
     if samples is not None:
         exp = exp.model_copy(update={"eval": exp.eval.model_copy(update={"samples": samples})})
-    latest = rd.checkpoints.latest()
-    if latest is None:
-        raise FileNotFoundError(f"{rd.path} has no checkpoint to evaluate")
-    run: Run = build_run(exp, rd.path)
-    if any(agent_kind(a.kind).family == "sb3" for a in exp.agents):
-        multi, extra = load_sb3(latest.path, rd)
-        env, agents = multi.hub.envs[0], extra["agents"]
-    else:
-        snap = load_native(latest.path, rd)
-        env, agents = snap["env"], snap["agents"]
-    ctx = make_context(agents, env, run.game, run.coalitions, run.streams.eval_rng(latest.step))
-    metrics = {"step": latest.step, **run_evaluators(run.evaluators, ctx)}
-    table = MetricsTable(rd.metrics)
+    run, _, step = load_run(run_dir, exp)
+    metrics = {"step": step, **run_evaluators(run.evaluators, run.context(step))}
+    table = MetricsTable(run.run_dir.metrics)
     table.rows = [metrics]
-    summary = make_summary(exp, table, agents.specs, run.coalitions, run.notes, 0.0, -1)
-    summary["evaluated_checkpoint"] = str(latest.path)
+    summary = make_summary(exp, table, run.agents.specs, run.coalitions, run.notes, 0.0, -1)
+    assert run.resume_from is not None
+    summary["evaluated_checkpoint"] = str(run.resume_from.path)
     return summary

@@ -17,9 +17,10 @@ def run_native(run: Run) -> None:
     """Play ``run`` to its budget (from its checkpoint when ``run.resume_from`` is set)."""
     assert run.logger is not None, "run_experiment attaches the logger"
     if run.resume_from is not None:
-        snap = load_native(run.resume_from.path, run.run_dir)
-        run.env, run.agents = snap["env"], snap["agents"]
-        obs, rng, step = snap["obs"], snap["rng"], int(snap["step"])
+        rng = run.streams.agent_rng  # restored in place, like the environment and the agents
+        obs, step = load_native(
+            run.resume_from.path, run.env, run.agents, rng, run.streams.env_seed
+        )
     else:
         obs, _ = run.env.reset(seed=run.streams.env_seed)
         rng, step = run.streams.agent_rng, 0

@@ -4,15 +4,14 @@ evaluators read), and the transitions they learn from.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from powergames.agents.profile import type_observation
 from powergames.agents.self_play import action_values
+from powergames.envs.probes import type_observation
 from powergames.games.base import Game
 from powergames.training.config import ConfigError
 from powergames.training.evaluators import EvalContext
@@ -45,7 +44,7 @@ class Agents:
         return self.names.index(name)
 
     def attach(self) -> None:
-        """(Re)connect the specs to each other after building or unpickling."""
+        """Connect the specs to each other (each spec resolves the others' policies)."""
         for spec in self.specs:
             spec.resolve = self.policy
             spec.all_specs = self.specs
@@ -69,21 +68,6 @@ class Agents:
                 pol.set_target([self.policies[t] for t in targets])
             except (TypeError, ValueError) as exc:
                 raise ConfigError(f"{prefix}agents[{i}].params: {exc}") from None
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        specs = []
-        for s in self.specs:
-            s2 = copy.copy(s)
-            s2.resolve = None  # type: ignore[assignment]
-            s2.all_specs = []
-            specs.append(s2)
-        state["specs"] = specs
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self.attach()
 
 
 # --------------------------------------------------------------------------- exact strategies

@@ -25,6 +25,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -91,6 +92,22 @@ def atomic_write_json(path: str | Path, data: Any) -> None:
     atomic_write_text(path, text + "\n")
 
 
+def read_json(path: str | Path) -> dict[str, Any]:
+    """A JSON object from a run directory's file.
+
+    Raises:
+        RunDirError: not UTF-8, not JSON or not an object, naming the file.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise RunDirError(f"{path}: not a valid JSON file ({exc})") from None
+    if not isinstance(data, dict):
+        raise RunDirError(f"{path}: expected a JSON object, got {type(data).__name__}")
+    return data
+
+
 # ---------------------------------------------------------------------------------- metrics.csv
 def format_value(value: Any) -> str:
     """A CSV cell: floats with ``repr`` (round-trips exactly), empty for missing/NaN."""
@@ -127,21 +144,32 @@ class MetricsTable:
         table = cls(path)
         if not table.path.exists():
             return table
-        with open(table.path, newline="") as fh:
+        try:
+            text = table.path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise RunDirError(f"{table.path}: not UTF-8 text ({exc.reason})") from None
+        with io.StringIO(text, newline="") as fh:
             reader = csv.reader(fh)
             header = next(reader, None)
             if header is None:
                 return table
             if not header or header[0] != "step":
-                raise ValueError(f"{table.path}: the first column must be 'step', got {header[:1]}")
+                raise RunDirError(
+                    f"{table.path}: the first column must be 'step', got {header[:1]}"
+                )
             table.columns = header
             for line in reader:
                 if len(line) != len(header):
-                    raise ValueError(
+                    raise RunDirError(
                         f"{table.path}: a row has {len(line)} cells, expected {len(header)}"
                     )
-                row = {c: parse_value(v) for c, v in zip(header, line)}
-                row["step"] = int(row["step"])
+                try:
+                    row = {c: parse_value(v) for c, v in zip(header, line)}
+                    row["step"] = int(row["step"])
+                except (ValueError, OverflowError):
+                    raise RunDirError(
+                        f"{table.path}: a row holds a cell that is no number"
+                    ) from None
                 table.rows.append(row)
         return table
 
@@ -246,11 +274,16 @@ class Checkpoints:
         pointer = self.root / LATEST
         if not pointer.exists():
             return None
-        meta = json.loads(pointer.read_text())
-        path = self.root / meta["dir"]
+        meta = read_json(pointer)
+        name, step = meta.get("dir"), meta.get("step")
+        if not isinstance(name, str) or not re.fullmatch(r"step_\d{12}", name):
+            raise RunDirError(f"{pointer}: 'dir' must name a step_<N> directory, got {name!r}")
+        if not isinstance(step, int) or isinstance(step, bool) or name != f"step_{step:012d}":
+            raise RunDirError(f"{pointer}: 'step' {step!r} does not match 'dir' {name!r}")
+        path = self.root / name
         if not path.is_dir():
-            raise ValueError(f"{pointer} names {meta['dir']}, which does not exist")
-        return Checkpoint(int(meta["step"]), path, meta)
+            raise RunDirError(f"{pointer} names {name}, which does not exist")
+        return Checkpoint(step, path, meta)
 
     def _prune(self, newest: str) -> None:
         done = sorted(p for p in self.root.glob("step_*") if p.is_dir())

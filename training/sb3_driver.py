@@ -36,15 +36,10 @@ def run_sb3(run: Run) -> None:
     is set), evaluating and checkpointing at the common rollout boundaries."""
     assert run.logger is not None, "run_experiment attaches the logger"
     resumed = run.resume_from is not None
-    if run.resume_from is not None:
-        multi, extra = load_sb3(run.resume_from.path, run.run_dir)
-        run.agents = extra["agents"]
-        step = int(extra["step"])
-    else:
-        multi = build_sb3(
-            run.exp, run.agents, run.env, run.game, run.streams.torch_seed, run.prefix
-        )
-        step = 0
+    multi = build_sb3(run.exp, run.agents, run.env, run.game, run.streams.torch_seed, run.prefix)
+    step = 0
+    if run.resume_from is not None:  # the fresh build's state is overwritten with the saved one
+        step = load_sb3(run.resume_from.path, multi, run.agents)
     for model in multi.models.values():
         model.set_logger(Logger(None, []))
     run.env = multi.hub.envs[0]

@@ -1,6 +1,6 @@
 """Tournament files: coalition policies × opponent populations, from YAML to a table, JSON and a plot.
 
-A tournament file (``configs/tournament_*.yaml``) names a game, a partition of its players (the
+A tournament file (``configs/tournaments/*.yaml``) names a game, a partition of its players (the
 first coalition is the focal one), the focal policies and the opponent population:
 
 .. code-block:: yaml
@@ -186,31 +186,13 @@ def run_policy(
         FileNotFoundError: no run or no checkpoint there.
         ValueError: the run plays another game or no agent holds exactly ``seats``.
     """
-    from powergames.training.builders import agent_kind, game_of
-    from powergames.training.rundir import RunDir
-    from powergames.training.runner import (
-        _load_sb3,
-        _unpickle,
-        agent_strategies,
-        build_env,
-        load_experiment,
-    )
+    from powergames.training.experiment import load_run
+    from powergames.training.roster import agent_strategies
 
-    rd = RunDir(run_dir)
-    exp = load_experiment(rd.path)
-    latest = rd.checkpoints.latest()
-    if latest is None:
-        raise FileNotFoundError(f"{rd.path} has no checkpoint")
-    _, path, _ = latest
-    _, _ = build_env(exp)
-    if any(agent_kind(a.kind).family == "sb3" for a in exp.agents):
-        multi, extra = _load_sb3(path, rd)
-        env, agents = multi.hub.envs[0], extra["agents"]
-    else:
-        snap = _unpickle(path / "state.pkl")
-        env, agents = snap["env"], snap["agents"]
-    if game_of(env) != game:
-        raise ValueError(f"the run {rd.path} plays {game_of(env)!r}, not the tournament's {game!r}")
+    run, _, _ = load_run(run_dir)
+    rd, env, agents = run.run_dir, run.env, run.agents
+    if run.game != game:
+        raise ValueError(f"the run {rd.path} plays {run.game!r}, not the tournament's {game!r}")
     wanted = sorted(int(s) for s in seats)
     index = [t for t, s in enumerate(agents.specs) if sorted(s.seats) == wanted]
     if not index:

@@ -39,11 +39,11 @@ Rollout boundaries and saving. ``learn(..., on_boundary=fn)`` calls ``fn(rounds)
 model still learning sits at the start of a rollout after the same number of environment rounds
 (each model's SB3 ``on_rollout_start``; in lockstep a model that reaches one waits there until
 the others have too). There every model has trained on its last rollout and begun no new one, so
-evaluations are of the updated policies and :meth:`MultiAgentSB3.save` captures an exact state:
-the runner without its models (environments, other agents, generators, global RNG states) in one
-pickle, each model with SB3's ``save`` and off-policy replay buffers beside them.
-:meth:`MultiAgentSB3.load` restores it; ``learn(..., reset_num_timesteps=False)`` then continues
-exactly as the uninterrupted run.
+evaluations are of the updated policies and :meth:`MultiAgentSB3.save` captures an exact state as
+data only (:mod:`powergames.agents.sb3.saving`: JSON, ``.npz`` arrays and ``torch.load
+(weights_only=True)`` weights; no pickle). :meth:`MultiAgentSB3.restore` writes it into a runner
+built with the same arguments; ``learn(..., reset_num_timesteps=False)`` then continues exactly as
+the uninterrupted run.
 
 Seeding and determinism. ``seed`` seeds every model (``seed + i`` for model ``i``: weights, torch and
 the action-space samplers), the environment copies (``reset(seed=seed + c)``) and the generator the
@@ -55,7 +55,6 @@ from __future__ import annotations
 
 from powergames.agents.sb3.algorithms import resolve_algorithm
 from powergames.agents.sb3.multi import (
-    STATE_FILE,
     ModelBuildError,
     MultiAgentSB3,
     independent,
@@ -65,7 +64,6 @@ from powergames.agents.sb3.policy import SB3Policy, UniformAct
 from powergames.agents.sb3.vec_env import AgentVecEnv, Hub
 
 __all__ = [
-    "STATE_FILE",
     "AgentVecEnv",
     "Hub",
     "ModelBuildError",

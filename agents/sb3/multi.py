@@ -5,9 +5,6 @@ See :mod:`powergames.agents.sb3` for the route, the rollout boundaries, saving a
 
 from __future__ import annotations
 
-import copy
-import os
-import pickle
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -18,9 +15,9 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 
 from powergames.agents.policy import Policy, as_policy
-from powergames.agents.rng import global_rng_state, set_global_rng_state
 from powergames.agents.sb3.algorithms import resolve_algorithm
 from powergames.agents.sb3.policy import SB3Policy, UniformAct
+from powergames.agents.sb3.saving import restore_runner, save_runner
 from powergames.agents.sb3.vec_env import AgentVecEnv, Hub
 from powergames.games.checks import check_positive_int
 
@@ -54,10 +51,6 @@ class _BoundaryCallback(BaseCallback):
 
 
 # ============================================================================ the runner
-#: File names inside a :meth:`MultiAgentSB3.save` directory.
-STATE_FILE = "state.pkl"
-
-
 class MultiAgentSB3:
     """SB3 models for groups of agents of a ParallelEnv, trained together (see the module docstring).
 
@@ -81,8 +74,8 @@ class MultiAgentSB3:
         update_others: optional ``(obs, joint, rewards, next_obs, infos) -> None`` called after
             every step of every environment copy (dicts keyed by agent; ``joint`` holds every
             agent's action) instead of the default ``update`` of each other agent with its own
-            transition — e.g. to give classic learners full-information feedback. It is pickled
-            with the runner by :meth:`save`.
+            transition — e.g. to give classic learners full-information feedback. Its state is
+            saved with the runner by :meth:`save` (as data).
 
     Raises:
         ModelBuildError: an algorithm rejected its keyword arguments (``.model`` names the model).
@@ -404,82 +397,50 @@ class MultiAgentSB3:
                 t.join()
 
     # --------------------------------------------------------------------- saving
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        for key in ("_cond", "_errors", "_on_boundary", "_results", "_pending", "_parked"):
-            state.pop(key, None)
-        state["models"] = {}
-        state["_space_rng"] = {
-            name: copy.deepcopy(model.action_space.np_random.bit_generator.state)
-            for name, model in self.models.items()
-        }
-        return state
+    #: Transient coordination state, rebuilt by every ``learn`` (never saved).
+    __snapshot_exclude__ = (
+        "_cond", "_errors", "_on_boundary", "_results", "_pending", "_parked", "_finished",
+        "models", "algorithms", "extra",
+    )  # fmt: skip
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self._space_rng: dict[str, Any] = {}
-        self.__dict__.update(state)
-        self._init_lockstep()
+    def save(self, directory: str | Path, extra: Any = None) -> list[Path]:
+        """Save the whole run as data so that :meth:`restore` continues it exactly.
 
-    def save(self, directory: str | Path, extra: Any = None) -> Path:
-        """Save the whole run so that :meth:`load` continues it exactly.
-
-        Writes ``state.pkl`` (everything but the models: environments, the other agents, the
-        generators — the global ones of torch, NumPy and ``random`` included — and ``extra``,
-        pickled together so objects shared with it keep their identity), ``<model>.zip`` per
-        model (SB3's ``save``) and ``<model>.replay.pkl`` per off-policy model (its replay
-        buffer). Save at a rollout boundary (``learn``'s ``on_boundary``) or between ``learn``
-        calls, and continue with ``learn(..., reset_num_timesteps=False)``.
+        Writes (see :mod:`powergames.agents.sb3.saving`) ``runner.json`` / ``runner.npz`` (the
+        environments, the other agents, every generator — the global ones of torch, NumPy and
+        ``random`` included — each model's counters, last observations and replay buffer, and
+        ``extra``) and ``<model>.pt`` per model (its parameters and optimiser state, read back with
+        ``torch.load(weights_only=True)``). Nothing is pickled. Save at a rollout boundary
+        (``learn``'s ``on_boundary``) or between ``learn`` calls, and continue with
+        ``learn(..., reset_num_timesteps=False)``.
 
         Args:
             directory: created if needed.
-            extra: anything else to restore with the run (read back as ``loaded.extra``).
+            extra: more objects to save with the run (built like the restoring side's, see
+                :meth:`restore`), e.g. the training loop's agents.
 
         Returns:
-            ``directory``.
+            The files written.
         """
-        from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
+        return save_runner(self, Path(directory), extra)
 
-        path = Path(directory)
-        path.mkdir(parents=True, exist_ok=True)
-        for name, model in self.models.items():
-            model.save(path / f"{name}.zip")
-            if isinstance(model, OffPolicyAlgorithm):
-                model.save_replay_buffer(path / f"{name}.replay.pkl")
-        payload = {"runner": self, "extra": extra, "global_rng": global_rng_state()}
-        with open(path / STATE_FILE, "wb") as fh:
-            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            fh.flush()
-            os.fsync(fh.fileno())
-        return path
+    def restore(self, directory: str | Path, extra: Any = None) -> Any:
+        """Continue a run saved by :meth:`save`: this runner must be built as the saved one was
+        (same environments, groups, algorithms and arguments); its state is overwritten in place.
 
-    @classmethod
-    def load(cls, directory: str | Path, *, device: str = "auto") -> MultiAgentSB3:
-        """A runner saved by :meth:`save`, with its models, replay buffers and generators restored.
+        Args:
+            directory: what :meth:`save` wrote.
+            extra: the objects to restore ``save``'s ``extra`` into (built like the saved ones);
+                plain data is returned as saved.
 
-        The saved ``extra`` is available as the result's ``extra`` attribute. Only load files you
-        wrote yourself (this unpickles them).
+        Returns:
+            The restored ``extra`` (also in ``self.extra``).
+
+        Raises:
+            ValueError: a missing, damaged or non-fitting file, naming it; never unpickles.
         """
-        from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
-
-        path = Path(directory)
-        with open(path / STATE_FILE, "rb") as fh:
-            payload = pickle.load(fh)  # noqa: S301 - the caller's own checkpoint
-        runner: MultiAgentSB3 = payload["runner"]
-        for name, algo in runner.algorithms.items():
-            model = algo.load(
-                path / f"{name}.zip", env=runner.vec_envs[name], device=device, force_reset=False
-            )
-            if isinstance(model, OffPolicyAlgorithm):
-                model.load_replay_buffer(path / f"{name}.replay.pkl")
-            space_rng = runner._space_rng.get(name)
-            if space_rng is not None:
-                model.action_space.np_random.bit_generator.state = space_rng
-            runner.models[name] = model
-        for agent, pol in runner._policies.items():
-            pol.model = runner.models[next(n for n, m in runner.groups.items() if agent in m)]
-        set_global_rng_state(payload["global_rng"])  # loading reseeded them (set_random_seed)
-        runner.extra = payload["extra"]
-        return runner
+        self.extra = restore_runner(self, Path(directory), extra)
+        return self.extra
 
     def __repr__(self) -> str:
         models = ", ".join(f"{n}: {type(m).__name__}" for n, m in self.models.items())

@@ -30,6 +30,9 @@ class SB3Policy:
             the model's action space is ``MultiDiscrete``.
     """
 
+    #: Rebuilt, not saved: the model is saved on its own, the cache is derived.
+    __snapshot_exclude__ = ("model", "_cache", "_cache_key")
+
     def __init__(
         self,
         model: BaseAlgorithm,
@@ -109,14 +112,6 @@ class SB3Policy:
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         """SB3 models learn inside their own ``learn`` loop."""
-
-    def __getstate__(self) -> dict[str, Any]:
-        # The model is saved with its own ``save`` (MultiAgentSB3.save_models) and re-attached.
-        state = self.__dict__.copy()
-        state["model"] = None
-        state["_cache"] = {}
-        state["_cache_key"] = None
-        return state
 
     def __repr__(self) -> str:
         model = type(self.model).__name__ if self.model is not None else "detached"

@@ -22,8 +22,11 @@ def test_disposition_policy_cooperates_iff_c_and_pairs_settle_iff_both_c():
                 assert policies[a].strategy(obs[a]).tolist() == ([0, 1] if disp[a] else [1, 0])
             obs, _, _, _, infos = env.step(acts)
             for a, info in infos.items():
-                p = info["partner"]
-                assert info["settled"] == (p is not None and disp[a] == 1 and disp[p] == 1)
+                p = info["partner"]  # an index in possible_agents, -1 when sitting out
+                partner = env.possible_agents[p] if p >= 0 else None
+                assert info["settled"] == (
+                    partner is not None and disp[a] == 1 and disp[partner] == 1
+                )
 
 
 def test_disposition_policy_errors():

@@ -9,11 +9,11 @@ from powergames.agents.profile import (
     current_profile,
     is_product,
     player_profile,
-    type_observation,
 )
 from powergames.agents.regret_matching import RegretMatching
 from powergames.agents.self_play import full_information_play, learner_profile
 from powergames.envs import CoalitionEnv, GameEnv
+from powergames.envs.probes import type_observation
 from powergames.games import majority_game, random_symmetric_unit_sum_game
 from powergames.games.bayesian import bayesian_matching_pennies
 from powergames.games.library import rock_paper_scissors

@@ -16,7 +16,6 @@ from powergames.agents.profile import current_joint_policies, current_profile
 from powergames.agents.sb3 import (
     AgentVecEnv,
     ModelBuildError,
-    MultiAgentSB3,
     SB3Policy,
     independent,
     parameter_shared,
@@ -265,8 +264,9 @@ def test_rollout_boundaries_and_save_load_continue_exactly(tmp_path):
     whole.learn(128, on_boundary=on_boundary)
     assert seen == [0, 32, 64, 96]  # the end (128) is no rollout start
 
-    resumed = MultiAgentSB3.load(tmp_path / "mid")
-    assert resumed.extra == {"note": "mid"}
+    resumed = _boundary_runner()  # built as the saved one was, then its state overwritten
+    assert resumed.restore(tmp_path / "mid") == {"note": "mid"}
+    assert not list((tmp_path / "mid").glob("*.pkl")) and not list((tmp_path / "mid").glob("*.zip"))
     assert resumed.rounds("player_0") == resumed.rounds("player_1") == 64
     assert resumed.policy("player_0").model is resumed.models["player_0"]
     resumed.learn(64, reset_num_timesteps=False)

@@ -56,6 +56,8 @@ def expected_obs(
     if prev is not None and "prev_counts" in layout:
         for a in prev:
             v[layout["prev_counts"].start + a] += 1.0 / len(prev)
+    if "agent" in layout:
+        v[layout["agent"].start + env.possible_agents.index(agent)] = 1.0
     return v
 
 

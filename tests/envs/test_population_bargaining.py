@@ -54,7 +54,8 @@ def test_observations_infos_and_rewards_agree():
         for a, r in rewards.items():
             p = partners[a]
             settles = p is not None and acts[a] == 1 and acts[p] == 1
-            assert infos[a]["partner"] == p and infos[a]["settled"] == settles
+            assert infos[a]["partner"] == (names.index(p) if p is not None else -1)
+            assert infos[a]["settled"] == int(settles)
             assert r == (1.0 if settles else 0.0)
             prev = [acts[a], acts[p] if p else 0, settles]
             assert obs[a][lay["prev_outcome"]].tolist() == prev
@@ -179,7 +180,7 @@ def test_dispositions_in_observations_and_infos_and_api():
     # without the fractions: no disposition, the slot is zeros
     plain = PopulationBargainingEnv(n_agents=4)
     obs, infos = plain.reset(seed=0)
-    assert all(infos[a]["disposition"] is None for a in plain.agents)
+    assert all(infos[a]["disposition"] == -1 for a in plain.agents)
     assert all(obs[a][lay["disposition"]].tolist() == [0, 0] for a in plain.agents)
 
 

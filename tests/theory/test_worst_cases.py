@@ -212,3 +212,27 @@ def test_bad_inputs(rng):
     dense = UnitSumGame(shares)
     with pytest.raises(ValueError, match="must sum to 1"):
         opponent_values(dense, [0], [0.5, 0.6])
+
+
+@given(symmetric_games(min_players=3, max_players=7), seeds())
+def test_copying_worst_case_report(case, seed):
+    """The report: >= (k-1)/k against the copied π_2 (Theorem 2), its exact worst case below that,
+    attained by the returned opponent."""
+    from powergames.theory.worst_cases import copying_worst_case
+
+    game, _ = case
+    rng = np.random.default_rng(seed)
+    n, k_act = game.n_players, game.n_actions
+    size = int(rng.integers((n + 1) // 2, n))
+    members, others = list(range(size)), list(range(size, n))
+    split = int(rng.integers(1, len(others) + 1))
+    parts = [members, others[:split], others[split:]] if split < len(others) else [members, others]
+    pols = [JointPolicy(random_joint(rng, (k_act,) * len(c))) for c in parts[1:]]
+    rep = copying_worst_case(game, parts, pols)
+    assert rep.k == max_guarantee_k(size, n)
+    assert np.all(rep.against_copied >= rep.bound - 1e-10)
+    assert np.all(rep.worst_case.per_state <= rep.against_copied + 1e-10)
+    got = coalition_values(
+        game, [members, others], [rep.policy, *rep.worst_case.opponent_policies()]
+    )[rep.worst_case.state, 0]
+    assert got == pytest.approx(rep.worst_case.value, abs=1e-10)

@@ -15,6 +15,7 @@ from powergames.agents.sb3 import MultiAgentSB3
 from powergames.cli import main
 from powergames.training.build import load_suite
 from powergames.training.config import ConfigError
+from powergames.training.experiment import load_run
 from powergames.training.rundir import MetricsTable
 
 #: Every test here trains agents or starts a subprocess.
@@ -63,9 +64,9 @@ def run(tmp_path: Path, text: str, name: str, runs: str = "runs") -> Path:
 
 
 def latest_runner(run_dir: Path) -> MultiAgentSB3:
-    pointer = (run_dir / "checkpoints" / "latest.json").read_text()
-    step_dir = run_dir / "checkpoints" / __import__("json").loads(pointer)["dir"]
-    return MultiAgentSB3.load(step_dir, device="cpu")
+    _, multi, _ = load_run(run_dir)
+    assert multi is not None
+    return multi
 
 
 def test_two_independent_learners_in_one_run(tmp_path: Path) -> None:

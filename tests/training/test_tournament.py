@@ -19,7 +19,7 @@ from powergames.training.config import ConfigError
 from powergames.training.tournament import load_tournament, run_tournament
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = ROOT / "configs" / "tournament_majority.yaml"
+SHIPPED = ROOT / "configs" / "tournaments" / "majority.yaml"
 THEOREM1 = ROOT / "configs" / "theorem1.yaml"
 TINY = [
     "experiments.hedge_outsiders.budget=512",

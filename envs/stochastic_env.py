@@ -1,0 +1,261 @@
+"""A PettingZoo ``ParallelEnv`` for any stochastic game (MATH.md §5).
+
+At ``reset`` the type profile is drawn from the game's prior (or every player's state-reward
+function from its sampler), the hidden ``X`` of a unit-sum game from its prior, and the first
+state from ``μ_0``. Each step every agent sends an action, receives ``r_i(t_i, s, a)`` (a unit-sum
+game: its share ``s_i(x, s, a)``) and the next state is drawn from ``P(· | s, a)``.
+
+Observations: the state (one-hot, or its index with ``observation="index"``) and the agent's own
+type (one-hot; for a sampler, its state-reward vector). The hidden ``X`` and the others' types are
+never observed; they are in no observation and no info. ``infos[agent]`` holds ``"round"``,
+``"state"`` and, after a step, ``"joint_action"``, at reset and at every step alike.
+
+Episodes last the game's horizon ``H``, or ``max_cycles`` steps (truncation) for a discounted game;
+the discount is the learner's business (the env returns undiscounted per-step rewards).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import gymnasium
+import numpy as np
+from gymnasium.utils import seeding
+from pettingzoo import ParallelEnv
+
+from powergames.games.checks import check_positive_int
+from powergames.games.stochastic import StochasticGame, StochasticUnitSumGame
+
+
+class StochasticGameEnv(ParallelEnv):
+    """The environment of a :class:`~powergames.games.StochasticGame` or
+    :class:`~powergames.games.StochasticUnitSumGame`.
+
+    Args:
+        game: the game.
+        max_cycles: episode length for a discounted game (default 100); for a horizon game it
+            defaults to (and may not exceed) ``H``.
+        observation: ``"onehot"`` (``Box``: one-hot state, then own type) or ``"index"``
+            (``MultiDiscrete([S, T_i])``; not for sampled types).
+        render_mode: ``None`` or ``"ansi"``.
+    """
+
+    metadata: dict[str, Any] = {
+        "name": "stochastic_game_v0",
+        "render_modes": ["ansi"],
+        "is_parallelizable": True,
+    }
+
+    def __init__(
+        self,
+        game: StochasticGame | StochasticUnitSumGame,
+        max_cycles: int | None = None,
+        observation: str = "onehot",
+        render_mode: str | None = None,
+    ) -> None:
+        if not isinstance(game, StochasticGame | StochasticUnitSumGame):
+            raise TypeError(
+                f"game must be a StochasticGame or StochasticUnitSumGame, got {type(game).__name__}"
+            )
+        self.game = game
+        if game.horizon is not None:
+            h = game.horizon if max_cycles is None else check_positive_int("max_cycles", max_cycles)
+            if h > game.horizon:
+                raise ValueError(
+                    f"max_cycles must be <= the game's horizon {game.horizon}, got {h}"
+                )
+            self.max_cycles = h
+        else:
+            self.max_cycles = (
+                100 if max_cycles is None else check_positive_int("max_cycles", max_cycles)
+            )
+        if observation not in ("onehot", "index"):
+            raise ValueError(f"observation must be 'onehot' or 'index', got {observation!r}")
+        sampled = isinstance(game, StochasticGame) and game.reward_sampler is not None
+        if observation == "index" and sampled:
+            raise ValueError("observation='index' needs finite types (this game samples rewards)")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        self.render_mode = render_mode
+        self.observation = observation
+        n, S = game.n_players, game.n_states
+        self.possible_agents = [f"player_{i}" for i in range(n)]
+        self.agents: list[str] = []
+        self._index = {a: i for i, a in enumerate(self.possible_agents)}
+        self._sampled = sampled
+        if isinstance(game, StochasticUnitSumGame):
+            self._n_types = (1,) * n
+        elif sampled:
+            self._n_types = (S,) * n  # the observed state-reward vector
+        else:
+            self._n_types = game.n_types
+        self.observation_spaces = {}
+        self.action_spaces = {}
+        for i, a in enumerate(self.possible_agents):
+            if observation == "onehot":
+                lo = 0.0
+                hi = 1.0
+                sampler = getattr(game, "reward_sampler", None)
+                if sampler is not None:
+                    lo = min(0.0, sampler.low)
+                    hi = max(1.0, sampler.high)
+                space: gymnasium.spaces.Space = gymnasium.spaces.Box(
+                    lo, hi, shape=(S + self._n_types[i],), dtype=np.float32
+                )
+            else:
+                space = gymnasium.spaces.MultiDiscrete([S, self._n_types[i]])
+            self.observation_spaces[a] = space
+            self.action_spaces[a] = gymnasium.spaces.Discrete(game.n_actions[i])
+        self._np_random: np.random.Generator | None = None
+        self.state_index = 0
+        self.types = np.zeros(n, dtype=np.int64)
+        self._sampled_rewards: np.ndarray | None = None
+        self._x = 0
+        self._round = 0
+        self._last: tuple[int, ...] | None = None
+
+    def observation_space(self, agent: str) -> gymnasium.spaces.Space:
+        """The agent's observation space (one object per agent)."""
+        self._check_agent(agent)
+        return self.observation_spaces[agent]
+
+    def action_space(self, agent: str) -> gymnasium.spaces.Discrete:
+        """``Discrete(k_i)``."""
+        self._check_agent(agent)
+        return self.action_spaces[agent]
+
+    def _check_agent(self, agent: str) -> None:
+        if agent not in self._index:
+            raise ValueError(
+                f"unknown agent {agent!r}; agents are player_0..player_{len(self._index) - 1}"
+            )
+
+    @property
+    def np_random(self) -> np.random.Generator:
+        """The environment's generator (seeded by ``reset(seed=…)``)."""
+        if self._np_random is None:
+            self._np_random, _ = seeding.np_random()
+        return self._np_random
+
+    # ------------------------------------------------------------------ episode
+    def _observations(self) -> dict[str, np.ndarray]:
+        S = self.game.n_states
+        out: dict[str, np.ndarray] = {}
+        for i, a in enumerate(self.possible_agents):
+            if self.observation == "index":
+                out[a] = np.array([self.state_index, self.types[i]], dtype=np.int64)
+                continue
+            obs = np.zeros(S + self._n_types[i], dtype=np.float32)
+            obs[self.state_index] = 1.0
+            if self._sampled:
+                assert self._sampled_rewards is not None
+                obs[S:] = self._sampled_rewards[i]
+            else:
+                obs[S + self.types[i]] = 1.0
+            out[a] = obs
+        return out
+
+    def _infos(self) -> dict[str, dict]:
+        return {
+            a: {"round": self._round, "state": int(self.state_index), "joint_action": self._last}
+            for a in self.agents
+        }
+
+    def reset(
+        self, seed: int | None = None, options: dict | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
+        """Draw the types (or reward functions), the hidden ``X`` and the first state."""
+        if seed is not None or self._np_random is None:
+            self._np_random, _ = seeding.np_random(None if seed is None else int(seed))
+        rng = self.np_random
+        g = self.game
+        n = g.n_players
+        if isinstance(g, StochasticUnitSumGame):
+            self._x = int(rng.choice(g.n_x, p=g.x_prior))
+            self.types = np.zeros(n, dtype=np.int64)
+        elif g.reward_sampler is not None:
+            sampler = g.reward_sampler
+            self._sampled_rewards = np.stack(
+                [sampler.sample(rng, 1, g.n_states)[0] for _ in range(n)]
+            )
+        else:
+            flat = int(rng.choice(g.prior.size, p=g.prior.ravel()))
+            self.types = np.array(np.unravel_index(flat, g.prior.shape), dtype=np.int64)
+        self.state_index = int(rng.choice(g.n_states, p=g.initial))
+        self.agents = list(self.possible_agents)
+        self._round = 0
+        self._last = None
+        return self._observations(), self._infos()
+
+    def _parse(self, actions: Mapping[str, Any]) -> tuple[int, ...]:
+        if not isinstance(actions, Mapping):
+            raise TypeError(f"actions must be a dict agent -> action, got {type(actions).__name__}")
+        extra = set(actions) - set(self.agents)
+        if extra:
+            raise ValueError(f"actions for unknown or finished agent {sorted(extra)[0]!r}")
+        out = []
+        for i, a in enumerate(self.agents):
+            if a not in actions:
+                raise ValueError(f"missing action for agent {a!r}")
+            x = actions[a]
+            if isinstance(x, np.ndarray) and x.shape == ():
+                x = x.item()
+            if isinstance(x, bool) or not isinstance(x, int | np.integer):
+                raise TypeError(f"action for agent {a!r} must be an integer, got {x!r}")
+            k = self.game.n_actions[i]
+            if not 0 <= x < k:
+                raise ValueError(f"action {x!r} for agent {a!r} is out of range: Discrete({k})")
+            out.append(int(x))
+        return tuple(out)
+
+    def step(self, actions: Mapping[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+        """One simultaneous step.
+
+        Raises:
+            ValueError: an out-of-range, unknown or missing action, or a step after the end.
+            TypeError: ``actions`` not a dict or an action not an integer.
+        """
+        if not self.agents:
+            raise ValueError(
+                "step() called after the episode ended (or before reset()); call reset()"
+            )
+        joint = self._parse(actions)
+        g = self.game
+        s = self.state_index
+        if isinstance(g, StochasticUnitSumGame):
+            r = g.shares[(self._x, s, slice(None)) + joint]
+        elif self._sampled_rewards is not None:
+            r = self._sampled_rewards[:, s]
+        else:
+            r = np.array([g.rewards[i][(self.types[i], s) + joint] for i in range(g.n_players)])
+        self.state_index = int(self.np_random.choice(g.n_states, p=g.transitions[(s,) + joint]))
+        self._round += 1
+        self._last = joint
+        agents = list(self.agents)
+        done = self._round >= self.max_cycles
+        terminal = done and g.horizon is not None and self.max_cycles == g.horizon
+        obs = self._observations()
+        rewards = {a: float(r[i]) for i, a in enumerate(agents)}
+        terms = dict.fromkeys(agents, terminal)
+        truncs = dict.fromkeys(agents, done and not terminal)
+        infos = self._infos()
+        if done:
+            self.agents = []
+        return obs, rewards, terms, truncs, infos
+
+    def render(self) -> str | None:
+        """The round, the state and the last joint action (``render_mode="ansi"``)."""
+        if self.render_mode is None:
+            gymnasium.logger.warn("render() called without a render_mode; pass render_mode='ansi'")
+            return None
+        return (
+            f"stochastic game: round {self._round}/{self.max_cycles}, state {self.state_index}, "
+            f"last joint action {self._last}"
+        )
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+__all__ = ["StochasticGameEnv"]

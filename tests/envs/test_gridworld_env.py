@@ -1,0 +1,116 @@
+"""The simulated resource gridworld: API, seeding, rendering, egocentric observations, and rollouts
+against the exact stochastic-game form (MATH.md §5)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pettingzoo.test import parallel_api_test
+
+from powergames.envs.gridworld import ResourceGridEnv
+from powergames.games.gridworld import resource_gridworld
+from powergames.theory.stochastic_coalitions import stochastic_coalition_values
+
+
+@pytest.mark.parametrize("wrap", [True, False])
+def test_parallel_api(wrap):
+    env = ResourceGridEnv(["a.#", "..b"], n_agents=3, wrap=wrap, max_cycles=10)
+    parallel_api_test(env, num_cycles=30)
+
+
+def _returns(env, seed, episodes):
+    env.reset(seed=seed)
+    rng = np.random.default_rng(seed)
+    out = np.zeros((episodes, env.n_agents))
+    for e in range(episodes):
+        env.reset()
+        while env.agents:
+            _, rew, _, _, _ = env.step({a: int(rng.integers(5)) for a in env.agents})
+            out[e] += [rew[a] for a in env.possible_agents]
+    return out
+
+
+def test_seeding_is_reproducible():
+    a = _returns(ResourceGridEnv(max_cycles=8), 3, 10)
+    b = _returns(ResourceGridEnv(max_cycles=8), 3, 10)
+    assert np.array_equal(a, b)
+    assert np.allclose(a.sum(axis=1), 8)  # unit-sum: one unit per step
+
+
+@pytest.mark.parametrize(("layout", "wrap"), [(["a.", ".b"], True), (["a#", ".b"], False)])
+def test_rollouts_agree_with_the_exact_form(layout, wrap):
+    h = 4
+    _, game = resource_gridworld(layout, 2, discount=None, horizon=h, wrap=wrap)
+    uniform = np.full((game.n_states, 5), 0.2)
+    exact = stochastic_coalition_values(game, [[0], [1]], [uniform, uniform])
+    want = game.x_prior @ exact.values  # (2,): each player's expected total share
+    ret = _returns(ResourceGridEnv(layout, 2, wrap=wrap, max_cycles=h), 1, 4000)
+    se = ret.std(axis=0, ddof=1) / np.sqrt(len(ret))
+    assert np.all(np.abs(ret.mean(axis=0) - want) <= 5 * se)
+
+
+@pytest.mark.parametrize(
+    ("layout", "n", "radius", "wrap"),
+    [
+        (["a...", "....", "..b."], 2, 1, True),
+        (["a...", "....", "..b."], 3, 2, True),  # the window is larger than the torus
+        (["a.#.", "#...", "..b."], 3, 1, False),
+        (["a.", ".b"], 4, 1, True),
+        (["a.#..", ".....", "..b.."], 3, 0, False),
+    ],
+)
+def test_observations_are_egocentric_and_hide_x(layout, n, radius, wrap):
+    env = ResourceGridEnv(layout, n_agents=n, view_radius=radius, wrap=wrap)
+    d = 2 * radius + 1
+    h, w = env._shape
+    for seed in range(5):
+        obs, infos = env.reset(seed=seed)
+        for i, a in enumerate(env.possible_agents):
+            window = obs[a].reshape(env._n_channels, d, d)
+            y, x = env.positions[i]
+            for dy in range(-radius, radius + 1):
+                for dx in range(-radius, radius + 1):
+                    cy, cx = y + dy, x + dx
+                    if wrap:
+                        cy, cx = cy % h, cx % w
+                    elif not (0 <= cy < h and 0 <= cx < w):
+                        assert window[0, dy + radius, dx + radius] == 1.0  # outside = wall
+                        assert window[1:, dy + radius, dx + radius].sum() == 0
+                        continue
+                    cell = window[:, dy + radius, dx + radius]
+                    assert cell[0] == float(env.wall[cy, cx])
+                    for k in range(len(env.kinds)):
+                        assert cell[1 + k] == float(env.kind[cy, cx] == k)
+                    others = sum(
+                        1 for j in range(n) if j != i and tuple(env.positions[j]) == (cy, cx)
+                    )
+                    assert cell[-1] * (n - 1) == pytest.approx(others)
+            assert set(infos[a]) == {"round"}
+    # the same positions under either X give the same observations
+    env.reset(seed=1)
+    first = env._observations()
+    env._x = 1 - env._x
+    second = env._observations()
+    assert all(np.array_equal(first[a], second[a]) for a in first)
+
+
+def test_rendering():
+    env = ResourceGridEnv(["a.", ".b"], n_agents=2, render_mode="ansi")
+    env.reset(seed=0)
+    text = env.render()
+    assert "round 0/50" in text and ("0" in text.splitlines()[1] + text.splitlines()[2])
+    img = ResourceGridEnv(["a.", ".b"], n_agents=2, render_mode="rgb_array")
+    img.reset(seed=0)
+    frame = img.render()
+    assert frame.shape == (32, 32, 3) and frame.dtype == np.uint8
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="resource cell"):
+        ResourceGridEnv(["..", ".."])
+    with pytest.raises(ValueError, match="render_mode"):
+        ResourceGridEnv(render_mode="human")
+    env = ResourceGridEnv()
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="out of range"):
+        env.step({"player_0": 7, "player_1": 0})

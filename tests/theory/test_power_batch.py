@@ -1,0 +1,82 @@
+"""The batched POWER/NashConv and the one-LP matrix game agree with the per-profile exact paths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import bayesian_games, normal_form_games
+from hypothesis import given
+from hypothesis import strategies as st
+
+from powergames.games import NormalFormGame, matching_pennies
+from powergames.theory import (
+    achieved_value,
+    achieved_value_batch,
+    nash_conv,
+    nash_conv_batch,
+    power,
+    power_batch,
+)
+from powergames.theory.equilibria import _maxmin_strategy, matrix_game
+
+
+def stacked(rng, game, batch):
+    per_type = game.per_type
+    out = []
+    for t, k in zip(game.type_sizes, game.action_sizes):
+        p = rng.dirichlet(np.ones(k), size=(batch, t))
+        p[: batch // 3] = np.eye(k)[rng.integers(0, k, size=(batch // 3, t))]  # some pure rows
+        out.append(p if per_type else p[:, 0])
+    return out
+
+
+@given(
+    st.one_of(normal_form_games(max_players=4, max_k=3), bayesian_games("general")),
+    st.integers(1, 7),
+)
+def test_batch_equals_per_profile(game_rng, batch):
+    game, rng = game_rng
+    profiles = stacked(rng, game, batch)
+    pw, ach, nc = (
+        power_batch(game, profiles),
+        achieved_value_batch(game, profiles),
+        nash_conv_batch(game, profiles),
+    )
+    scale = max(
+        1.0, max(float(np.abs(r).max()) for r in (getattr(game, "rewards", None) or [game.payoffs]))
+    )
+    for b in range(batch):
+        one = [p[b] for p in profiles]
+        np.testing.assert_allclose(pw[b], power(game, one), rtol=0, atol=1e-12 * scale)
+        np.testing.assert_allclose(ach[b], achieved_value(game, one), rtol=0, atol=1e-12 * scale)
+        assert abs(nc[b] - nash_conv(game, one)) <= 1e-11 * scale
+
+
+def test_batch_input_errors():
+    g = matching_pennies()
+    with pytest.raises(TypeError, match="profiles must be a list"):
+        nash_conv_batch(g, np.ones((2, 3, 2)))
+    with pytest.raises(ValueError, match="profiles must have one array per player"):
+        nash_conv_batch(g, [np.full((3, 2), 0.5)])
+    with pytest.raises(ValueError, match=r"profiles\[1\] has 2 profiles"):
+        nash_conv_batch(g, [np.full((3, 2), 0.5), np.full((2, 2), 0.5)])
+    with pytest.raises(ValueError, match=r"profiles\[0\] must hold distributions"):
+        nash_conv_batch(g, [np.full((3, 2), 0.6), np.full((3, 2), 0.5)])
+    with pytest.raises(ValueError, match=r"profiles\[0\] must have shape \(B, 2\)"):
+        nash_conv_batch(g, [np.full((3, 3), 1 / 3), np.full((3, 2), 0.5)])
+    with pytest.raises(TypeError, match=r"profiles\[0\] must hold real numbers"):
+        nash_conv_batch(g, [np.full((3, 2), "0.5"), np.full((3, 2), 0.5)])
+
+
+@given(
+    normal_form_games(min_players=2, max_players=2, max_k=6), st.sampled_from(["simplex", "ipm"])
+)
+def test_matrix_game_one_lp_equals_two_lps(game_rng, method):
+    a = game_rng[0].payoffs[0]
+    g = NormalFormGame(np.stack([a, -a]))
+    x, y, v = matrix_game(a, method)
+    span = float(np.ptp(a)) or 1.0
+    assert nash_conv(g, [x, y]) <= 1e-9 * span
+    _, v_old = _maxmin_strategy(np.ones((1, 1)), a[None])
+    assert abs(v - v_old) <= 1e-9 * span
+    assert abs(float(x @ a @ y) - v) <= 1e-9 * span
