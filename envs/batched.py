@@ -32,6 +32,7 @@ from gymnasium.utils import seeding
 
 from powergames.envs.adapter import GameAdapter
 from powergames.envs.game_env import GameEnv
+from powergames.envs.seeding import np_random as checked_np_random
 from powergames.games.base import Game
 from powergames.games.checks import check_positive_int, first_index
 
@@ -194,7 +195,7 @@ class BatchedGameEnv:
     ) -> tuple[npt.NDArray[np.float32], dict[str, Any]]:
         """Start ``B`` episodes; ``seed`` reseeds the generator (``None`` continues it)."""
         if seed is not None or self._np_random is None:
-            self._np_random, _ = seeding.np_random(seed)
+            self._np_random, _ = checked_np_random(seed)
         self._draw()
         assert self._ctx is not None
         ctx = self._ctx[:, 0]

@@ -61,6 +61,7 @@ from powergames.envs.actions import ActionChecker
 from powergames.envs.adapter import GameAdapter, adapt
 from powergames.envs.observations import ObservationEncoder, resolve_history
 from powergames.envs.rendering import TextRender, check_render_mode, round_text
+from powergames.envs.seeding import np_random as checked_np_random
 from powergames.games.base import Game
 from powergames.games.checks import check_positive_int
 
@@ -298,7 +299,7 @@ class GameEnv(TextRender, ParallelEnv):
                 the usual draw is still made, so the stream stays aligned). Other keys are ignored.
         """
         if seed is not None or self._np_random is None:
-            self._np_random, self._np_random_seed = seeding.np_random(seed)
+            self._np_random, self._np_random_seed = checked_np_random(seed)
         length = self._max_cycles
         if length != self._episode_len:  # max_cycles changed: cached observations are stale
             self._episode_len = length

@@ -16,7 +16,7 @@ import numpy as np
 from powergames.envs.adapter import game_kind
 from powergames.games.base import Game, check_game
 from powergames.games.bayesian import BayesianGame, as_bayesian
-from powergames.games.checks import check_positive_int
+from powergames.games.checks import check_distribution, check_positive_int
 from powergames.games.io import resolve_game
 from powergames.games.normal_form import NormalFormGame
 from powergames.games.symmetric import majority_game, random_symmetric_unit_sum_game
@@ -59,6 +59,10 @@ def majority(n_players: int = 5, n_actions: int = 3) -> Game:
     return majority_game(n_players, n_actions)
 
 
+#: Largest random dense unit-sum game (shares) built by :func:`unit_sum`.
+MAX_RANDOM_ENTRIES = 1 << 25
+
+
 def symmetric_unit_sum(
     n_players: int = 3, n_actions: int = 2, n_states: int = 2, seed: int = 0, spread: float = 2.0
 ) -> Game:
@@ -78,27 +82,47 @@ def unit_sum(
     game: str | None = None,
     n_players: int = 2,
     n_actions: int = 2,
-    n_states: int = 2,
+    n_states: int | None = None,
     seed: int = 0,
 ) -> Game:
     """A dense unit-sum game: explicit ``shares`` (+ ``prior``), a game file, or a random one.
 
     The random game draws, with ``np.random.default_rng(seed)``, the shares at every ``(x, a)``
-    from a flat Dirichlet over the players and the prior from a flat Dirichlet over states.
+    from a flat Dirichlet over the players and, unless ``prior`` is given, the prior from a flat
+    Dirichlet over states. ``n_states`` defaults to ``len(prior)`` when a prior is given, else 2.
+
+    Raises:
+        ValueError: ``prior`` beside a game file, ``n_states`` that disagrees with ``prior``, or a
+            random game larger than ``MAX_RANDOM_ENTRIES`` shares (the message gives its size).
     """
     if shares is not None:
         return UnitSumGame(np.asarray(shares, dtype=np.float64), prior)
     if game is not None:
+        if prior is not None:
+            raise ValueError("prior applies to explicit or random shares, not to a game file")
         out = check_game("game", resolve_game(game))
         if game_kind(out) != "unit_sum":
             raise ValueError(f"game {game!r} is a {type(out).__name__}, not a dense unit-sum game")
         return out
     n = check_positive_int("n_players", n_players)
     k = check_positive_int("n_actions", n_actions)
-    s = check_positive_int("n_states", n_states)
+    p = None if prior is None else check_distribution("prior", prior)
+    if n_states is None:
+        s = 2 if p is None else int(p.shape[0])
+    else:
+        s = check_positive_int("n_states", n_states)
+        if p is not None and p.shape[0] != s:
+            raise ValueError(f"prior has {p.shape[0]} entries but n_states={s}")
+    entries = s * n * k**n
+    if entries > MAX_RANDOM_ENTRIES:
+        raise ValueError(
+            f"a random unit-sum game with n_players={n}, n_actions={k}, n_states={s} has "
+            f"{entries:,} shares (n_states * n * k**n), more than {MAX_RANDOM_ENTRIES:,}; use the "
+            "symmetric count form (powergames/symmetric-unit-sum-v0) for many players"
+        )
     rng = np.random.default_rng(_seed(seed))
     draws = rng.dirichlet(np.ones(n), size=(s, *(k,) * n))  # (s, k, …, k, n)
-    return UnitSumGame(np.moveaxis(draws, -1, 1), rng.dirichlet(np.ones(s)))
+    return UnitSumGame(np.moveaxis(draws, -1, 1), rng.dirichlet(np.ones(s)) if p is None else p)
 
 
 def bayesian(

@@ -27,6 +27,7 @@ import numpy as np
 from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
+from powergames.envs.seeding import np_random as checked_np_random
 from powergames.games.checks import check_distribution, check_positive_int
 from powergames.games.gridworld import MOVES
 
@@ -216,7 +217,7 @@ class ResourceGridEnv(ParallelEnv):
     ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
         """Draw the hidden kind ``X`` and uniform, independent starting cells."""
         if seed is not None or self._np_random is None:
-            self._np_random, _ = seeding.np_random(None if seed is None else int(seed))
+            self._np_random, _ = checked_np_random(seed)
         rng = self.np_random
         self._x = int(rng.choice(len(self.kinds), p=self.x_prior))
         self.positions = self.open_cells[rng.integers(len(self.open_cells), size=self.n_agents)]

@@ -21,6 +21,7 @@ import numpy as np
 from gymnasium.utils import seeding
 
 from powergames.envs.gridworld import ResourceGridEnv
+from powergames.envs.seeding import np_random as checked_np_random
 from powergames.games.checks import check_positive_int
 
 __all__ = ["BatchedResourceGrid"]
@@ -112,7 +113,7 @@ class BatchedResourceGrid:
     def reset(self, seed: int | None = None) -> tuple[np.ndarray, dict[str, Any]]:
         """Start ``B`` new episodes."""
         if seed is not None or self._np_random is None:
-            self._np_random, _ = seeding.np_random(None if seed is None else int(seed))
+            self._np_random, _ = checked_np_random(seed)
         self._draw()
         return self._observe(), {"round": 0}
 

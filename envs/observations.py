@@ -22,6 +22,7 @@ Hidden states and the other agents' types never enter an observation (MATH.md §
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -54,6 +55,10 @@ def resolve_history(history: Any, adapter: GameAdapter) -> str:
             f"{adapter.n_actions}"
         )
     return history
+
+
+#: Largest total observation size (agents × entries per agent) an environment is built with.
+MAX_OBSERVATION_ENTRIES = 1 << 26
 
 
 class ObservationEncoder:
@@ -91,6 +96,16 @@ class ObservationEncoder:
         self.hist_size = {"none": 0, "actions": sum(ks), "counts": ks[0]}[history]
         self.hist_offsets = np.concatenate([[0], np.cumsum(ks)[:-1]]).astype(np.int64)
         n_seats = len(self.seats)
+        # every agent's observation is a float32 vector and the environment keeps a seat-by-player
+        # membership table: refuse, before building anything, an environment whose per-agent
+        # state alone would not fit (history, identity and membership all grow with n)
+        per_agent = 1 + self.hist_size + (n_seats if agent_indicator else 0) + adapter.n_players
+        if n_seats * per_agent > MAX_OBSERVATION_ENTRIES:
+            raise ValueError(
+                f"{n_seats:,} agents with observations of about {per_agent:,} entries each need "
+                f"{n_seats * per_agent:,} floats (> {MAX_OBSERVATION_ENTRIES:,}); use fewer "
+                "players, history='none', or the count-form batched environment"
+            )
         self.layouts: list[dict[str, slice]] = []
         for seat in self.seats:
             t_size = self.type_block_size(seat)
@@ -114,6 +129,10 @@ class ObservationEncoder:
         """Entries of the ``"type"`` block of ``seat``."""
         if self.joint_types:
             return math.prod(self.adapter.n_types[i] for i in seat)
+        return self._max_types
+
+    @functools.cached_property
+    def _max_types(self) -> int:
         return max(self.adapter.n_types)
 
     def type_position(self, seat: tuple[int, ...], types: Sequence[int]) -> int:

@@ -63,6 +63,7 @@ from pettingzoo import ParallelEnv
 
 from powergames.envs.actions import check_discrete
 from powergames.envs.rendering import TextRender, check_render_mode
+from powergames.envs.seeding import np_random as checked_np_random
 from powergames.games.checks import as_float_array, check_positive_int
 from powergames.theory.population import SETTLES
 
@@ -235,7 +236,7 @@ class PopulationBargainingEnv(TextRender, ParallelEnv):
     ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
         """Start an episode: draw the value classes and dispositions, and the first pairing."""
         if seed is not None or self._np_random is None:
-            self._np_random, _ = seeding.np_random(seed)
+            self._np_random, _ = checked_np_random(seed)
         n = len(self.possible_agents)
         rng = self.np_random
         if self.composition == "iid":

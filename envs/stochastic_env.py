@@ -24,6 +24,7 @@ import numpy as np
 from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
+from powergames.envs.seeding import np_random as checked_np_random
 from powergames.games.checks import check_positive_int
 from powergames.games.stochastic import StochasticGame, StochasticUnitSumGame
 
@@ -167,7 +168,7 @@ class StochasticGameEnv(ParallelEnv):
     ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
         """Draw the types (or reward functions), the hidden ``X`` and the first state."""
         if seed is not None or self._np_random is None:
-            self._np_random, _ = seeding.np_random(None if seed is None else int(seed))
+            self._np_random, _ = checked_np_random(seed)
         rng = self.np_random
         g = self.game
         n = g.n_players
