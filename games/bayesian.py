@@ -13,6 +13,8 @@ knowing when building such games: with two players, every connected component of
 payoff-relevant part of the types is common knowledge between the two; :func:`random_bayesian_game`
 builds its constant-sum and common-payoff games this way (a latent state every type reveals, with
 correlated, payoff-irrelevant detail inside each state).
+
+Slightly over ~500 lines: the class with its Game protocol methods, and the named Bayesian games and random generator that are built from it.
 """
 
 from __future__ import annotations

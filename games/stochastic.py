@@ -14,6 +14,8 @@ shares ``s_i(x, s, a) ≥ 0`` with ``Σ_i s_i = 1``. Its symmetry (MATH.md §5) 
 swaps: for each adjacent pair of seats ``(j, j+1)`` the map of states that relabels the two players'
 parts of the state; the game is symmetric when every swap commutes with ``P``, the shares and ``μ_0``
 (adjacent transpositions generate every permutation, so checking them suffices).
+
+Longer than the package's usual ~500 lines: the general class, its unit-sum variant (which shares and extends its validation) and their random generators are read together.
 """
 
 from __future__ import annotations

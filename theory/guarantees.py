@@ -35,6 +35,8 @@ the coalition can do better than ``G``: :func:`coalition_best_response` computes
 
 Every LP is solved by HiGHS (``scipy.optimize.linprog(method="highs")``) on shares mapped affinely
 onto ``[0, 1]`` and mapped back (the program is affine-invariant).
+
+Longer than ~500 lines: the count-form LP, its double-oracle variant for large n and the dense LP share the certification code and the report; split apart, each would re-import the other's internals.
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ computed in one of two ways:
 from ``μ_0``; the achieved values come from :func:`~powergames.theory.stochastic_values.profile_values`;
 ``NashConv = Σ_i (POWER_i(μ_0) − achieved_i(μ_0))``. In a constant-sum game (``Σ_i r_i = c``),
 ``Σ_i POWER_i(μ_0) − c/(1 − γ)`` (or ``− c H``) equals NashConv (power scarcity).
+
+Longer than ~500 lines: best responses (MDP and belief MDP), POWER maps, NashConv and POWER_D all run on the same batched MDP solve and share its helpers.
 """
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ module of the package.
 (About 580 lines, kept together: the schema's classes with a docstring per field, the YAML loader,
 the overrides and the messages that name a key's dotted path are one piece — the messages walk the
 schema.)
+
+Longer than ~500 lines: it is the whole experiment schema (pydantic models for every section) and nothing else; the schema reads best as one file.
 """
 
 from __future__ import annotations
