@@ -118,7 +118,7 @@ def load_game(path: str | os.PathLike[str]) -> Game:
     try:
         with np.load(p, allow_pickle=False) as data:
             contents = {k: data[k] for k in data.files}
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+    except (OSError, ValueError, EOFError, MemoryError, zipfile.BadZipFile) as exc:
         raise ValueError(
             f"{str(p)!r} is not a game file (.npz written by save_game): {exc}"
         ) from None

@@ -25,6 +25,20 @@ from powergames.games.checks import (
 from powergames.games.normal_form import NormalFormGame
 from powergames.games.symmetric import majority_game
 
+#: Largest dense payoff tensor (``n · k**n`` entries) a named game with ``n_players`` builds.
+MAX_NAMED_ENTRIES = 2**26
+
+
+def _check_dense(n: int, k: int) -> None:
+    """Refuse, before allocating, a dense ``n``-player game of ``n · k**n`` payoffs over the budget."""
+    entries = n * k**n
+    if entries > MAX_NAMED_ENTRIES:
+        raise ValueError(
+            f"a dense game with n_players={n} and n_actions={k} has n * k**n = {entries:,} payoffs "
+            f"({entries * 8 / 2**30:,.1f} GiB), more than {MAX_NAMED_ENTRIES:,}; use fewer players "
+            "or a count-form game (majority, symmetric unit-sum)"
+        )
+
 
 def _bimatrix(u1: Any, u2: Any) -> NormalFormGame:
     return NormalFormGame(np.stack([np.asarray(u1, dtype=float), np.asarray(u2, dtype=float)]))
@@ -80,6 +94,7 @@ def coordination(n_players: int = 2, n_actions: int = 2) -> NormalFormGame:
     """
     n = check_positive_int("n_players", n_players)
     k = check_positive_int("n_actions", n_actions)
+    _check_dense(n, k)
     u = np.zeros((k,) * n)
     for a in range(k):
         u[(a,) * n] = 1.0
@@ -133,6 +148,7 @@ def interpolation_base(
     rng = check_rng(rng)
     n = check_positive_int("n_players", n_players)
     k = check_positive_int("n_actions", n_actions)
+    _check_dense(n, k)
     shape = (k,) * n
     c = rng.normal(size=shape)
     if n == 2:

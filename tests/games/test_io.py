@@ -86,3 +86,18 @@ def test_parse_game_kwargs():
     }
     with pytest.raises(ValueError, match="key=value"):
         parse_game_kwargs(["oops"])
+
+
+def test_an_empty_or_damaged_file_is_a_value_error(tmp_path) -> None:
+    import pytest
+
+    from powergames.games.io import load_game
+
+    empty = tmp_path / "empty.npz"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="not a game file"):
+        load_game(empty)
+    half = tmp_path / "half.npz"
+    half.write_bytes(b"PK\x03\x04garbage")
+    with pytest.raises(ValueError, match="not a game file"):
+        load_game(half)

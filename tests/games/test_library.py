@@ -163,3 +163,12 @@ def test_named_bayesian_games_are_registered():
         assert isinstance(get_game(name), bayesian.BayesianGame)
     g = get_game("bayesian_matching_pennies", p_flip=0.0)
     assert g.n_types == (1, 1) or g.n_types == (2, 1)
+
+
+def test_a_dense_named_game_too_large_is_refused_before_allocating() -> None:
+    import pytest
+
+    from powergames.games import get_game
+
+    with pytest.raises(ValueError, match=r"n \* k\*\*n = .* payoffs"):
+        get_game("coordination", n_players=40)
