@@ -28,18 +28,17 @@ from typing import Any
 import gymnasium
 import numpy as np
 import numpy.typing as npt
-from gymnasium.utils import seeding
 
 from powergames.envs.adapter import GameAdapter
 from powergames.envs.game_env import GameEnv
-from powergames.envs.seeding import np_random as checked_np_random
+from powergames.envs.seeding import SeededRandom
 from powergames.games.base import Game
 from powergames.games.checks import check_positive_int, first_index
 
 __all__ = ["BatchedGameEnv"]
 
 
-class BatchedGameEnv:
+class BatchedGameEnv(SeededRandom):
     """``n_envs`` copies of a game, stepped together.
 
     Args:
@@ -101,17 +100,9 @@ class BatchedGameEnv:
         self._type_onehot = onehot
         self._arange = np.arange(self.n_envs, dtype=np.int64)
         self._eye = np.eye(n, dtype=np.float32)
-        self._np_random: np.random.Generator | None = None
         self._ctx: npt.NDArray[np.int64] | None = None
         self._round = 0
         self._done = True
-
-    @property
-    def np_random(self) -> np.random.Generator:
-        """The generator of the hidden draws (seeded by ``reset(seed=…)``)."""
-        if self._np_random is None:
-            self._np_random, _ = seeding.np_random()
-        return self._np_random
 
     def observation_layout(self, agent: str | None = None) -> dict[str, slice]:
         """Block name → slice of the last axis of the observations (the same for every agent)."""
@@ -194,8 +185,7 @@ class BatchedGameEnv:
         self, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[npt.NDArray[np.float32], dict[str, Any]]:
         """Start ``B`` episodes; ``seed`` reseeds the generator (``None`` continues it)."""
-        if seed is not None or self._np_random is None:
-            self._np_random, _ = checked_np_random(seed)
+        self._reseed(seed)
         self._draw()
         assert self._ctx is not None
         ctx = self._ctx[:, 0]

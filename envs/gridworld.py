@@ -24,10 +24,9 @@ from typing import Any
 
 import gymnasium
 import numpy as np
-from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
-from powergames.envs.seeding import np_random as checked_np_random
+from powergames.envs.seeding import SeededRandom
 from powergames.games.checks import check_distribution, check_positive_int
 from powergames.games.gridworld import MOVES
 
@@ -37,7 +36,7 @@ _COLOURS = np.array(
 )
 
 
-class ResourceGridEnv(ParallelEnv):
+class ResourceGridEnv(SeededRandom, ParallelEnv):
     """The resource gridworld (module docstring).
 
     Args:
@@ -110,7 +109,6 @@ class ResourceGridEnv(ParallelEnv):
         self._act_space = gymnasium.spaces.Discrete(len(MOVES))
         self.observation_spaces = dict.fromkeys(self.possible_agents, self._obs_space)
         self.action_spaces = dict.fromkeys(self.possible_agents, self._act_space)
-        self._np_random: np.random.Generator | None = None
         self.positions = np.zeros((self.n_agents, 2), dtype=np.int64)
         self._x = 0
         self._round = 0
@@ -133,13 +131,6 @@ class ResourceGridEnv(ParallelEnv):
             raise ValueError(
                 f"unknown agent {agent!r}; agents are player_0..player_{self.n_agents - 1}"
             )
-
-    @property
-    def np_random(self) -> np.random.Generator:
-        """The environment's generator (seeded by ``reset(seed=…)``)."""
-        if self._np_random is None:
-            self._np_random, _ = seeding.np_random()
-        return self._np_random
 
     # ------------------------------------------------------------------ dynamics
     def shares(self) -> np.ndarray:
@@ -216,8 +207,7 @@ class ResourceGridEnv(ParallelEnv):
         self, seed: int | None = None, options: dict | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
         """Draw the hidden kind ``X`` and uniform, independent starting cells."""
-        if seed is not None or self._np_random is None:
-            self._np_random, _ = checked_np_random(seed)
+        self._reseed(seed)
         rng = self.np_random
         self._x = int(rng.choice(len(self.kinds), p=self.x_prior))
         self.positions = self.open_cells[rng.integers(len(self.open_cells), size=self.n_agents)]

@@ -18,16 +18,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from gymnasium.utils import seeding
 
 from powergames.envs.gridworld import ResourceGridEnv
-from powergames.envs.seeding import np_random as checked_np_random
+from powergames.envs.seeding import SeededRandom
 from powergames.games.checks import check_positive_int
 
 __all__ = ["BatchedResourceGrid"]
 
 
-class BatchedResourceGrid:
+class BatchedResourceGrid(SeededRandom):
     """``n_envs`` copies of :class:`~powergames.envs.gridworld.ResourceGridEnv`, stepped together.
 
     Args:
@@ -56,18 +55,10 @@ class BatchedResourceGrid:
         h, w = s._shape
         r = s.view_radius
         self._offs = np.arange(-r, r + 1)
-        self._np_random: np.random.Generator | None = None
         self.positions = np.zeros((self.n_envs, self.n_agents, 2), dtype=np.int64)
         self._x = np.zeros(self.n_envs, dtype=np.int64)
         self._round = 0
         self._h, self._w, self._r = h, w, r
-
-    @property
-    def np_random(self) -> np.random.Generator:
-        """The generator of all copies (seeded by ``reset(seed=…)``)."""
-        if self._np_random is None:
-            self._np_random, _ = seeding.np_random()
-        return self._np_random
 
     @property
     def observation_shape(self) -> tuple[int, int, int]:
@@ -112,8 +103,7 @@ class BatchedResourceGrid:
 
     def reset(self, seed: int | None = None) -> tuple[np.ndarray, dict[str, Any]]:
         """Start ``B`` new episodes."""
-        if seed is not None or self._np_random is None:
-            self._np_random, _ = checked_np_random(seed)
+        self._reseed(seed)
         self._draw()
         return self._observe(), {"round": 0}
 

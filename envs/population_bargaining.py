@@ -58,12 +58,11 @@ from typing import Any
 
 import gymnasium
 import numpy as np
-from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
 from powergames.envs.actions import check_discrete
 from powergames.envs.rendering import TextRender, check_render_mode
-from powergames.envs.seeding import np_random as checked_np_random
+from powergames.envs.seeding import SeededRandom
 from powergames.games.checks import as_float_array, check_positive_int
 from powergames.theory.population import SETTLES
 
@@ -87,7 +86,7 @@ def _fraction(name: str, value: Any, strict: bool = False) -> float:
     return x
 
 
-class PopulationBargainingEnv(TextRender, ParallelEnv):
+class PopulationBargainingEnv(SeededRandom, TextRender, ParallelEnv):
     """Population bargaining with locality (see the module docstring).
 
     Args:
@@ -159,7 +158,6 @@ class PopulationBargainingEnv(TextRender, ParallelEnv):
         self._act_space = gymnasium.spaces.Discrete(2)
         self.observation_spaces = dict.fromkeys(self.possible_agents, self._obs_space)
         self.action_spaces = dict.fromkeys(self.possible_agents, self._act_space)
-        self._np_random: np.random.Generator | None = None
         self.values = np.zeros(n, dtype=np.int64)
         #: Per agent 1 = ``C``, 0 = ``¬C``, -1 = no disposition (set at ``reset``).
         self.dispositions = np.full(n, -1, dtype=np.int64)
@@ -190,13 +188,6 @@ class PopulationBargainingEnv(TextRender, ParallelEnv):
             raise ValueError(
                 f"unknown agent {agent!r}; agents are player_0..player_{len(self._index) - 1}"
             )
-
-    @property
-    def np_random(self) -> np.random.Generator:
-        """The environment's generator (seeded by ``reset(seed=…)``)."""
-        if self._np_random is None:
-            self._np_random, _ = seeding.np_random()
-        return self._np_random
 
     # ------------------------------------------------------------------ dynamics
     def _match(self) -> np.ndarray:
@@ -235,8 +226,7 @@ class PopulationBargainingEnv(TextRender, ParallelEnv):
         self, seed: int | None = None, options: dict | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
         """Start an episode: draw the value classes and dispositions, and the first pairing."""
-        if seed is not None or self._np_random is None:
-            self._np_random, _ = checked_np_random(seed)
+        self._reseed(seed)
         n = len(self.possible_agents)
         rng = self.np_random
         if self.composition == "iid":

@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 from gymnasium.utils import seeding
 
-__all__ = ["check_seed", "np_random"]
+__all__ = ["SeededRandom", "check_seed", "np_random"]
 
 
 def check_seed(seed: object) -> int | None:
@@ -29,3 +29,24 @@ def check_seed(seed: object) -> int | None:
 def np_random(seed: object = None) -> tuple[np.random.Generator, int]:
     """Gymnasium's ``seeding.np_random`` after :func:`check_seed`."""
     return seeding.np_random(check_seed(seed))
+
+
+class SeededRandom:
+    """The environments' generator: ``np_random`` made on first use, reseeded by :meth:`_reseed`.
+
+    ``reset(seed=…)`` calls ``self._reseed(seed)``: a seed starts a new stream (checked by
+    :func:`check_seed`); ``None`` continues the current one (Gymnasium semantics).
+    """
+
+    _np_random: np.random.Generator | None = None
+
+    @property
+    def np_random(self) -> np.random.Generator:
+        """The environment's generator (seeded by ``reset(seed=…)``)."""
+        if self._np_random is None:
+            self._np_random, _ = seeding.np_random()
+        return self._np_random
+
+    def _reseed(self, seed: object) -> None:
+        if seed is not None or self._np_random is None:
+            self._np_random, _ = np_random(seed)

@@ -21,15 +21,14 @@ from typing import Any
 
 import gymnasium
 import numpy as np
-from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
-from powergames.envs.seeding import np_random as checked_np_random
+from powergames.envs.seeding import SeededRandom
 from powergames.games.checks import check_positive_int
 from powergames.games.stochastic import StochasticGame, StochasticUnitSumGame
 
 
-class StochasticGameEnv(ParallelEnv):
+class StochasticGameEnv(SeededRandom, ParallelEnv):
     """The environment of a :class:`~powergames.games.StochasticGame` or
     :class:`~powergames.games.StochasticUnitSumGame`.
 
@@ -108,7 +107,6 @@ class StochasticGameEnv(ParallelEnv):
                 space = gymnasium.spaces.MultiDiscrete([S, self._n_types[i]])
             self.observation_spaces[a] = space
             self.action_spaces[a] = gymnasium.spaces.Discrete(game.n_actions[i])
-        self._np_random: np.random.Generator | None = None
         self.state_index = 0
         self.types = np.zeros(n, dtype=np.int64)
         self._sampled_rewards: np.ndarray | None = None
@@ -131,13 +129,6 @@ class StochasticGameEnv(ParallelEnv):
             raise ValueError(
                 f"unknown agent {agent!r}; agents are player_0..player_{len(self._index) - 1}"
             )
-
-    @property
-    def np_random(self) -> np.random.Generator:
-        """The environment's generator (seeded by ``reset(seed=…)``)."""
-        if self._np_random is None:
-            self._np_random, _ = seeding.np_random()
-        return self._np_random
 
     # ------------------------------------------------------------------ episode
     def _observations(self) -> dict[str, np.ndarray]:
@@ -167,8 +158,7 @@ class StochasticGameEnv(ParallelEnv):
         self, seed: int | None = None, options: dict | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
         """Draw the types (or reward functions), the hidden ``X`` and the first state."""
-        if seed is not None or self._np_random is None:
-            self._np_random, _ = checked_np_random(seed)
+        self._reseed(seed)
         rng = self.np_random
         g = self.game
         n = g.n_players
