@@ -55,10 +55,54 @@ sweep:
 LONG = SMALL.replace("budget: 600", "budget: 8000").replace("every: 200", "every: 1000")
 
 #: Files whose bytes legitimately differ between any two processes: the lock holds the writer's
-#: pid, TensorBoard event files are named and stamped with wall times, and the checkpoint's
-#: state.pkl stores the process-global Python/NumPy RNG states (seeded by the OS per process;
-#: the run draws only from its own seeded streams).
-VOLATILE = (".lock", "state.pkl")
+#: pid and TensorBoard event files are named and stamped with wall times.
+VOLATILE = (".lock",)
+
+
+def global_rng_arrays(node) -> set[str]:
+    """The array names a snapshot tree stores under ``global_rng``: the process-global
+    torch/NumPy/Python generator states, seeded by the OS per process (the run draws only from its
+    own seeded streams, so they are not results)."""
+    found: set[str] = set()
+
+    def arrays(n) -> None:
+        if isinstance(n, dict):
+            if "__array__" in n:
+                found.add(n["__array__"])
+            for v in n.values():
+                arrays(v)
+        elif isinstance(n, list):
+            for v in n:
+                arrays(v)
+
+    def walk(n) -> None:
+        if isinstance(n, list) and len(n) == 2 and n[0] == "global_rng":
+            arrays(n[1])
+        elif isinstance(n, dict):
+            for v in n.values():
+                walk(v)
+        elif isinstance(n, list):
+            for v in n:
+                walk(v)
+
+    walk(node)
+    return found
+
+
+def snapshot_arrays(path: Path) -> bytes:
+    """A checkpoint's ``state.npz`` as comparable bytes: every array (name, dtype, shape, data) but
+    the process-global generator states named in the ``state.json`` beside it."""
+    import numpy as np
+
+    skip = global_rng_arrays(json.loads(path.with_suffix(".json").read_text()))
+    assert skip, "the snapshot should hold the global generator states"
+    out = []
+    with np.load(path, allow_pickle=False) as z:
+        for name in sorted(z.files):
+            if name not in skip:
+                a = z[name]
+                out.append(f"{name}:{a.dtype.str}:{a.shape}:".encode() + a.tobytes())
+    return b"|".join(out)
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -76,6 +120,13 @@ def tree(root: Path) -> dict[str, bytes]:
             data = json.dumps(without_timing(json.loads(data)), sort_keys=True).encode()
         if p.name == "sweep.json":  # job statuses are listed in completion order
             data = json.dumps(json.loads(data), sort_keys=True).encode()
+        if p.name == "state.npz" and p.parent.parent.name == "checkpoints":
+            data = snapshot_arrays(p)
+        if p.name == "manifest.json" and p.parent.parent.name == "checkpoints":
+            # the manifest's hash of state.npz covers the global generator states too
+            doc = json.loads(data)
+            doc["files"]["state.npz"].pop("sha256")
+            data = json.dumps(doc, sort_keys=True).encode()
         out[str(p.relative_to(root))] = data
     return out
 
