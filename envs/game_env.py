@@ -59,6 +59,7 @@ from pettingzoo import ParallelEnv
 
 from powergames.envs.actions import ActionChecker
 from powergames.envs.adapter import GameAdapter, adapt
+from powergames.envs.agent_ids import agent_position
 from powergames.envs.observations import ObservationEncoder, resolve_history
 from powergames.envs.rendering import TextRender, check_render_mode, round_text
 from powergames.envs.seeding import np_random as checked_np_random
@@ -239,12 +240,7 @@ class GameEnv(TextRender, ParallelEnv):
         return self.adapter.n_players
 
     def _seat(self, agent: Any) -> int:
-        try:
-            return self._seat_of[agent]
-        except (KeyError, TypeError):
-            raise ValueError(
-                f"unknown agent {agent!r}; the agents are {self.possible_agents}"
-            ) from None
+        return agent_position(self._seat_of, agent)
 
     def observation_space(self, agent: str) -> gymnasium.spaces.Box:
         """The (cached) observation space of ``agent``."""

@@ -26,6 +26,7 @@ import gymnasium
 import numpy as np
 from pettingzoo import ParallelEnv
 
+from powergames.envs.agent_ids import agent_position
 from powergames.envs.seeding import SeededRandom
 from powergames.games.checks import check_distribution, check_positive_int
 from powergames.games.gridworld import MOVES
@@ -118,19 +119,13 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
     # ------------------------------------------------------------------ spaces
     def observation_space(self, agent: str) -> gymnasium.spaces.Box:
         """The same flattened egocentric window ``Box`` for every agent."""
-        self._check_agent(agent)
+        agent_position(self._index, agent)
         return self._obs_space
 
     def action_space(self, agent: str) -> gymnasium.spaces.Discrete:
         """``Discrete(5)``: up, down, left, right, stay."""
-        self._check_agent(agent)
+        agent_position(self._index, agent)
         return self._act_space
-
-    def _check_agent(self, agent: str) -> None:
-        if agent not in self._index:
-            raise ValueError(
-                f"unknown agent {agent!r}; agents are player_0..player_{self.n_agents - 1}"
-            )
 
     # ------------------------------------------------------------------ dynamics
     def shares(self) -> np.ndarray:

@@ -61,6 +61,7 @@ import numpy as np
 from pettingzoo import ParallelEnv
 
 from powergames.envs.actions import check_discrete
+from powergames.envs.agent_ids import agent_position
 from powergames.envs.rendering import TextRender, check_render_mode
 from powergames.envs.seeding import SeededRandom
 from powergames.games.checks import as_float_array, check_positive_int
@@ -169,25 +170,19 @@ class PopulationBargainingEnv(SeededRandom, TextRender, ParallelEnv):
     # ------------------------------------------------------------------ spaces
     def observation_space(self, agent: str) -> gymnasium.spaces.Box:
         """The same ``Box(0, 1, (10,), float32)`` object for every agent."""
-        self._check_agent(agent)
+        agent_position(self._index, agent)
         return self._obs_space
 
     def action_space(self, agent: str) -> gymnasium.spaces.Discrete:
         """``Discrete(2)``: 0 = hold out, 1 = cooperate (one shared object)."""
-        self._check_agent(agent)
+        agent_position(self._index, agent)
         return self._act_space
 
     def observation_layout(self, agent: str) -> dict[str, slice]:
         """Slices of the observation: ``type``, ``partner_type``, ``round``, ``prev_outcome``,
         ``disposition``."""
-        self._check_agent(agent)
+        agent_position(self._index, agent)
         return dict(_LAYOUT)
-
-    def _check_agent(self, agent: str) -> None:
-        if agent not in self._index:
-            raise ValueError(
-                f"unknown agent {agent!r}; agents are player_0..player_{len(self._index) - 1}"
-            )
 
     # ------------------------------------------------------------------ dynamics
     def _match(self) -> np.ndarray:

@@ -23,6 +23,7 @@ import gymnasium
 import numpy as np
 from pettingzoo import ParallelEnv
 
+from powergames.envs.agent_ids import agent_position
 from powergames.envs.seeding import SeededRandom
 from powergames.games.checks import check_positive_int
 from powergames.games.stochastic import StochasticGame, StochasticUnitSumGame
@@ -116,19 +117,13 @@ class StochasticGameEnv(SeededRandom, ParallelEnv):
 
     def observation_space(self, agent: str) -> gymnasium.spaces.Space:
         """The agent's observation space (one object per agent)."""
-        self._check_agent(agent)
+        agent_position(self._index, agent)
         return self.observation_spaces[agent]
 
     def action_space(self, agent: str) -> gymnasium.spaces.Discrete:
         """``Discrete(k_i)``."""
-        self._check_agent(agent)
+        agent_position(self._index, agent)
         return self.action_spaces[agent]
-
-    def _check_agent(self, agent: str) -> None:
-        if agent not in self._index:
-            raise ValueError(
-                f"unknown agent {agent!r}; agents are player_0..player_{len(self._index) - 1}"
-            )
 
     # ------------------------------------------------------------------ episode
     def _observations(self) -> dict[str, np.ndarray]:

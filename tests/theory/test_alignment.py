@@ -1,3 +1,7 @@
+"""Alignment (MATH.md §3): welfare, covariance, the C–A chain and α, the threat point and
+bargaining, against independent brute force on random games (about 510 lines: one property per
+definition, the brute forces beside them)."""
+
 import itertools
 import json
 

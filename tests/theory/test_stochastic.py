@@ -4,6 +4,9 @@ The brute force below uses none of the library's solvers: values are sums over e
 (finite horizons), truncated power series built by explicit loops, enumerations of every
 deterministic (time- or history-dependent) policy, or vectorised rollouts with a confidence
 interval.
+
+Longer than ~500 lines: each brute force sits next to the property it checks, and the brute forces
+share helpers (trajectory sums, policy enumeration), so the file is not split by solver.
 """
 
 from __future__ import annotations
