@@ -61,6 +61,7 @@ from powergames.envs.actions import ActionChecker
 from powergames.envs.adapter import GameAdapter, adapt
 from powergames.envs.agent_ids import agent_position
 from powergames.envs.observations import ObservationEncoder, resolve_history
+from powergames.envs.per_agent import copies, copies_of_one
 from powergames.envs.rendering import TextRender, check_render_mode, round_text
 from powergames.envs.seeding import np_random as checked_np_random
 from powergames.games.base import Game
@@ -166,7 +167,9 @@ class GameEnv(TextRender, ParallelEnv):
             joint_types=coalition,
             agent_indicator=agent_indicator,
         )
-        self._same_dim = len({sp.shape for sp in self.encoder.spaces}) == 1
+        # fresh per-agent observation copies and info dicts (envs/per_agent.py)
+        self._copies = copies(names)
+        self._spread = copies_of_one(names)
         self._obs_spaces = dict(zip(names, self.encoder.spaces))
         self._act_spaces = {a: self._make_action_space(s) for a, s in zip(names, self.seats)}
         self._checker = ActionChecker(names, self.seats, adapter.n_actions, multi=coalition)
@@ -269,19 +272,10 @@ class GameEnv(TextRender, ParallelEnv):
             adapter = self.adapter
             types = adapter.context_types[ctx] if adapter.context_per_round else None
             built = self.encoder.build(t, self._episode_len, joint, types)
-            if self._same_dim:  # one read-only (n_agents, D) array: one copy serves a step
-                packed = np.stack(built)
-                packed.setflags(write=False)
-                obs = cache[key] = packed
-            else:
-                obs = cache[key] = built
+            for o in built:  # the cached rows are never handed out: steps return copies
+                o.setflags(write=False)
+            obs = cache[key] = tuple(built)
         return obs
-
-    def _fresh(self, packed: Any) -> dict[str, npt.NDArray[np.float32]]:
-        """Fresh writable observation arrays (one per agent) from a cached packed observation."""
-        if self._same_dim:
-            return dict(zip(self.possible_agents, packed.copy()))
-        return {a: o.copy() for a, o in zip(self.possible_agents, packed)}
 
     # ------------------------------------------------------------------------ the API
     def reset(
@@ -307,17 +301,15 @@ class GameEnv(TextRender, ParallelEnv):
         self._ctxs = ctxs
         self._round = 0
         self._last = None
-        agents = self.agents = self.possible_agents[:]
+        self.agents = self.possible_agents[:]
         ctx = ctxs[0]
-        obs = self._fresh(self._observe(0, None, None, ctx))
+        obs = self._copies(self._observe(0, None, None, ctx))
         ctx_key = self._ctx_key
         if ctx_key is None:
-            infos = {a: {"round": 0, "joint_action": self._no_action} for a in agents}
+            infos = self._spread({"round": 0, "joint_action": self._no_action})
         else:
             value = self._ctx_value[ctx]  # type: ignore[index]
-            infos = {
-                a: {"round": 0, "joint_action": self._no_action, ctx_key: value} for a in agents
-            }
+            infos = self._spread({"round": 0, "joint_action": self._no_action, ctx_key: value})
         return obs, infos
 
     def _check_state_option(self, x: Any) -> int:
@@ -384,17 +376,13 @@ class GameEnv(TextRender, ParallelEnv):
         self._last = (t, joint, rew_list, ctx)
         ctx_key = self._ctx_key
         if ctx_key is None:
-            infos = {a: {"round": t, "joint_action": joint} for a in agents}
+            infos = self._spread({"round": t, "joint_action": joint})
         else:
             value = self._ctx_value[ctx]  # type: ignore[index]
-            infos = {a: {"round": t, "joint_action": joint, ctx_key: value} for a in agents}
+            infos = self._spread({"round": t, "joint_action": joint, ctx_key: value})
         if self.render_mode == "human":
             self.render()
-        if self._same_dim:
-            obs = dict(zip(agents, packed.copy()))
-        else:
-            obs = {a: o.copy() for a, o in zip(agents, packed)}
-        return obs, rewards.copy(), terminations, self._false.copy(), infos
+        return self._copies(packed), rewards.copy(), terminations, self._false.copy(), infos
 
     def _flat_index(self, joint: tuple[int, ...]) -> int | None:
         """The index of a joint action in the dense table (``None`` without one)."""
@@ -454,7 +442,13 @@ class GameEnv(TextRender, ParallelEnv):
         state = self.__dict__.copy()
         state["_obs_cache"] = {}
         state["_cache"] = {}
+        del state["_copies"], state["_spread"]  # closures: rebuilt by __setstate__
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._copies = copies(self.possible_agents)
+        self._spread = copies_of_one(self.possible_agents)
 
     def __repr__(self) -> str:
         return (
