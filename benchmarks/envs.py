@@ -57,6 +57,33 @@ class MinimalParallelEnv(ParallelEnv):
         )
 
 
+class ConformingMinimalEnv(MinimalParallelEnv):
+    """The cheapest ParallelEnv that keeps the conventions strict clients rely on (issue 14): a fresh
+    writable observation array per agent and one info dict per agent with the same keys at reset
+    and step. Everything else is constant, as in :class:`MinimalParallelEnv`."""
+
+    metadata = {"name": "minimal_conforming_v0"}
+
+    def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
+        self.agents = self.possible_agents[:]
+        obs = self._obs
+        return (
+            {a: obs.copy() for a in self.agents},
+            {a: {"round": 0, "joint_action": ()} for a in self.agents},
+        )
+
+    def step(self, actions: dict) -> tuple[dict, dict, dict, dict, dict]:
+        agents = self.agents
+        obs = self._obs
+        return (
+            {a: obs.copy() for a in agents},
+            {a: 0.0 for a in agents},
+            {a: False for a in agents},
+            {a: False for a in agents},
+            {a: {"round": 0, "joint_action": ()} for a in agents},
+        )
+
+
 def _rps_env(max_cycles: int) -> Any:
     try:
         from pettingzoo.classic import rps_v2
@@ -110,6 +137,11 @@ def main(argv: list[str] | None = None) -> int:
         {"player_0": int(a), "player_1": int(b)} for a, b in rng.integers(0, 3, size=(cycles, 2))
     ]
     candidates: dict[str, Callable[[], float]] = {}
+    conforming = {
+        "2": ConformingMinimalEnv(2),
+        "one-shot": ConformingMinimalEnv(2),
+        "5": ConformingMinimalEnv(5),
+    }
     envs = {
         "minimal ParallelEnv (constant dicts)": MinimalParallelEnv(2),
         "pettingzoo.classic.rps_v2": _rps_env(cycles),
@@ -143,6 +175,15 @@ def main(argv: list[str] | None = None) -> int:
     ]
     candidates["minimal ParallelEnv, 5 agents"] = lambda: parallel_rate(
         minimal5, plan5, episodes, cycles
+    )
+    candidates["conforming minimal, 2 agents"] = lambda: parallel_rate(
+        conforming["2"], plan2, episodes, cycles
+    )
+    candidates["conforming minimal, one-shot"] = lambda: parallel_rate(
+        conforming["one-shot"], plan2, episodes * cycles, 1
+    )
+    candidates["conforming minimal, 5 agents"] = lambda: parallel_rate(
+        conforming["5"], plan5, episodes, cycles
     )
     majority5 = make("powergames/majority-v0", n_players=5, n_actions=3, max_cycles=cycles)
     candidates["powergames/majority-v0 (n=5, k=3)"] = lambda: parallel_rate(
@@ -179,21 +220,31 @@ def main(argv: list[str] | None = None) -> int:
         f"Setup: actions generated in advance (one list of {cycles} action dicts replayed each "
         f"episode); episodes of {cycles} rounds, each started by `reset()`; best of {repeats} "
         "interleaved repetitions. Baselines in the same run: a minimal `ParallelEnv` returning "
-        "constant dicts (the floor of the API) and PettingZoo's `rps_v2` (AEC converted to parallel).",
+        "constant dicts (the floor of the API), a *conforming* minimal env that also returns a "
+        "fresh observation array and an info dict per agent (the conventions of issue 14, so the "
+        "floor of any env that keeps them), and PettingZoo's `rps_v2` (AEC converted to parallel).",
         "",
-        "| env | agents | agent-steps/s | minimal / env (same agents, same resets) | env / rps_v2 |",
-        "|---|---|---|---|---|",
+        "| env | agents | agent-steps/s | minimal / env (same agents, same resets) "
+        "| conforming minimal / env | env / rps_v2 |",
+        "|---|---|---|---|---|---|",
     ]
     for name, rate in rates.items():
+        if name.startswith("conforming"):
+            continue
         n_agents = 5 if ("majority" in name or "5 agents" in name) else 2
         if n_agents == 5:
             ref = rates["minimal ParallelEnv, 5 agents"]
+            cref = rates["conforming minimal, 5 agents"]
         elif "one-shot" in name:
             ref = rates["minimal ParallelEnv, one-shot (reset every step)"]
+            cref = rates["conforming minimal, one-shot"]
         else:
             ref = floor
+            cref = rates["conforming minimal, 2 agents"]
         vs_rps = f"{rate / rps:.1f}x" if rps else "n/a"
-        lines.append(f"| {name} | {n_agents} | {rate:,.0f} | {ref / rate:.2f} | {vs_rps} |")
+        lines.append(
+            f"| {name} | {n_agents} | {rate:,.0f} | {ref / rate:.2f} | {cref / rate:.2f} | {vs_rps} |"
+        )
     lines += [
         "",
         f"Batched: `BatchedGameEnv(majority_game(5, 3), n_envs={n_envs})`, one-shot unless stated "
