@@ -183,6 +183,10 @@ def context_payoffs(game: Game, max_entries: int = MAX_CONTEXT_PAYOFFS) -> npt.N
         game: any game.
         max_entries: refuse larger tensors.
 
+    A class that stores this tensor (normal-form and dense unit-sum games) offers it as
+    ``context_payoff_tensor()`` and it is returned as stored (read-only, no copy); any other game
+    is read through ``payoffs_batch``.
+
     Returns:
         Shape ``(n_contexts, n, k_0, …, k_{n-1})``.
 
@@ -197,6 +201,9 @@ def context_payoffs(game: Game, max_entries: int = MAX_CONTEXT_PAYOFFS) -> npt.N
             f"the payoffs of {n} players with actions {ks} over {n_ctx} contexts have {size:.3g} "
             f"entries, more than max_entries={max_entries}"
         )
+    stored = getattr(game, "context_payoff_tensor", None)
+    if stored is not None:  # a dense class hands out the (read-only) tensor it already holds
+        return stored()  # type: ignore[no-any-return]
     profiles = np.indices(ks).reshape(n, -1).T
     out = np.empty((n_ctx, n, len(profiles)))
     for x in range(n_ctx):

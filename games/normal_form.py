@@ -86,6 +86,10 @@ class NormalFormGame:
     is_unit_sum = False
     count_form = False
 
+    def context_payoff_tensor(self) -> npt.NDArray[np.float64]:
+        """``u_i(a)`` as one context: ``payoffs[None]``, shape ``(1, n, k_0, …)`` (read-only view)."""
+        return self.payoffs[None]
+
     def payoffs_at(self, ctx: int, joint: tuple[int, ...]) -> npt.NDArray[np.float64]:
         """``u(a)`` at a pure joint action, shape ``(n,)`` (unchecked; ``ctx`` is ignored)."""
         return self.payoffs[(slice(None),) + tuple(joint)]

@@ -96,6 +96,10 @@ class UnitSumGame:
     is_unit_sum = True
     count_form = False
 
+    def context_payoff_tensor(self) -> npt.NDArray[np.float64]:
+        """The share tensor ``s_i(x, a)`` as stored, shape ``(S, n, k_0, …)`` (read-only)."""
+        return self.shares
+
     def payoffs_at(self, ctx: int, joint: tuple[int, ...]) -> npt.NDArray[np.float64]:
         """Shares ``s(x, a)`` at state ``x = ctx`` and a pure joint action, shape ``(n,)`` (unchecked)."""
         return self.shares[(ctx, slice(None)) + tuple(joint)]

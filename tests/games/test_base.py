@@ -72,3 +72,24 @@ def test_a_bayesian_game_with_types_has_no_normal_form() -> None:
 def test_check_game_names_the_argument() -> None:
     with pytest.raises(TypeError, match="g must be a game .* got ndarray"):
         check_game("g", np.zeros((2, 2)))
+
+
+@given(
+    st.one_of(
+        normal_form_games(), unit_sum_games(), symmetric_games(max_players=4), bayesian_games()
+    )
+)
+def test_context_payoffs_equal_every_pure_payoff(drawn) -> None:
+    """``context_payoffs`` (the stored tensor where a class has one) against ``payoffs_at`` at
+    every context and pure joint action, read one by one."""
+    from powergames.games.base import context_payoffs
+
+    game, _ = drawn
+    got = context_payoffs(game)
+    ks = game.action_sizes
+    assert got.shape == (game.contexts.n_contexts, game.n_players, *ks)
+    for x in range(game.contexts.n_contexts):
+        for joint in itertools.product(*map(range, ks)):
+            np.testing.assert_array_equal(got[(x, slice(None), *joint)], game.payoffs_at(x, joint))
+    if hasattr(game, "context_payoff_tensor"):  # the stored tensor, handed out read-only
+        assert not got.flags.writeable
