@@ -23,14 +23,27 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import platform
-import time
-from collections.abc import Callable
+import os
 
-import numpy as np
+# one BLAS thread, as in the other benchmarks: on a shared 2-core machine a second BLAS thread
+# waits for a busy core at every product (single timings of tens of ms for a 0.3 ms call)
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-from powergames.games import BayesianGame, NormalFormGame, as_bayesian, random_bayesian_game
-from powergames.theory import is_bayes_nash, nash_conv, power, solve_nash
+import platform  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from powergames.games import (  # noqa: E402
+    BayesianGame,
+    NormalFormGame,
+    as_bayesian,
+    random_bayesian_game,
+)
+from powergames.theory import is_bayes_nash, nash_conv, power, solve_nash  # noqa: E402
 
 
 def best_time(fn: Callable[[], object], min_time: float = 0.3, min_reps: int = 5) -> float:
@@ -308,7 +321,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         "## power",
         "",
-        f"Machine: {platform.processor() or platform.machine()}, 2 cores, Python "
+        f"Machine: {platform.processor() or platform.machine()}, 2 cores, one BLAS thread, Python "
         f"{platform.python_version()}, NumPy {np.__version__}. Reproduce: `pip install open_spiel && "
         "python benchmarks/power.py`.",
         "",
