@@ -203,7 +203,7 @@ def context_payoffs(game: Game, max_entries: int = MAX_CONTEXT_PAYOFFS) -> npt.N
         )
     stored = getattr(game, "context_payoff_tensor", None)
     if stored is not None:  # a dense class hands out the (read-only) tensor it already holds
-        return stored()  # type: ignore[no-any-return]
+        return stored()
     profiles = np.indices(ks).reshape(n, -1).T
     out = np.empty((n_ctx, n, len(profiles)))
     for x in range(n_ctx):
