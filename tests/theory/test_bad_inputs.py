@@ -440,3 +440,53 @@ def test_the_issue_examples_of_unchecked_arguments_and_messages():
         bayesian_matching_pennies("abc")
     with pytest.raises(ValueError, match="counts must sum to 1"):
         ExchangeablePolicy([0.5, 0.6, 0.0], 2, 2)
+
+
+def test_max_entries_refuses_floats_and_nan():
+    """Issue 15 item 10: ``max_entries`` accepted floats and NaN."""
+    for value in (1.5, 1e9, NAN):
+        with pytest.raises(TypeError, match="max_entries must be an integer"):
+            induced_normal_form(_bgame(), max_entries=value)
+        with pytest.raises(TypeError, match="max_entries must be an integer"):
+            solve_nash(_bgame(), max_entries=value)
+
+
+def test_a_policy_cannot_be_changed_into_nan_coalition_values():
+    """Issue 15 item 11: reassigning ``IndependentPolicy.strategy = [2, -1]`` made
+    ``coalition_values`` return NaN."""
+    policy = IndependentPolicy(2, [0.5, 0.5])
+    with pytest.raises(AttributeError):
+        policy.strategy = [2.0, -1.0]
+    values = coalition_values(_symmetric(), [[0, 1], [2]], [policy, [0.5, 0.5]])
+    assert np.all(np.isfinite(values))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: random_bayesian_game((2, 2), (2, 2), -1, "constant_sum"),
+        lambda: random_symmetric_unit_sum_game(3, 2, 1, -1),
+        lambda: IndependentPolicy(2, [0.5, 0.5]).sample(3, -1),
+        lambda: monte_carlo_coalition_values(
+            _symmetric(), [[0, 1, 2]], [theorem1_policy(3, 2)], 10, -5
+        ),
+    ],
+    ids=["random_bayesian_game", "random_symmetric_unit_sum_game", "sample", "monte_carlo"],
+)
+def test_a_negative_seed_names_rng(call):
+    """Issue 15 item 13: negative seeds leaked numpy's "expected non-negative integer"."""
+    with pytest.raises(ValueError, match="rng must be .* non-negative int seed, got -"):
+        call()
+
+
+def test_sample_refuses_shapes_with_its_own_message():
+    """Issue 15 item 13: ``sample()`` leaked numpy's shape errors."""
+    for policy in (
+        JointPolicy(np.full((2, 2), 0.25)),
+        IndependentPolicy(2, [0.5, 0.5]),
+        ExchangeablePolicy([0.5, 0.5, 0.0], 2, 2),
+        SharedActionPolicy(2, 2),
+    ):
+        for n in ((2, 3), [2], np.array([5]), -1, 2.0):
+            with pytest.raises((TypeError, ValueError), match="n_samples"):
+                policy.sample(n, 0)
