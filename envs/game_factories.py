@@ -51,7 +51,14 @@ def normal_form_game(
 
 def any_game(game: str = "matching_pennies", game_kwargs: Mapping[str, Any] | None = None) -> Game:
     """Any named game of the library or any game file."""
-    return check_game("game", resolve_game(game, **dict(game_kwargs or {})))
+    if game_kwargs is None:
+        game_kwargs = {}
+    if not isinstance(game_kwargs, Mapping) or not all(isinstance(k, str) for k in game_kwargs):
+        raise TypeError(
+            "game_kwargs must be a mapping of keyword arguments (names to values), got "
+            f"{type(game_kwargs).__name__}"
+        )
+    return check_game("game", resolve_game(game, **game_kwargs))
 
 
 def majority(n_players: int = 5, n_actions: int = 3) -> Game:
