@@ -184,7 +184,7 @@ def composition_index(counts: object, total: int | None = None) -> npt.NDArray[n
         raise TypeError(f"counts must be integers, got dtype {arr.dtype}")
     if arr.ndim < 1 or arr.shape[-1] < 1:
         raise ValueError(f"counts must have shape (..., k) with k >= 1, got {arr.shape}")
-    if not (arr.dtype.kind in "iu"):
+    if arr.dtype.kind not in "iu":
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
             raise TypeError(f"counts must be integers, got dtype {arr.dtype}")
         if arr.size and np.abs(arr).max() > 2**53:
