@@ -227,6 +227,7 @@ def test_linear_programs_near_the_float64_limit_give_no_scipy_error():
     """Issue 15 item 6: maxmin_profile, security_levels, threat_point and nash_bargaining leaked
     scipy's "Invalid input for linprog" at payoffs near 1.8e308."""
     from powergames.games import prisoners_dilemma
+    from powergames.theory import coordination_gap
 
     pd = prisoners_dilemma(1.0).payoffs
     for g in (scaled(matching_pennies(), 1.7e308), NormalFormGame(pd / np.abs(pd).max() * 1.7e308)):
@@ -234,4 +235,5 @@ def test_linear_programs_near_the_float64_limit_give_no_scipy_error():
             assert np.all(np.isfinite(s)) and s.sum() == pytest.approx(1.0)
         assert np.all(np.isfinite(security_levels(g))) and np.all(np.isfinite(threat_point(g)))
         assert np.all(np.isfinite(nash_bargaining(g).payoffs))
+        assert np.isfinite(coordination_gap(g, [[1.0, 0.0], [0.3, 0.7]]))
     assert nash_conv(scaled(matching_pennies(), -1e308), [[0.5, 0.5], [1.0, 0.0]]) == 1e308
