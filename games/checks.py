@@ -255,7 +255,7 @@ def check_profile(
 
 
 def check_rng(rng: Any) -> np.random.Generator:
-    """Require an explicit ``np.random.Generator`` (or an int seed, turned into one)."""
+    """Require an explicit ``np.random.Generator`` (or a non-negative int seed, turned into one)."""
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
