@@ -65,7 +65,7 @@ class EmpiricalJointPolicy(CoalitionPolicy):
         if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
             raise ValueError(f"samples must have shape (W >= 1, m >= 1), got {arr.shape}")
         self.n_actions = check_positive_int("n_actions", n_actions)
-        if not np.issubdtype(arr.dtype, np.integer) or np.any((arr < 0) | (arr >= self.n_actions)):
+        if arr.dtype.kind not in "iu" or np.any((arr < 0) | (arr >= self.n_actions)):
             raise ValueError(f"samples must be integer actions in [0, {self.n_actions})")
         self.samples = arr.astype(np.int64)
         self.samples.setflags(write=False)

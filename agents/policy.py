@@ -141,7 +141,7 @@ def flat_action(action: Action, action_shape: tuple[int, ...]) -> int:
             f"action must have {len(action_shape)} entr{'y' if len(action_shape) == 1 else 'ies'} "
             f"for action shape {action_shape}, got {action!r}"
         )
-    if not np.issubdtype(a.dtype, np.integer) or np.any(a < 0) or np.any(a >= action_shape):
+    if a.dtype.kind not in "iu" or np.any(a < 0) or np.any(a >= action_shape):
         raise ValueError(f"action must be integers in [0, {action_shape}), got {action!r}")
     return int(np.ravel_multi_index(tuple(int(x) for x in a), action_shape))
 

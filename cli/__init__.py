@@ -8,7 +8,9 @@ Errors. A *user error* is printed as one line ``powergames <command>: error: <me
 status 2; anything else is a bug and is re-raised with its traceback. User errors are (see
 :func:`is_user_error`): a bad configuration (:class:`~powergames.training.config.ConfigError`), a run
 directory that cannot be used (:class:`~powergames.training.rundir.RunDirError`) or is being written
-(:class:`~powergames.training.rundir.RunDirBusy`), a missing file, and a ``ValueError`` or
+(:class:`~powergames.training.rundir.RunDirBusy`), a missing file, a file system that is read-only,
+full or not writable (:data:`USER_OS_ERRNOS`; run-directory writes are atomic, so the failed write
+lost nothing and ``--resume`` continues once it is fixed), and a ``ValueError`` or
 ``TypeError`` raised deliberately by powergames' own input checks — the innermost frame of its
 traceback is in a powergames module (the library's contract: bad input raises such an error naming
 the argument). An exception raised from inside NumPy, SciPy, torch or Python itself, or of any
@@ -18,6 +20,7 @@ other type, is not the user's to fix.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import pkgutil
 import sys
@@ -34,10 +37,15 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     FileNotFoundError,
 )
 
+#: ``OSError`` numbers that are the user's to fix: a read-only or full file system, no permission.
+USER_OS_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM})
+
 
 def is_user_error(exc: BaseException) -> bool:
     """Whether ``exc`` is a user error (module docstring) rather than a bug."""
     if isinstance(exc, USER_ERRORS):
+        return True
+    if isinstance(exc, OSError) and exc.errno in USER_OS_ERRNOS:
         return True
     if not isinstance(exc, ValueError | TypeError):
         return False

@@ -16,7 +16,7 @@ import numpy as np
 from powergames.envs.adapter import game_kind
 from powergames.games.base import Game, check_game
 from powergames.games.bayesian import BayesianGame, as_bayesian
-from powergames.games.checks import check_distribution, check_positive_int
+from powergames.games.checks import as_float_array, check_distribution, check_positive_int
 from powergames.games.io import resolve_game
 from powergames.games.normal_form import NormalFormGame
 from powergames.games.symmetric import majority_game, random_symmetric_unit_sum_game
@@ -39,7 +39,7 @@ def normal_form_game(
 ) -> Game:
     """A named game of the library (or a game file), or explicit ``payoffs`` (nested lists)."""
     if payoffs is not None:
-        return NormalFormGame(np.asarray(payoffs, dtype=np.float64))
+        return NormalFormGame(as_float_array("payoffs", payoffs))
     out = any_game(game, game_kwargs)
     if game_kind(out) != "normal_form":
         raise ValueError(
@@ -51,7 +51,14 @@ def normal_form_game(
 
 def any_game(game: str = "matching_pennies", game_kwargs: Mapping[str, Any] | None = None) -> Game:
     """Any named game of the library or any game file."""
-    return check_game("game", resolve_game(game, **dict(game_kwargs or {})))
+    if game_kwargs is None:
+        game_kwargs = {}
+    if not isinstance(game_kwargs, Mapping) or not all(isinstance(k, str) for k in game_kwargs):
+        raise TypeError(
+            "game_kwargs must be a mapping of keyword arguments (names to values), got "
+            f"{type(game_kwargs).__name__}"
+        )
+    return check_game("game", resolve_game(game, **game_kwargs))
 
 
 def majority(n_players: int = 5, n_actions: int = 3) -> Game:
@@ -96,7 +103,7 @@ def unit_sum(
             random game larger than ``MAX_RANDOM_ENTRIES`` shares (the message gives its size).
     """
     if shares is not None:
-        return UnitSumGame(np.asarray(shares, dtype=np.float64), prior)
+        return UnitSumGame(as_float_array("shares", shares), prior)
     if game is not None:
         if prior is not None:
             raise ValueError("prior applies to explicit or random shares, not to a game file")
@@ -139,9 +146,13 @@ def bayesian(
     if prior is not None or rewards is not None:
         if prior is None or rewards is None:
             raise ValueError("a Bayesian game needs both 'prior' and 'rewards'")
+        if not isinstance(rewards, list | tuple):
+            raise TypeError(
+                f"rewards must be a list with one array per player, got {type(rewards).__name__}"
+            )
         return BayesianGame(
-            np.asarray(prior, dtype=np.float64),
-            tuple(np.asarray(r, dtype=np.float64) for r in rewards),
+            as_float_array("prior", prior),
+            tuple(as_float_array(f"rewards[{i}]", r) for i, r in enumerate(rewards)),
         )
     out = any_game(game, game_kwargs)
     kind = game_kind(out)

@@ -116,7 +116,7 @@ class BatchedResourceGrid(SeededRandom):
             ValueError: ``actions`` not of shape ``(B, n)`` or out of range.
         """
         a = np.asarray(actions)
-        if a.shape != (self.n_envs, self.n_agents) or not np.issubdtype(a.dtype, np.integer):
+        if a.shape != (self.n_envs, self.n_agents) or a.dtype.kind not in "iu":
             raise ValueError(
                 f"actions must be an integer array of shape {(self.n_envs, self.n_agents)}, got "
                 f"{a.shape} of {a.dtype}"

@@ -129,7 +129,7 @@ class PopulationBargainingEnv(SeededRandom, TextRender, ParallelEnv):
     ) -> None:
         n = check_positive_int("n_agents", n_agents, minimum=2)
         self.f_v = _fraction("f_v", f_v, strict=True)
-        if composition not in COMPOSITIONS:
+        if not isinstance(composition, str) or composition not in COMPOSITIONS:
             raise ValueError(f"composition must be one of {COMPOSITIONS}, got {composition!r}")
         self.composition = composition
         #: Number of ``V`` agents (fixed with ``"exact"``; redrawn at every ``reset`` with ``"iid"``).

@@ -31,6 +31,7 @@ and ``render_mode`` but no ``history``, and has no game object for :func:`make_g
 from __future__ import annotations
 
 import functools
+import inspect
 import types
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -144,12 +145,13 @@ class EnvSpec:
         return GameEnv(game, name=self.name, **env_kwargs)
 
     def _call(self, factory: Callable[..., Any], kwargs: Mapping[str, Any]) -> Any:
+        """``factory(**kwargs)``; keyword arguments it does not take are a ``ValueError`` naming
+        them (checked on its signature first, so a ``TypeError`` of its own checks passes as is)."""
         try:
-            return factory(**kwargs)
+            inspect.signature(factory).bind(**kwargs)
         except TypeError as exc:
-            if "argument" in str(exc):
-                raise ValueError(f"bad arguments for {self.id}: {exc}") from None
-            raise
+            raise ValueError(f"bad arguments for {self.id}: {exc}") from None
+        return factory(**kwargs)
 
 
 class _Registry(Mapping[str, EnvSpec]):

@@ -23,7 +23,9 @@ def check_render_mode(render_mode: str | None) -> str | None:
     Raises:
         ValueError: any other value.
     """
-    if render_mode is not None and render_mode not in RENDER_MODES:
+    if render_mode is not None and (
+        not isinstance(render_mode, str) or render_mode not in RENDER_MODES
+    ):
         raise ValueError(
             f"render_mode must be None or one of {list(RENDER_MODES)}, got {render_mode!r}"
         )

@@ -255,10 +255,14 @@ def check_profile(
 
 
 def check_rng(rng: Any) -> np.random.Generator:
-    """Require an explicit ``np.random.Generator`` (or an int seed, turned into one)."""
+    """Require an explicit ``np.random.Generator`` (or a non-negative int seed, turned into one)."""
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(
+                f"rng must be a numpy.random.Generator or a non-negative int seed, got {rng}"
+            )
         return np.random.default_rng(int(rng))
     raise TypeError(
         f"rng must be a numpy.random.Generator or an int seed, got {type(rng).__name__}"

@@ -180,13 +180,11 @@ def composition_index(counts: object, total: int | None = None) -> npt.NDArray[n
         arr = np.asarray(counts)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"counts must be an integer array of shape (..., k) ({exc})") from None
-    if arr.dtype == bool or not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    ):
+    if arr.dtype == bool or not ((arr.dtype.kind in "iu") or np.issubdtype(arr.dtype, np.floating)):
         raise TypeError(f"counts must be integers, got dtype {arr.dtype}")
     if arr.ndim < 1 or arr.shape[-1] < 1:
         raise ValueError(f"counts must have shape (..., k) with k >= 1, got {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.integer):
+    if arr.dtype.kind not in "iu":
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
             raise TypeError(f"counts must be integers, got dtype {arr.dtype}")
         if arr.size and np.abs(arr).max() > 2**53:

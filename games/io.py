@@ -105,6 +105,49 @@ def _from_entry(arr: np.ndarray) -> Any:
     return arr
 
 
+#: Largest game file read by :func:`load_game`, in bytes of its arrays (2 GiB).
+MAX_FILE_BYTES = 2**31
+
+
+def _check_entry_sizes(p: Path) -> None:
+    """Read each entry's ``.npy`` header (not its data) and refuse, before anything is allocated, an
+    entry whose shape does not match its stored size, or arrays over :data:`MAX_FILE_BYTES`."""
+    total = 0
+    try:
+        with zipfile.ZipFile(p) as zf:
+            for info in zf.infolist():
+                with zf.open(info) as fh:
+                    version = np.lib.format.read_magic(fh)
+                    read_header = (
+                        np.lib.format.read_array_header_1_0
+                        if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0
+                    )
+                    shape, _, dtype = read_header(fh)
+                    count = 1
+                    for n in shape:
+                        count *= int(n)
+                    nbytes = count * dtype.itemsize
+                    if nbytes != info.file_size - fh.tell():
+                        raise ValueError(
+                            f"{str(p)!r} is damaged: entry {info.filename!r} declares shape "
+                            f"{shape} ({nbytes:,} bytes) but holds "
+                            f"{info.file_size - fh.tell():,} bytes"
+                        )
+                    total += nbytes
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        if str(exc).startswith(repr(str(p))):
+            raise
+        raise ValueError(
+            f"{str(p)!r} is not a game file (.npz written by save_game): {exc}"
+        ) from None
+    if total > MAX_FILE_BYTES:
+        raise ValueError(
+            f"{str(p)!r} holds arrays of {total:,} bytes, more than the {MAX_FILE_BYTES:,} a game "
+            "file may hold"
+        )
+
+
 def load_game(path: str | os.PathLike[str]) -> Game:
     """Load a game saved by :func:`save_game`.
 
@@ -115,6 +158,7 @@ def load_game(path: str | os.PathLike[str]) -> Game:
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"no game file at {str(p)!r}")
+    _check_entry_sizes(p)
     try:
         with np.load(p, allow_pickle=False) as data:
             contents = {k: data[k] for k in data.files}

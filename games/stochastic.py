@@ -545,7 +545,7 @@ class StochasticUnitSumGame:
         swaps = None
         if self.seat_swaps is not None:
             sw = np.asarray(self.seat_swaps)
-            if sw.shape != (n - 1, s) or not np.issubdtype(sw.dtype, np.integer):
+            if sw.shape != (n - 1, s) or sw.dtype.kind not in "iu":
                 raise ValueError(
                     f"seat_swaps must be an integer array of shape (n - 1, S) = {(n - 1, s)}, got "
                     f"{sw.shape} of {sw.dtype}"

@@ -55,7 +55,7 @@ MAX_SPREAD = 50.0
 def _as_int64(name: str, value: Any) -> npt.NDArray[np.int64]:
     """``value`` as an int64 array (TypeError for a non-integer dtype; an empty array passes)."""
     arr = np.asarray(value)
-    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+    if arr.size and arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must be integers, got dtype {arr.dtype}")
     return arr.astype(np.int64)
 

@@ -63,7 +63,7 @@ class PurePolicy(CoalitionPolicy):
 
     def __init__(self, actions: Any, action_sizes: Sequence[int]) -> None:
         acts = np.asarray(actions)
-        if acts.ndim != 1 or acts.size == 0 or not np.issubdtype(acts.dtype, np.integer):
+        if acts.ndim != 1 or acts.size == 0 or acts.dtype.kind not in "iu":
             raise ValueError(f"actions must be a non-empty 1-d integer array, got {acts!r}")
         sizes = tuple(
             check_positive_int(f"action_sizes[{t}]", k) for t, k in enumerate(action_sizes)

@@ -77,3 +77,22 @@ def test_register_agent_kind_checks_its_argument() -> None:
         register_agent_kind("uniform")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="already registered"):
         register_agent_kind(AGENT_KINDS["uniform"])
+
+
+def test_a_dense_game_of_40_players_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 15 item 7: ``power coordination --param n_players=40`` raised MemoryError."""
+    assert main(["power", "coordination", "--param", "n_players=40"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        err.startswith("powergames power: error: a dense game with n_players=40") and "GiB" in err
+    )
+    assert "\n" not in err
+
+
+def test_read_only_or_full_file_systems_are_user_errors() -> None:
+    """Issue 15 item 7: OSError 30 (read-only) and 28 (no space) are the user's to fix."""
+    import errno
+
+    for code in (errno.EROFS, errno.ENOSPC, errno.EACCES):
+        assert is_user_error(OSError(code, "refused", "/runs/x/metrics.csv"))
+    assert not is_user_error(OSError(errno.EIO, "Input/output error"))

@@ -101,3 +101,58 @@ def test_an_empty_or_damaged_file_is_a_value_error(tmp_path) -> None:
     half.write_bytes(b"PK\x03\x04garbage")
     with pytest.raises(ValueError, match="not a game file"):
         load_game(half)
+
+
+@pytest.mark.parametrize(
+    "payoffs",
+    [
+        np.ones((2, 2, 2)) * (1 + 1j),
+        np.zeros((2, 2, 2), dtype="datetime64[D]"),
+        np.full((2, 2, 2), "1"),
+        np.ones((2, 2, 2), dtype=bool),
+    ],
+    ids=["complex", "datetime64", "numeric strings", "bools"],
+)
+def test_a_game_file_of_non_real_numbers_is_refused(tmp_path, payoffs) -> None:
+    """Issue 15 item 5: ``.npz`` files lost imaginary parts (only a ComplexWarning)."""
+    from powergames.games.io import load_game
+
+    path = tmp_path / "g.npz"
+    np.savez(path, __kind__=np.array("NormalFormGame"), payoffs=payoffs)
+    with pytest.raises(ValueError, match=r"g\.npz.*payoffs must hold real numbers"):
+        load_game(path)
+
+
+def test_a_crafted_huge_npz_header_is_refused_before_allocating(tmp_path, monkeypatch) -> None:
+    """Issue 15 item 7: a ``.npz`` whose header claims 1e12 elements raised MemoryError."""
+    import io
+    import zipfile
+
+    from powergames.games.io import MAX_FILE_BYTES, load_game
+
+    def npy(arr):
+        buf = io.BytesIO()
+        np.save(buf, arr)
+        return buf.getvalue()
+
+    def crafted(shape, data: bytes):
+        hdr = io.BytesIO()
+        np.lib.format.write_array_header_1_0(
+            hdr, {"descr": "<f8", "fortran_order": False, "shape": shape}
+        )
+        path = tmp_path / f"crafted{len(shape)}_{len(data)}.npz"
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("__kind__.npy", npy(np.array("NormalFormGame")))
+            zf.writestr("payoffs.npy", hdr.getvalue() + data)
+        return path
+
+    with pytest.raises(ValueError, match=r"damaged: entry 'payoffs.npy' declares shape"):
+        load_game(crafted((2, 10**6, 10**6), b"\0" * 64))
+    # an honest file over the budget (lowered here so the test writes little)
+    import powergames.games.io as gio
+
+    path = save_game(NormalFormGame(np.zeros((2, 16, 16))), tmp_path / "big.npz")
+    monkeypatch.setattr(gio, "MAX_FILE_BYTES", 1024)
+    with pytest.raises(ValueError, match=r"holds arrays of 4,\d{3} bytes, more than the 1,024"):
+        load_game(path)
+    assert MAX_FILE_BYTES == 2**31

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from powergames.games import (
     BayesianGame,
@@ -102,10 +103,85 @@ BAD = {
         3,
         np.array([[0, 1, 2]]),
     ],
-    "rng": [None, "seed", 1.5, True, object(), [1]],
+    "rng": [None, "seed", 1.5, True, object(), [1], -1],
     "game": [None, "matching_pennies", 3, object(), {"payoffs": 1}, np.array([1.0, 2.0])],
 }
 BAD["tol"] = [v for v in BAD["tol"] if v is not None]  # None is the documented default
+
+
+# Generated bad values beside the listed ones, so every case draws many distinct inputs (the CI
+# profile's max_examples each): every one is wrong for every argument of its kind.
+_text = st.text(min_size=1, max_size=6).map(lambda t: "x" + t)  # never a valid choice name
+_not_real = st.one_of(
+    _text,
+    st.binary(min_size=1, max_size=4),
+    st.booleans(),
+    st.complex_numbers(allow_nan=False, allow_infinity=False).filter(lambda z: z.imag != 0),
+    st.builds(object),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+_non_finite = st.sampled_from([NAN, INF, -INF])
+_bad_dtype_arrays = hnp.arrays(
+    st.sampled_from([np.complex128, np.bool_, "datetime64[D]", "timedelta64[s]", "<U3", "S2"]),
+    hnp.array_shapes(min_dims=1, max_dims=3, max_side=3),
+)
+
+
+@st.composite
+def _with_a_non_finite(draw) -> np.ndarray:
+    """A float array of a drawn shape with NaN or an infinity at a drawn position."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
+    arr = np.full(shape, 0.5)
+    arr[tuple(draw(st.integers(0, n - 1)) for n in shape)] = draw(_non_finite)
+    return arr
+
+
+@st.composite
+def _ragged(draw) -> list:
+    n = draw(st.integers(1, 3))
+    return [[0.5] * n, [0.5] * (n + draw(st.integers(1, 3)))]
+
+
+@st.composite
+def _bad_coalitions(draw) -> list:
+    """Three players' coalitions made wrong one way: a player twice, one out of range, a float or
+    bool member, or an empty coalition."""
+    parts = [[0, 1], [2]]
+    how = draw(st.sampled_from(["twice", "range", "float", "bool", "empty"]))
+    if how == "twice":
+        parts[1].append(draw(st.sampled_from([0, 1])))
+    elif how == "range":
+        parts[1][0] = draw(st.one_of(st.integers(3, 100), st.integers(-100, -1)))
+    elif how == "float":
+        parts[0][1] = draw(st.floats(0.1, 2.9).filter(lambda x: not x.is_integer()))
+    elif how == "bool":
+        parts[0][1] = True
+    else:
+        parts.append([])
+    return parts
+
+
+GENERATED = {
+    "array": st.one_of(_bad_dtype_arrays, _with_a_non_finite(), _ragged(), _not_real),
+    "int": st.one_of(
+        st.integers(max_value=-2),
+        st.floats(allow_nan=True).filter(lambda x: not (math.isfinite(x) and x.is_integer())),
+        _not_real,
+        st.lists(st.integers(1, 3), min_size=1, max_size=3),
+    ),
+    "real": st.one_of(_non_finite, _not_real, st.lists(st.floats(0, 1), min_size=1, max_size=3)),
+    "tol": st.one_of(st.floats(max_value=-1e-300), _non_finite, _not_real),
+    "choice": st.one_of(_text, st.integers(), st.binary(min_size=1, max_size=4), st.builds(object)),
+    "coalitions": _bad_coalitions(),
+    "rng": st.one_of(
+        st.integers(max_value=-1),
+        st.floats(allow_nan=True),
+        _text,
+        st.booleans(),
+        st.builds(object),
+    ),
+    "game": st.one_of(_text, st.integers(), st.floats(), st.builds(object), _bad_dtype_arrays),
+}
 
 
 def _game():
@@ -315,7 +391,7 @@ def _valid_for(kind: str, argument: str, value: object) -> bool:
 @given(data=st.data())
 def test_bad_input_is_a_clean_error_naming_the_argument(case, data):
     name, argument, kind, call = case
-    value = data.draw(st.sampled_from(BAD[kind]), label=f"{argument} ({kind})")
+    value = data.draw(st.sampled_from(BAD[kind]) | GENERATED[kind], label=f"{argument} ({kind})")
     if _valid_for(kind, argument, value):
         return
     with pytest.raises((ValueError, TypeError)) as info:
@@ -364,3 +440,53 @@ def test_the_issue_examples_of_unchecked_arguments_and_messages():
         bayesian_matching_pennies("abc")
     with pytest.raises(ValueError, match="counts must sum to 1"):
         ExchangeablePolicy([0.5, 0.6, 0.0], 2, 2)
+
+
+def test_max_entries_refuses_floats_and_nan():
+    """Issue 15 item 10: ``max_entries`` accepted floats and NaN."""
+    for value in (1.5, 1e9, NAN):
+        with pytest.raises(TypeError, match="max_entries must be an integer"):
+            induced_normal_form(_bgame(), max_entries=value)
+        with pytest.raises(TypeError, match="max_entries must be an integer"):
+            solve_nash(_bgame(), max_entries=value)
+
+
+def test_a_policy_cannot_be_changed_into_nan_coalition_values():
+    """Issue 15 item 11: reassigning ``IndependentPolicy.strategy = [2, -1]`` made
+    ``coalition_values`` return NaN."""
+    policy = IndependentPolicy(2, [0.5, 0.5])
+    with pytest.raises(AttributeError):
+        policy.strategy = [2.0, -1.0]
+    values = coalition_values(_symmetric(), [[0, 1], [2]], [policy, [0.5, 0.5]])
+    assert np.all(np.isfinite(values))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: random_bayesian_game((2, 2), (2, 2), -1, "constant_sum"),
+        lambda: random_symmetric_unit_sum_game(3, 2, 1, -1),
+        lambda: IndependentPolicy(2, [0.5, 0.5]).sample(3, -1),
+        lambda: monte_carlo_coalition_values(
+            _symmetric(), [[0, 1, 2]], [theorem1_policy(3, 2)], 10, -5
+        ),
+    ],
+    ids=["random_bayesian_game", "random_symmetric_unit_sum_game", "sample", "monte_carlo"],
+)
+def test_a_negative_seed_names_rng(call):
+    """Issue 15 item 13: negative seeds leaked numpy's "expected non-negative integer"."""
+    with pytest.raises(ValueError, match="rng must be .* non-negative int seed, got -"):
+        call()
+
+
+def test_sample_refuses_shapes_with_its_own_message():
+    """Issue 15 item 13: ``sample()`` leaked numpy's shape errors."""
+    for policy in (
+        JointPolicy(np.full((2, 2), 0.25)),
+        IndependentPolicy(2, [0.5, 0.5]),
+        ExchangeablePolicy([0.5, 0.5, 0.0], 2, 2),
+        SharedActionPolicy(2, 2),
+    ):
+        for n in ((2, 3), [2], np.array([5]), -1, 2.0):
+            with pytest.raises((TypeError, ValueError), match="n_samples"):
+                policy.sample(n, 0)

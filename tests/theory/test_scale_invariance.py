@@ -175,3 +175,65 @@ def test_payoffs_near_the_float64_limit_give_finite_values_or_a_clear_error():
         0,
     )
     assert np.all(np.isfinite(est.half_width)) and est.covers([[0.0, 0.0]]).all()
+
+
+# ---------------------------------------------------------------------- the issue's cases, as named
+@pytest.mark.parametrize("a", [1e-8, 1e-9, 1e15])
+def test_forty_random_zero_sum_games_are_solved_at_scale(a):
+    """Issue 15 item 3: at x1e-8 12 of 40 and at x1e-9 39-40 of 40 random zero-sum games were
+    solved wrongly, x1e15 raised; every answer must be an equilibrium of the unscaled game."""
+    rng = np.random.default_rng(15)
+    wrong = 0
+    for _ in range(40):
+        shape = tuple(rng.integers(2, 5, size=2))
+        g = zero_sum(rng.normal(size=(2, *shape)))
+        wrong += nash_conv(g, solve_zero_sum(scaled(g, a))) > 1e-8 * float(np.ptp(g.payoffs))
+    assert wrong == 0
+
+
+def test_solve_nash_on_a_3x3_general_sum_game_at_1e12():
+    """Issue 15 item 3: ``solve_nash`` on a 3x3 general-sum game x1e12 had NashConv 0.37 unscaled."""
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        g = NormalFormGame(rng.normal(size=(2, 3, 3)))
+        assert nash_conv(g, solve_nash(scaled(g, 1e12))) <= 1e-9
+
+
+@pytest.mark.parametrize("name", ["prisoners_dilemma", "battle_of_the_sexes", "stag_hunt"])
+def test_general_sum_games_at_1e_10_are_neither_constant_sum_nor_common_payoff(name):
+    """Issue 15 item 4: an absolute tolerance made every general-sum game x1e-10 constant-sum and
+    common-payoff."""
+    from powergames.games import get_game
+
+    g = get_game(name)
+    assert not g.is_constant_sum and not g.is_common_payoff
+    for a in (1e-10, 1e-12):
+        h = scaled(g, a)
+        assert not h.is_constant_sum and not h.is_common_payoff
+    assert scaled(matching_pennies(), 1e-10).is_constant_sum
+    assert NormalFormGame(
+        np.ones((2, 2, 2)) * 1e-10 * np.arange(4).reshape(1, 2, 2)
+    ).is_common_payoff
+
+
+def test_nash_bargaining_of_battle_of_the_sexes_at_1e_12():
+    """Issue 15 item 4: [1.2, 1.2] and "no positive surplus" were returned instead of [2.5, 2.5]."""
+    sol = nash_bargaining(scaled(battle_of_the_sexes(), 1e-12))
+    np.testing.assert_allclose(sol.payoffs / 1e-12, [2.5, 2.5], rtol=1e-9)
+    assert sol.positive_surplus_possible
+
+
+def test_linear_programs_near_the_float64_limit_give_no_scipy_error():
+    """Issue 15 item 6: maxmin_profile, security_levels, threat_point and nash_bargaining leaked
+    scipy's "Invalid input for linprog" at payoffs near 1.8e308."""
+    from powergames.games import prisoners_dilemma
+    from powergames.theory import coordination_gap
+
+    pd = prisoners_dilemma(1.0).payoffs
+    for g in (scaled(matching_pennies(), 1.7e308), NormalFormGame(pd / np.abs(pd).max() * 1.7e308)):
+        for s in maxmin_profile(g):
+            assert np.all(np.isfinite(s)) and s.sum() == pytest.approx(1.0)
+        assert np.all(np.isfinite(security_levels(g))) and np.all(np.isfinite(threat_point(g)))
+        assert np.all(np.isfinite(nash_bargaining(g).payoffs))
+        assert np.isfinite(coordination_gap(g, [[1.0, 0.0], [0.3, 0.7]]))
+    assert nash_conv(scaled(matching_pennies(), -1e308), [[0.5, 0.5], [1.0, 0.0]]) == 1e308

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import pickle
 import zipfile
 from pathlib import Path
@@ -182,3 +183,160 @@ def test_name_cannot_leave_the_runs_directory(tmp_path: Path, capsys) -> None:  
         assert code == 2
         _refused(capsys, "--name")
     assert not (tmp_path / "X").exists() and not runs.exists()
+
+
+# ---------------------------------------------------------------------- issue 15, case by case
+def test_planted_pickle_in_an_sb3_run_is_refused_never_run(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Item 1 with the SB3 driver: a ``state.pkl`` beside the SB3 checkpoint is never unpickled."""
+    run = _train(tmp_path, SB3)
+    marker = tmp_path / "ran"
+    (_latest(run) / "state.pkl").write_bytes(pickle.dumps(_Planted(marker)))
+    assert main(["eval", str(run)]) == 2
+    _refused(capsys, "state.pkl", "older format")
+    _unfinish(run)
+    assert _resume(run) == 2
+    _refused(capsys, "state.pkl")
+    assert not marker.exists()
+
+
+def test_garbage_truncated_or_empty_state_pkl_is_a_one_line_refusal(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Item 7: such a ``state.pkl`` raised UnpicklingError or EOFError."""
+    run = _train(tmp_path, NATIVE)
+    _unfinish(run)
+    whole = pickle.dumps({"version": 2, "step": 16})
+    for content in (b"garbage\x00\xff", whole[: len(whole) // 2], b""):
+        (_latest(run) / "state.pkl").write_bytes(content)
+        assert main(["eval", str(run)]) == 2
+        _refused(capsys, "state.pkl", "older format")
+        assert _resume(run) == 2
+        _refused(capsys, "state.pkl")
+
+
+def test_truncated_sb3_zip_is_a_one_line_refusal(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Item 7: a truncated SB3 ``.zip`` raised AssertionError."""
+    run = _train(tmp_path, SB3)
+    step = _latest(run)
+    with zipfile.ZipFile(step / "player_0.zip", "w") as zf:
+        zf.writestr("data", json.dumps({"policy_class": "x"}) * 50)
+    data = (step / "player_0.zip").read_bytes()
+    (step / "player_0.zip").write_bytes(data[: len(data) // 2])
+    assert main(["eval", str(run)]) == 2
+    _refused(capsys, "player_0.zip")
+    _unfinish(run)
+    assert _resume(run) == 2
+    _refused(capsys, "player_0.zip")
+
+
+def test_missing_sb3_file_names_the_older_intact_checkpoint(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Item 7: a missing SB3 file said "start again with --overwrite" although an older checkpoint
+    was intact; the message names that checkpoint, and following it resumes the run."""
+    run = _train(tmp_path, SB3)
+    step = _latest(run)
+    older = sorted((run / "checkpoints").glob("step_*"))[0]
+    assert older != step
+    (step / "player_0.pt").unlink()
+    _unfinish(run)
+    assert _resume(run) == 2
+    _refused(capsys, "player_0.pt", "missing", f"the older checkpoint {older} is intact")
+    import shutil
+
+    shutil.rmtree(step)
+    meta = json.loads((run / "checkpoints" / "latest.json").read_text())
+    rows = len(MetricsTable.load(run / "metrics.csv").rows)
+    meta.update(step=16, dir=older.name, rows=rows - 1)
+    (run / "checkpoints" / "latest.json").write_text(json.dumps(meta))
+    assert _resume(run) == 0
+    assert MetricsTable.load(run / "metrics.csv").steps == [0, 16, 32]
+
+
+def test_resume_refuses_empty_metrics_with_a_mid_run_checkpoint(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Item 2 as reported: empty ``metrics.csv``, ``latest.json`` pointing at a checkpoint before
+    the end (step 896 of 1,024 there, 12 of 16 here): --resume completed with 1 row."""
+    run = _train(tmp_path, NATIVE)
+    import shutil
+
+    steps = sorted((run / "checkpoints").glob("step_*"))
+    shutil.rmtree(steps[-1])
+    meta = json.loads((run / "checkpoints" / "latest.json").read_text())
+    meta.update(step=12, dir=steps[0].name, rows=4)
+    (run / "checkpoints" / "latest.json").write_text(json.dumps(meta))
+    _unfinish(run)
+    (run / "metrics.csv").write_text("")
+    assert _resume(run) == 2
+    _refused(capsys, "metrics.csv", "inconsistent")
+    assert not (run / "summary.json").exists()
+
+
+@pytest.mark.parametrize("code", ["ENOSPC", "EROFS"])
+def test_full_or_read_only_disk_is_one_line_and_loses_nothing(  # type: ignore[no-untyped-def]
+    tmp_path: Path, capsys, monkeypatch, code: str
+) -> None:
+    """Item 7: a full (28) or read-only (30) file system raised OSError with a traceback; now one
+    line naming the file, and once it is writable again --resume ends as an uninterrupted run."""
+    import errno
+
+    import powergames.training.rundir as rundir
+
+    (tmp_path / "clean").mkdir()
+    clean = _train(tmp_path / "clean", NATIVE)
+    real = rundir.atomic_write_bytes
+    writes = {"n": 0}
+
+    def failing(path, data):  # type: ignore[no-untyped-def]
+        if Path(path).name == "metrics.csv":
+            writes["n"] += 1
+            if writes["n"] == 4:
+                raise OSError(getattr(errno, code), os.strerror(getattr(errno, code)), str(path))
+        real(path, data)
+
+    monkeypatch.setattr(rundir, "atomic_write_bytes", failing)
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(NATIVE)
+    runs = tmp_path / "runs"
+    assert main(["train", str(cfg), "--runs-dir", str(runs), "--quiet"]) == 2
+    _refused(capsys, "metrics.csv", os.strerror(getattr(errno, code)))
+    assert MetricsTable.load(runs / "native" / "metrics.csv").steps == [0, 4, 8]
+    monkeypatch.setattr(rundir, "atomic_write_bytes", real)
+    assert _resume(runs / "native") == 0
+    assert (runs / "native" / "metrics.csv").read_text() == (clean / "metrics.csv").read_text()
+
+
+def test_overwrite_with_a_traversing_name_clears_nothing_outside(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Item 12 with --overwrite: ``--name ../../X --overwrite`` would have cleared files there."""
+    victim = tmp_path / "X"
+    victim.mkdir()
+    (victim / "metrics.csv").write_text("precious\n")
+    cfg = tmp_path / "a" / "b" / "c.yaml"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text(NATIVE)
+    runs = tmp_path / "a" / "b" / "runs"
+    args = ["train", str(cfg), "--runs-dir", str(runs), "--name", "../../X", "--overwrite"]
+    assert main([*args, "--quiet"]) == 2
+    _refused(capsys, "--name")
+    assert (victim / "metrics.csv").read_text() == "precious\n"
+
+
+@pytest.mark.parametrize("damage", [b"{not json", b"\xff\xfe\x00bad utf-8"], ids=["json", "utf8"])
+def test_damaged_json_and_csv_files_are_named(tmp_path: Path, capsys, damage: bytes) -> None:  # type: ignore[no-untyped-def]
+    """Item 13: JSON and UTF-8 errors in latest.json, summary.json and metrics.csv did not name the
+    file."""
+    run = _train(tmp_path, NATIVE)
+    files = {
+        "latest.json": run / "checkpoints" / "latest.json",
+        "summary.json": run / "summary.json",
+        "metrics.csv": run / "metrics.csv",
+    }
+    originals = {name: path.read_bytes() for name, path in files.items()}
+    for name, path in files.items():
+        if name == "metrics.csv" and damage.startswith(b"{"):
+            path.write_bytes(originals[name][:40] + b'\n1,"x\n')  # a cell that is not a number
+        else:
+            path.write_bytes(damage)
+        if name == "latest.json":  # eval reads the checkpoint (not summary.json, metrics.csv)
+            assert main(["eval", str(run)]) == 2
+            _refused(capsys, name)
+            _unfinish(run)  # a complete run resumes without reading its checkpoint
+        assert _resume(run) == 2
+        _refused(capsys, name)
+        path.write_bytes(originals[name])
+        files["summary.json"].write_bytes(originals["summary.json"])
