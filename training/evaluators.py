@@ -249,14 +249,67 @@ def _normalise_profile(game: Game, profile: Sequence[npt.ArrayLike]) -> list[Flo
     return [a.reshape(-1) for a in arrays]
 
 
+def is_stochastic(game: Any) -> bool:
+    """Whether ``game`` is a stochastic game (MATH.md §5), whose strategies are Markov."""
+    from powergames.games.stochastic import StochasticGame, StochasticUnitSumGame
+
+    return isinstance(game, StochasticGame | StochasticUnitSumGame)
+
+
+def evaluate_stochastic_power(
+    game: Any, profile: Sequence[npt.ArrayLike], prefix: str = "power"
+) -> dict[str, float]:
+    """POWER, achieved values, the scarcity gap and NashConv at a Markov profile (MATH.md §5).
+
+    Exact (linear solves and value iteration; the belief MDP where strategies reveal types), by
+    :func:`powergames.theory.stochastic_power.stochastic_power_report`, from ``μ_0``. A unit-sum
+    game is evaluated with ``X`` integrated out (``as_stochastic``: constant-sum, ``c = 1``).
+
+    Args:
+        game: a ``StochasticGame`` with a type table, or a ``StochasticUnitSumGame``.
+        profile: per player ``(T_i, S, k_i)`` (or ``(S, k_i)``) Markov strategies.
+        prefix: metric group name.
+
+    Returns:
+        ``<prefix>/p<i>`` (POWER from ``μ_0``), ``<prefix>/p<i>/t<t>`` (``E_{s∼μ_0} max_π
+        f_i(t, π, σ_{−i}; s)`` per type, when ``T_i > 1``), ``<prefix>/achieved/p<i>``,
+        ``<prefix>/sum``, ``<prefix>/nash_conv`` and for a constant-sum game ``<prefix>/c`` (the
+        per-step ``c``), ``<prefix>/c_total`` (``c/(1 − γ)`` or ``c·H``) and
+        ``<prefix>/sum_minus_c`` (``ΣPOWER − c_total``, equal to NashConv).
+    """
+    from powergames.games.stochastic import StochasticUnitSumGame
+    from powergames.theory.stochastic_power import stochastic_power_report
+
+    g = game.as_stochastic() if isinstance(game, StochasticUnitSumGame) else game
+    report = stochastic_power_report(g, [np.asarray(p, dtype=np.float64) for p in profile])
+    out: dict[str, float] = {}
+    for i in range(g.n_players):
+        out[f"{prefix}/p{i}"] = float(report.power[i])
+        tp = np.asarray(report.type_power[i], dtype=np.float64)
+        if tp.shape[0] > 1:
+            for t, v in enumerate(tp @ g.initial):
+                out[f"{prefix}/p{i}/t{t}"] = float(v)
+        out[f"{prefix}/achieved/p{i}"] = float(report.achieved[i])
+    total = float(np.sum(report.power))
+    out[f"{prefix}/sum"] = total
+    if report.constant_sum is not None and report.scarcity_gap is not None:
+        out[f"{prefix}/c"] = float(report.constant_sum)
+        out[f"{prefix}/c_total"] = float(report.constant_sum) * float(g.total_weight)
+        out[f"{prefix}/sum_minus_c"] = float(report.scarcity_gap)
+    out[f"{prefix}/nash_conv"] = float(report.nash_conv)
+    return out
+
+
 def evaluate_power(
     game: Game, profile: Sequence[npt.ArrayLike], prefix: str = "power"
 ) -> dict[str, float]:
     """POWER, achieved values, ``ΣPOWER − c`` and NashConv at a profile (MATH.md §2).
 
     Args:
-        game: a ``BayesianGame``, ``NormalFormGame`` or unit-sum game (see :func:`power_game`).
-        profile: one strategy per player, ``(T_i, k_i)`` or ``(k_i,)``.
+        game: a ``BayesianGame``, ``NormalFormGame`` or unit-sum game (see :func:`power_game`); a
+            stochastic game goes to :func:`evaluate_stochastic_power`.
+        profile: one strategy per player, ``(T_i, k_i)`` or ``(k_i,)`` (Markov ``(T_i, S, k_i)``
+            in a stochastic game).
         prefix: metric group name (``power`` for the current profile, ``power_avg`` for the average).
 
     Returns:
@@ -266,6 +319,8 @@ def evaluate_power(
     """
     from powergames.theory.bayesian_power import achieved_value, interim_utility, nash_conv, power
 
+    if is_stochastic(game):
+        return evaluate_stochastic_power(game, profile, prefix)
     g = power_game(game)
     prof = _normalise_profile(g, profile)
     pw = np.asarray(power(g, prof), dtype=np.float64)
