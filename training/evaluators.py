@@ -49,8 +49,9 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def is_bayesian(game: Game) -> bool:
-    """Whether strategies in ``game`` are per type (a Bayesian game)."""
-    return bool(game.per_type)
+    """Whether strategies in ``game`` are per type (a Bayesian game; stochastic games are not
+    ``Game`` objects and answer ``False``: their strategies are Markov, see :func:`is_stochastic`)."""
+    return bool(getattr(game, "per_type", False))
 
 
 def is_symmetric_game(game: Game) -> bool:
@@ -434,6 +435,8 @@ class SharesEvaluator(Evaluator):
         self.theorem_policies = theorem_policies
 
     def applies(self, game: Game, coalitions: Sequence[Sequence[int]]) -> str | None:
+        if is_stochastic(game):
+            return "shares of stochastic unit-sum games are not evaluated here (POWER is)"
         if is_bayesian(game):
             return "shares are defined for unit-sum games"
         if not game.is_unit_sum:  # a normal-form game whose payoffs happen to be shares
@@ -482,7 +485,7 @@ class AlignmentEvaluator(Evaluator):
     name = "alignment"
 
     def applies(self, game: Game, coalitions: Sequence[Sequence[int]]) -> str | None:
-        if is_bayesian(game):
+        if is_bayesian(game) or is_stochastic(game):
             return "the alignment metrics are defined for normal-form and unit-sum games"
         if any(len(c) > 1 for c in coalitions):
             return "the alignment metrics need one agent per seat"
