@@ -28,7 +28,19 @@ from powergames.theory.stochastic_values import evaluate_joint, joint_policy
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["markov_action_values", "markov_profile", "markov_self_play"]
+__all__ = ["markov_action_values", "markov_profile", "markov_self_play", "markov_shaped"]
+
+
+def markov_shaped(game: StochasticGame, profile: Sequence[npt.ArrayLike]) -> list[FloatArray]:
+    """A profile of ``(T_i · S, k_i)`` tables (rows ``t · S + s``, the learners' layout) or
+    ``(T_i, S, k_i)`` arrays as ``(T_i, S, k_i)`` arrays (other shapes are left to the game's
+    validation)."""
+    out = []
+    for i, p in enumerate(profile):
+        arr = np.asarray(p, dtype=np.float64)
+        T, S, k = game.n_types[i], game.n_states, game.n_actions[i]
+        out.append(arr.reshape(T, S, k) if arr.shape == (T * S, k) else arr)
+    return out
 
 
 def _check_discounted(game: object) -> StochasticGame:

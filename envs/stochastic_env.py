@@ -9,7 +9,9 @@ Observations: the state (one-hot, or its index with ``observation="index"``), th
 type (one-hot; for a sampler, its state-reward vector) and, one-hot only, the round about to be
 played over the episode length; :meth:`StochasticGameEnv.observation_layout` names the blocks
 (``"state"``, ``"type"``, ``"round"``), so a Markov learner reads ``(state, type)`` and ignores
-the round. The hidden ``X`` and the others' types are
+the round. With finite types the one-hot observation also holds a ``"markov"`` block, the
+one-hot pair ``(type, state)`` at index ``t · S + s``: the context a tabular Markov learner keys
+its strategy by (``σ_i(· | t_i, s)``, MATH.md §5). The hidden ``X`` and the others' types are
 never observed; they are in no observation and no info. ``infos[agent]`` holds ``"round"``,
 ``"state"`` and ``"joint_action"`` (``(-1,)*n`` at reset), at reset and at every step alike.
 
@@ -110,7 +112,7 @@ class StochasticGameEnv(SeededRandom, ParallelEnv):
                     lo = min(0.0, sampler.low)
                     hi = max(1.0, sampler.high)
                 space: gymnasium.spaces.Space = gymnasium.spaces.Box(
-                    lo, hi, shape=(S + self._n_types[i] + 1,), dtype=np.float32
+                    lo, hi, shape=(self._size(i),), dtype=np.float32
                 )
             else:
                 space = gymnasium.spaces.MultiDiscrete([S, self._n_types[i]])
@@ -134,12 +136,24 @@ class StochasticGameEnv(SeededRandom, ParallelEnv):
         return self.action_spaces[agent]
 
     def observation_layout(self, agent: str) -> dict[str, slice]:
-        """Slices of ``agent``'s observation: ``"state"``, ``"type"`` and (one-hot) ``"round"``."""
-        i = agent_position(self._index, agent)
+        """Slices of ``agent``'s observation: ``"state"``, ``"type"``, (one-hot, finite types)
+        ``"markov"`` and (one-hot) ``"round"``."""
+        return self._layout(agent_position(self._index, agent))
+
+    def _layout(self, i: int) -> dict[str, slice]:
         if self.observation == "index":
             return {"state": slice(0, 1), "type": slice(1, 2)}
         S, T = self.game.n_states, self._n_types[i]
-        return {"state": slice(0, S), "type": slice(S, S + T), "round": slice(S + T, S + T + 1)}
+        out = {"state": slice(0, S), "type": slice(S, S + T)}
+        end = S + T
+        if not self._sampled:
+            out["markov"] = slice(end, end + T * S)
+            end += T * S
+        out["round"] = slice(end, end + 1)
+        return out
+
+    def _size(self, i: int) -> int:
+        return self._layout(i)["round"].stop
 
     # ------------------------------------------------------------------ episode
     def _observations(self) -> dict[str, np.ndarray]:
@@ -150,14 +164,16 @@ class StochasticGameEnv(SeededRandom, ParallelEnv):
                 out[a] = np.array([self.state_index, self.types[i]], dtype=np.int64)
                 continue
             T = self._n_types[i]
-            obs = np.zeros(S + T + 1, dtype=np.float32)
+            layout = self._layout(i)
+            obs = np.zeros(layout["round"].stop, dtype=np.float32)
             obs[self.state_index] = 1.0
             if self._sampled:
                 assert self._sampled_rewards is not None
                 obs[S : S + T] = self._sampled_rewards[i]
             else:
                 obs[S + self.types[i]] = 1.0
-            obs[S + T] = self._round / self.max_cycles
+                obs[layout["markov"].start + self.types[i] * S + self.state_index] = 1.0
+            obs[layout["round"].start] = self._round / self.max_cycles
             out[a] = obs
         return out
 

@@ -268,7 +268,8 @@ def evaluate_stochastic_power(
 
     Args:
         game: a ``StochasticGame`` with a type table, or a ``StochasticUnitSumGame``.
-        profile: per player ``(T_i, S, k_i)`` (or ``(S, k_i)``) Markov strategies.
+        profile: per player ``(T_i, S, k_i)`` (or ``(S, k_i)``, or the learners' ``(T_i · S,
+            k_i)`` tables with rows ``t · S + s``) Markov strategies.
         prefix: metric group name.
 
     Returns:
@@ -278,11 +279,12 @@ def evaluate_stochastic_power(
         per-step ``c``), ``<prefix>/c_total`` (``c/(1 − γ)`` or ``c·H``) and
         ``<prefix>/sum_minus_c`` (``ΣPOWER − c_total``, equal to NashConv).
     """
+    from powergames.agents.markov_play import markov_shaped
     from powergames.games.stochastic import StochasticUnitSumGame
     from powergames.theory.stochastic_power import stochastic_power_report
 
     g = game.as_stochastic() if isinstance(game, StochasticUnitSumGame) else game
-    report = stochastic_power_report(g, [np.asarray(p, dtype=np.float64) for p in profile])
+    report = stochastic_power_report(g, markov_shaped(g, profile))
     out: dict[str, float] = {}
     for i in range(g.n_players):
         out[f"{prefix}/p{i}"] = float(report.power[i])
