@@ -35,6 +35,7 @@ from powergames.games.stochastic import (
     StochasticGame,
     StochasticUnitSumGame,
     random_stochastic_game,
+    random_symmetric_stochastic_unit_sum_game,
 )
 
 
@@ -305,6 +306,7 @@ def stochastic_env(
     discount: float | None = 0.8,
     horizon: int | None = None,
     seed: int = 0,
+    n_x: int = 2,
     max_cycles: int | None = None,
     observation: str = "onehot",
     render_mode: str | None = None,
@@ -314,7 +316,10 @@ def stochastic_env(
     A random game :func:`~powergames.games.stochastic.random_stochastic_game` of ``kind`` ``"constant_sum"``
     (``Σ_i r_i = constant``; MATH.md §5's power scarcity) or ``"general"``, with ``n_states``,
     ``n_players``, ``n_actions`` / ``n_types`` (one int for all players or one per player), a
-    ``discount`` or a ``horizon`` and ``seed``.
+    ``discount`` or a ``horizon`` and ``seed``; or ``kind="symmetric_unit_sum"``:
+    :func:`~powergames.games.stochastic.random_symmetric_stochastic_unit_sum_game` with
+    ``n_states`` local states per player (``n_states ** n_players`` joint states), one
+    ``n_actions`` for all and ``n_x`` hidden values (``n_types`` and ``constant`` unused).
 
     Raises:
         ValueError: bad sizes or kind.
@@ -331,6 +336,21 @@ def stochastic_env(
             raise ValueError(f"{name} needs one entry per player ({n}), got {value!r}")
         return [check_positive_int(f"{name}[{i}]", v) for i, v in enumerate(values)]
 
+    if kind == "symmetric_unit_sum":
+        if not isinstance(n_actions, int | np.integer):
+            raise ValueError(
+                f"n_actions must be one integer for a symmetric game, got {n_actions!r}"
+            )
+        usg = random_symmetric_stochastic_unit_sum_game(
+            n,
+            n_states,
+            int(n_actions),
+            n_x,
+            np.random.default_rng(int(seed)),
+            discount=discount,
+            horizon=horizon,
+        )
+        return StochasticGameEnv(usg, max_cycles, observation, render_mode)
     game = random_stochastic_game(
         n_states,
         per_player("n_types", n_types),

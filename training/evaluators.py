@@ -187,6 +187,38 @@ def evaluate_shares(
     return out
 
 
+def evaluate_stochastic_shares(
+    game: Any, coalitions: Sequence[Sequence[int]], policies: Sequence[npt.ArrayLike]
+) -> dict[str, float]:
+    """Exact coalition shares of Markov coalition policies in a stochastic unit-sum game (MATH.md
+    §5), normalised by ``W = 1/(1 − γ)`` (or ``H``) so that they sum to 1 over the coalitions.
+
+    Args:
+        game: a ``StochasticUnitSumGame``.
+        coalitions: a partition of the players.
+        policies: per coalition a Markov policy ``(S, k_{c_0}, …)`` (a one-player coalition's
+            ``(1 · S, k)`` learner table is the same array).
+
+    Returns:
+        ``share/c<j>/x<x>`` (per hidden ``x``, from ``μ_0``), ``share/c<j>/mean`` (prior mean),
+        ``share/c<j>/min_x`` and ``share/c<j>/fair``.
+    """
+    from powergames.theory.stochastic_coalitions import stochastic_coalition_values
+
+    vals = stochastic_coalition_values(
+        game, [list(c) for c in coalitions], [np.asarray(p, dtype=np.float64) for p in policies]
+    )
+    norm = np.asarray(vals.normalised, dtype=np.float64)  # (n_x, m)
+    out: dict[str, float] = {}
+    for j, members in enumerate(coalitions):
+        for x in range(norm.shape[0]):
+            out[f"share/c{j}/x{x}"] = float(norm[x, j])
+        out[f"share/c{j}/mean"] = float(game.x_prior @ norm[:, j])
+        out[f"share/c{j}/min_x"] = float(norm[:, j].min())
+        out[f"share/c{j}/fair"] = len(members) / game.n_players
+    return out
+
+
 def empirical_shares(
     game: Game,
     coalitions: Sequence[Sequence[int]],
@@ -438,7 +470,13 @@ class SharesEvaluator(Evaluator):
 
     def applies(self, game: Game, coalitions: Sequence[Sequence[int]]) -> str | None:
         if is_stochastic(game):
-            return "shares of stochastic unit-sum games are not evaluated here (POWER is)"
+            from powergames.games.stochastic import StochasticUnitSumGame
+
+            if not isinstance(game, StochasticUnitSumGame):
+                return "shares need a stochastic unit-sum game"
+            if any(len(c) > 1 for c in coalitions):
+                return "stochastic shares need one agent per seat (Markov coalition learners do not exist)"
+            return None
         if is_bayesian(game):
             return "shares are defined for unit-sum games"
         if not game.is_unit_sum:  # a normal-form game whose payoffs happen to be shares
@@ -449,6 +487,10 @@ class SharesEvaluator(Evaluator):
         return None
 
     def evaluate(self, ctx: EvalContext) -> dict[str, float]:
+        if is_stochastic(ctx.game):
+            if ctx.profile is None:
+                raise ValueError("the shares evaluator needs every agent's Markov strategy")
+            return evaluate_stochastic_shares(ctx.game, ctx.coalitions, ctx.profile)
         if ctx.joint_policies is None:
             raise ValueError("the shares evaluator needs every agent's exact joint strategy")
         return evaluate_shares(

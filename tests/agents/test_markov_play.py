@@ -136,3 +136,26 @@ def test_bad_inputs_are_named() -> None:
         markov_self_play(game, _learners(game, Hedge)[:1], 1)
     with pytest.raises(ValueError, match=r"learners\[0\]"):
         markov_profile(game, [Hedge((2,)), Hedge((2,))])
+
+
+def test_stochastic_shares_sum_to_one_and_match_the_achieved_values() -> None:
+    from powergames.games.stochastic import random_symmetric_stochastic_unit_sum_game
+    from powergames.training.evaluators import EvalContext, SharesEvaluator
+
+    game = random_symmetric_stochastic_unit_sum_game(2, 2, 3, 2, 5, discount=0.6)
+    rng = np.random.default_rng(1)
+    profile = [rng.dirichlet(np.ones(3), size=game.n_states) for _ in range(2)]
+    ev = SharesEvaluator()
+    assert ev.applies(game, [[0], [1]]) is None
+    assert ev.applies(game, [[0, 1]]) is not None
+    row = ev.evaluate(EvalContext(game, [[0], [1]], None, profile, profile))
+    for x in range(game.n_x):
+        assert row[f"share/c0/x{x}"] + row[f"share/c1/x{x}"] == pytest.approx(1.0, abs=1e-12)
+    power = evaluate_power(game, profile)  # X integrated out: achieved values over W
+    for i in range(2):
+        assert row[f"share/c{i}/mean"] == pytest.approx(
+            power[f"power/achieved/p{i}"] * (1 - 0.6), abs=1e-10
+        )
+        assert row[f"share/c{i}/min_x"] <= row[f"share/c{i}/mean"] + 1e-12
+    general = random_stochastic_game(2, (1, 1), (2, 2), 0, discount=0.6)
+    assert "unit-sum" in SharesEvaluator().applies(general, [[0], [1]])

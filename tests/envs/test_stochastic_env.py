@@ -126,3 +126,16 @@ def test_registered_id_rejects_bad_arguments(kwargs, exc, word) -> None:
 
     with pytest.raises(exc, match=word):
         make("powergames/stochastic-v0", **kwargs)
+
+
+def test_registered_id_builds_symmetric_unit_sum_games() -> None:
+    from powergames.envs import make
+    from powergames.games.stochastic import StochasticUnitSumGame
+
+    env = make("powergames/stochastic-v0", kind="symmetric_unit_sum", n_states=2, n_x=3, seed=1)
+    g = env.game
+    assert isinstance(g, StochasticUnitSumGame) and g.n_x == 3 and g.n_states == 4
+    assert g.is_symmetric()
+    parallel_api_test(env, num_cycles=20)
+    with pytest.raises(ValueError, match="n_actions"):
+        make("powergames/stochastic-v0", kind="symmetric_unit_sum", n_actions=[2, 3])
