@@ -43,8 +43,18 @@ def action_values(
         profile: one strategy per player: ``(T_j, k_j)`` arrays (``T_j = 1`` in a normal-form game).
 
     Returns:
-        Shape ``(T_i, k_i)``: ``f_i(t_i, a_i, σ_{−i})``.
+        Shape ``(T_i, k_i)``: ``f_i(t_i, a_i, σ_{−i})``; in a stochastic game (strategies
+        ``(T_j · S, k_j)``, rows ``t · S + s``) the Markov action values
+        :func:`~powergames.agents.markov_play.markov_action_values`, shape ``(T_i · S, k_i)``.
     """
+    from powergames.games.stochastic import StochasticGame, StochasticUnitSumGame
+
+    if isinstance(game, StochasticGame | StochasticUnitSumGame):  # Markov: rows t · S + s
+        from powergames.agents.markov_play import markov_action_values, markov_shaped
+
+        sg = game.as_stochastic() if isinstance(game, StochasticUnitSumGame) else game
+        q = markov_action_values(sg, player, markov_shaped(sg, profile))
+        return q.reshape(-1, q.shape[-1])
     g = _as_playable(game)
     if isinstance(g, NormalFormGame):
         others = [np.asarray(profile[j]).reshape(-1) for j in range(g.n_players) if j != player]

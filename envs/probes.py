@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from powergames.games.base import Game
+from powergames.games.stochastic import StochasticGame, StochasticUnitSumGame
 
 __all__ = ["game_of", "members_of", "n_types_of", "type_observation", "unwrapped"]
 
@@ -32,15 +33,15 @@ def unwrapped(env: Any) -> Any:
 
 
 def game_of(env: Any) -> Game:
-    """The game an environment plays.
+    """The game an environment plays (a ``Game``, or a stochastic game of MATH.md §5).
 
     Raises:
         TypeError: the environment has no game (e.g. population bargaining).
     """
     for obj in (env, getattr(env, "unwrapped", None), getattr(env, "env", None)):
         game = getattr(obj, "game", None) if obj is not None else None
-        if isinstance(game, Game):
-            return game
+        if isinstance(game, Game | StochasticGame | StochasticUnitSumGame):
+            return game  # type: ignore[return-value]
     raise TypeError(f"{type(env).__name__} does not play a game object (it has no .game)")
 
 

@@ -53,6 +53,7 @@ from powergames.envs.game_factories import (
 )
 from powergames.envs.population_bargaining import PopulationBargainingEnv
 from powergames.envs.single_agent import SingleAgentEnv
+from powergames.envs.stochastic_env import stochastic_env
 from powergames.games.base import Game
 
 __all__ = [
@@ -368,6 +369,14 @@ def _register_builtin() -> None:
             "population bargaining in which every agent also has a cooperative disposition C/¬C "
             "(drawn at reset with F_C|V, F_C|¬V, shown in its observation): the setting whose "
             "settlement rate grounds b (MATH.md §4)"
+        ),
+    )
+    register(
+        "powergames/stochastic-v0",
+        env_factory=stochastic_env,
+        description=(
+            "a random Bayesian stochastic game (n_states, n_players, "
+            "n_actions, n_types, kind, constant, discount/horizon, seed; MATH.md §5)"
         ),
     )
 

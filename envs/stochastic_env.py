@@ -5,10 +5,15 @@ function from its sampler), the hidden ``X`` of a unit-sum game from its prior, 
 state from ``μ_0``. Each step every agent sends an action, receives ``r_i(t_i, s, a)`` (a unit-sum
 game: its share ``s_i(x, s, a)``) and the next state is drawn from ``P(· | s, a)``.
 
-Observations: the state (one-hot, or its index with ``observation="index"``) and the agent's own
-type (one-hot; for a sampler, its state-reward vector). The hidden ``X`` and the others' types are
+Observations: the state (one-hot, or its index with ``observation="index"``), the agent's own
+type (one-hot; for a sampler, its state-reward vector) and, one-hot only, the round about to be
+played over the episode length; :meth:`StochasticGameEnv.observation_layout` names the blocks
+(``"state"``, ``"type"``, ``"round"``), so a Markov learner reads ``(state, type)`` and ignores
+the round. With finite types the one-hot observation also holds a ``"markov"`` block, the
+one-hot pair ``(type, state)`` at index ``t · S + s``: the context a tabular Markov learner keys
+its strategy by (``σ_i(· | t_i, s)``, MATH.md §5). The hidden ``X`` and the others' types are
 never observed; they are in no observation and no info. ``infos[agent]`` holds ``"round"``,
-``"state"`` and, after a step, ``"joint_action"``, at reset and at every step alike.
+``"state"`` and ``"joint_action"`` (``(-1,)*n`` at reset), at reset and at every step alike.
 
 Episodes last the game's horizon ``H``, or ``max_cycles`` steps (truncation) for a discounted game;
 the discount is the learner's business (the env returns undiscounted per-step rewards).
@@ -26,7 +31,12 @@ from pettingzoo import ParallelEnv
 from powergames.envs.agent_ids import agent_position
 from powergames.envs.seeding import SeededRandom
 from powergames.games.checks import check_positive_int
-from powergames.games.stochastic import StochasticGame, StochasticUnitSumGame
+from powergames.games.stochastic import (
+    StochasticGame,
+    StochasticUnitSumGame,
+    random_stochastic_game,
+    random_symmetric_stochastic_unit_sum_game,
+)
 
 
 class StochasticGameEnv(SeededRandom, ParallelEnv):
@@ -39,12 +49,13 @@ class StochasticGameEnv(SeededRandom, ParallelEnv):
             defaults to (and may not exceed) ``H``.
         observation: ``"onehot"`` (``Box``: one-hot state, then own type) or ``"index"``
             (``MultiDiscrete([S, T_i])``; not for sampled types).
-        render_mode: ``None`` or ``"ansi"``.
+        render_mode: ``None``, ``"ansi"`` (``render()`` returns a string) or ``"human"`` (prints
+            it after every step).
     """
 
     metadata: dict[str, Any] = {
         "name": "stochastic_game_v0",
-        "render_modes": ["ansi"],
+        "render_modes": ["ansi", "human"],
         "is_parallelizable": True,
     }
 
@@ -77,7 +88,7 @@ class StochasticGameEnv(SeededRandom, ParallelEnv):
         if observation == "index" and sampled:
             raise ValueError("observation='index' needs finite types (this game samples rewards)")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+            raise ValueError(f"render_mode must be None, 'ansi' or 'human', got {render_mode!r}")
         self.render_mode = render_mode
         self.observation = observation
         n, S = game.n_players, game.n_states
@@ -102,7 +113,7 @@ class StochasticGameEnv(SeededRandom, ParallelEnv):
                     lo = min(0.0, sampler.low)
                     hi = max(1.0, sampler.high)
                 space: gymnasium.spaces.Space = gymnasium.spaces.Box(
-                    lo, hi, shape=(S + self._n_types[i],), dtype=np.float32
+                    lo, hi, shape=(self._size(i),), dtype=np.float32
                 )
             else:
                 space = gymnasium.spaces.MultiDiscrete([S, self._n_types[i]])
@@ -113,7 +124,7 @@ class StochasticGameEnv(SeededRandom, ParallelEnv):
         self._sampled_rewards: np.ndarray | None = None
         self._x = 0
         self._round = 0
-        self._last: tuple[int, ...] | None = None
+        self._last: tuple[int, ...] = (-1,) * n
 
     def observation_space(self, agent: str) -> gymnasium.spaces.Space:
         """The agent's observation space (one object per agent)."""
@@ -125,6 +136,26 @@ class StochasticGameEnv(SeededRandom, ParallelEnv):
         agent_position(self._index, agent)
         return self.action_spaces[agent]
 
+    def observation_layout(self, agent: str) -> dict[str, slice]:
+        """Slices of ``agent``'s observation: ``"state"``, ``"type"``, (one-hot, finite types)
+        ``"markov"`` and (one-hot) ``"round"``."""
+        return self._layout(agent_position(self._index, agent))
+
+    def _layout(self, i: int) -> dict[str, slice]:
+        if self.observation == "index":
+            return {"state": slice(0, 1), "type": slice(1, 2)}
+        S, T = self.game.n_states, self._n_types[i]
+        out = {"state": slice(0, S), "type": slice(S, S + T)}
+        end = S + T
+        if not self._sampled:
+            out["markov"] = slice(end, end + T * S)
+            end += T * S
+        out["round"] = slice(end, end + 1)
+        return out
+
+    def _size(self, i: int) -> int:
+        return self._layout(i)["round"].stop
+
     # ------------------------------------------------------------------ episode
     def _observations(self) -> dict[str, np.ndarray]:
         S = self.game.n_states
@@ -133,13 +164,17 @@ class StochasticGameEnv(SeededRandom, ParallelEnv):
             if self.observation == "index":
                 out[a] = np.array([self.state_index, self.types[i]], dtype=np.int64)
                 continue
-            obs = np.zeros(S + self._n_types[i], dtype=np.float32)
+            T = self._n_types[i]
+            layout = self._layout(i)
+            obs = np.zeros(layout["round"].stop, dtype=np.float32)
             obs[self.state_index] = 1.0
             if self._sampled:
                 assert self._sampled_rewards is not None
-                obs[S:] = self._sampled_rewards[i]
+                obs[S : S + T] = self._sampled_rewards[i]
             else:
                 obs[S + self.types[i]] = 1.0
+                obs[layout["markov"].start + self.types[i] * S + self.state_index] = 1.0
+            obs[layout["round"].start] = self._round / self.max_cycles
             out[a] = obs
         return out
 
@@ -171,7 +206,7 @@ class StochasticGameEnv(SeededRandom, ParallelEnv):
         self.state_index = int(rng.choice(g.n_states, p=g.initial))
         self.agents = list(self.possible_agents)
         self._round = 0
-        self._last = None
+        self._last = (-1,) * n
         return self._observations(), self._infos()
 
     def _parse(self, actions: Mapping[str, Any]) -> tuple[int, ...]:
@@ -228,20 +263,102 @@ class StochasticGameEnv(SeededRandom, ParallelEnv):
         infos = self._infos()
         if done:
             self.agents = []
+        if self.render_mode == "human":
+            self.render()
         return obs, rewards, terms, truncs, infos
 
     def render(self) -> str | None:
-        """The round, the state and the last joint action (``render_mode="ansi"``)."""
+        """The round, the state and the last joint action (``"ansi"``: returned; ``"human"``:
+        printed, returns ``None``)."""
         if self.render_mode is None:
-            gymnasium.logger.warn("render() called without a render_mode; pass render_mode='ansi'")
+            gymnasium.logger.warn(
+                "render() called without a render_mode; pass render_mode='ansi' or 'human'"
+            )
             return None
-        return (
-            f"stochastic game: round {self._round}/{self.max_cycles}, state {self.state_index}, "
-            f"last joint action {self._last}"
+        if self._round == 0:
+            last = "no actions yet"
+        else:
+            last = ", ".join(f"{a}: {x}" for a, x in zip(self.possible_agents, self._last))
+        text = (
+            f"stochastic game: round {self._round}/{self.max_cycles}, state {self.state_index}; "
+            f"{last}"
         )
+        if self.render_mode == "human":
+            print(text)
+            return None
+        return text
 
     def close(self) -> None:
         """Nothing to release."""
 
 
-__all__ = ["StochasticGameEnv"]
+__all__ = ["StochasticGameEnv", "stochastic_env"]
+
+
+def stochastic_env(
+    n_states: int = 3,
+    n_players: int = 2,
+    n_actions: int | list[int] = 2,
+    n_types: int | list[int] = 1,
+    *,
+    kind: str = "constant_sum",
+    constant: float | None = 1.0,
+    discount: float | None = 0.8,
+    horizon: int | None = None,
+    seed: int = 0,
+    n_x: int = 2,
+    max_cycles: int | None = None,
+    observation: str = "onehot",
+    render_mode: str | None = None,
+) -> StochasticGameEnv:
+    """The ``"powergames/stochastic-v0"`` environment from plain (JSON-able) keyword arguments.
+
+    A random game :func:`~powergames.games.stochastic.random_stochastic_game` of ``kind`` ``"constant_sum"``
+    (``Σ_i r_i = constant``; MATH.md §5's power scarcity) or ``"general"``, with ``n_states``,
+    ``n_players``, ``n_actions`` / ``n_types`` (one int for all players or one per player), a
+    ``discount`` or a ``horizon`` and ``seed``; or ``kind="symmetric_unit_sum"``:
+    :func:`~powergames.games.stochastic.random_symmetric_stochastic_unit_sum_game` with
+    ``n_states`` local states per player (``n_states ** n_players`` joint states), one
+    ``n_actions`` for all and ``n_x`` hidden values (``n_types`` and ``constant`` unused).
+
+    Raises:
+        ValueError: bad sizes or kind.
+        TypeError: a non-integer seed.
+    """
+
+    n = check_positive_int("n_players", n_players)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"seed must be an integer, got {seed!r}")
+
+    def per_player(name: str, value: Any) -> list[int]:
+        values = [value] * n if isinstance(value, int | np.integer) else list(value)
+        if len(values) != n:
+            raise ValueError(f"{name} needs one entry per player ({n}), got {value!r}")
+        return [check_positive_int(f"{name}[{i}]", v) for i, v in enumerate(values)]
+
+    if kind == "symmetric_unit_sum":
+        if not isinstance(n_actions, int | np.integer):
+            raise ValueError(
+                f"n_actions must be one integer for a symmetric game, got {n_actions!r}"
+            )
+        usg = random_symmetric_stochastic_unit_sum_game(
+            n,
+            n_states,
+            int(n_actions),
+            n_x,
+            np.random.default_rng(int(seed)),
+            discount=discount,
+            horizon=horizon,
+        )
+        return StochasticGameEnv(usg, max_cycles, observation, render_mode)
+    game = random_stochastic_game(
+        n_states,
+        per_player("n_types", n_types),
+        per_player("n_actions", n_actions),
+        np.random.default_rng(int(seed)),
+        kind,
+        discount=discount,
+        horizon=horizon,
+        constant=constant,
+    )
+    return StochasticGameEnv(game, max_cycles, observation, render_mode)

@@ -29,6 +29,7 @@ from powergames.training.evaluators import (
     EvalContext,
     Evaluator,
     SharesEvaluator,
+    is_stochastic,
     run_evaluators,
 )
 from powergames.training.kinds import (
@@ -255,8 +256,14 @@ def build_agents(exp: ExperimentConfig, env: Any, prefix: str = "") -> Agents:
     """Construct every agent; SB3 learners' places stay ``None`` until the SB3 driver builds
     their models (copiers of them are bound then)."""
     game = game_of(env)
-    ks = game.action_sizes
-    types = game.type_sizes
+    markov = is_stochastic(game)
+    if markov:  # Markov learners: one strategy per (type, state), read from the "markov" block
+        sg: Any = game
+        ks = tuple(sg.n_actions)
+        types = tuple(t * sg.n_states for t in getattr(sg, "n_types", (1,) * sg.n_players))
+    else:
+        ks = game.action_sizes
+        types = game.type_sizes
     names = list(env.possible_agents)
     seats_of = [
         tuple(env.members(a)) if hasattr(env, "members") else (i,) for i, a in enumerate(names)
@@ -270,6 +277,13 @@ def build_agents(exp: ExperimentConfig, env: Any, prefix: str = "") -> Agents:
         )
         n_types = int(np.prod([types[s] for s in seats]))
         layout = env.observation_layout(name) if hasattr(env, "observation_layout") else None
+        if markov:
+            if layout is None or "markov" not in layout:
+                raise ConfigError(
+                    f"{prefix}env.kwargs: Markov learners need one-hot observations with finite "
+                    "types (observation: onehot)"
+                )
+            layout = {**layout, "type": layout["markov"]}
         specs.append(AgentSpec(i, name, list(seats), n_actions, n_types, layout, agent_label(cfg)))
     policies: list[Any] = [None] * len(specs)
     families: list[str] = []

@@ -49,8 +49,9 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def is_bayesian(game: Game) -> bool:
-    """Whether strategies in ``game`` are per type (a Bayesian game)."""
-    return bool(game.per_type)
+    """Whether strategies in ``game`` are per type (a Bayesian game; stochastic games are not
+    ``Game`` objects and answer ``False``: their strategies are Markov, see :func:`is_stochastic`)."""
+    return bool(getattr(game, "per_type", False))
 
 
 def is_symmetric_game(game: Game) -> bool:
@@ -186,6 +187,38 @@ def evaluate_shares(
     return out
 
 
+def evaluate_stochastic_shares(
+    game: Any, coalitions: Sequence[Sequence[int]], policies: Sequence[npt.ArrayLike]
+) -> dict[str, float]:
+    """Exact coalition shares of Markov coalition policies in a stochastic unit-sum game (MATH.md
+    §5), normalised by ``W = 1/(1 − γ)`` (or ``H``) so that they sum to 1 over the coalitions.
+
+    Args:
+        game: a ``StochasticUnitSumGame``.
+        coalitions: a partition of the players.
+        policies: per coalition a Markov policy ``(S, k_{c_0}, …)`` (a one-player coalition's
+            ``(1 · S, k)`` learner table is the same array).
+
+    Returns:
+        ``share/c<j>/x<x>`` (per hidden ``x``, from ``μ_0``), ``share/c<j>/mean`` (prior mean),
+        ``share/c<j>/min_x`` and ``share/c<j>/fair``.
+    """
+    from powergames.theory.stochastic_coalitions import stochastic_coalition_values
+
+    vals = stochastic_coalition_values(
+        game, [list(c) for c in coalitions], [np.asarray(p, dtype=np.float64) for p in policies]
+    )
+    norm = np.asarray(vals.normalised, dtype=np.float64)  # (n_x, m)
+    out: dict[str, float] = {}
+    for j, members in enumerate(coalitions):
+        for x in range(norm.shape[0]):
+            out[f"share/c{j}/x{x}"] = float(norm[x, j])
+        out[f"share/c{j}/mean"] = float(game.x_prior @ norm[:, j])
+        out[f"share/c{j}/min_x"] = float(norm[:, j].min())
+        out[f"share/c{j}/fair"] = len(members) / game.n_players
+    return out
+
+
 def empirical_shares(
     game: Game,
     coalitions: Sequence[Sequence[int]],
@@ -249,14 +282,69 @@ def _normalise_profile(game: Game, profile: Sequence[npt.ArrayLike]) -> list[Flo
     return [a.reshape(-1) for a in arrays]
 
 
+def is_stochastic(game: Any) -> bool:
+    """Whether ``game`` is a stochastic game (MATH.md §5), whose strategies are Markov."""
+    from powergames.games.stochastic import StochasticGame, StochasticUnitSumGame
+
+    return isinstance(game, StochasticGame | StochasticUnitSumGame)
+
+
+def evaluate_stochastic_power(
+    game: Any, profile: Sequence[npt.ArrayLike], prefix: str = "power"
+) -> dict[str, float]:
+    """POWER, achieved values, the scarcity gap and NashConv at a Markov profile (MATH.md §5).
+
+    Exact (linear solves and value iteration; the belief MDP where strategies reveal types), by
+    :func:`powergames.theory.stochastic_power.stochastic_power_report`, from ``μ_0``. A unit-sum
+    game is evaluated with ``X`` integrated out (``as_stochastic``: constant-sum, ``c = 1``).
+
+    Args:
+        game: a ``StochasticGame`` with a type table, or a ``StochasticUnitSumGame``.
+        profile: per player ``(T_i, S, k_i)`` (or ``(S, k_i)``, or the learners' ``(T_i · S,
+            k_i)`` tables with rows ``t · S + s``) Markov strategies.
+        prefix: metric group name.
+
+    Returns:
+        ``<prefix>/p<i>`` (POWER from ``μ_0``), ``<prefix>/p<i>/t<t>`` (``E_{s∼μ_0} max_π
+        f_i(t, π, σ_{−i}; s)`` per type, when ``T_i > 1``), ``<prefix>/achieved/p<i>``,
+        ``<prefix>/sum``, ``<prefix>/nash_conv`` and for a constant-sum game ``<prefix>/c`` (the
+        per-step ``c``), ``<prefix>/c_total`` (``c/(1 − γ)`` or ``c·H``) and
+        ``<prefix>/sum_minus_c`` (``ΣPOWER − c_total``, equal to NashConv).
+    """
+    from powergames.agents.markov_play import markov_shaped
+    from powergames.games.stochastic import StochasticUnitSumGame
+    from powergames.theory.stochastic_power import stochastic_power_report
+
+    g = game.as_stochastic() if isinstance(game, StochasticUnitSumGame) else game
+    report = stochastic_power_report(g, markov_shaped(g, profile))
+    out: dict[str, float] = {}
+    for i in range(g.n_players):
+        out[f"{prefix}/p{i}"] = float(report.power[i])
+        tp = np.asarray(report.type_power[i], dtype=np.float64)
+        if tp.shape[0] > 1:
+            for t, v in enumerate(tp @ g.initial):
+                out[f"{prefix}/p{i}/t{t}"] = float(v)
+        out[f"{prefix}/achieved/p{i}"] = float(report.achieved[i])
+    total = float(np.sum(report.power))
+    out[f"{prefix}/sum"] = total
+    if report.constant_sum is not None and report.scarcity_gap is not None:
+        out[f"{prefix}/c"] = float(report.constant_sum)
+        out[f"{prefix}/c_total"] = float(report.constant_sum) * float(g.total_weight)
+        out[f"{prefix}/sum_minus_c"] = float(report.scarcity_gap)
+    out[f"{prefix}/nash_conv"] = float(report.nash_conv)
+    return out
+
+
 def evaluate_power(
     game: Game, profile: Sequence[npt.ArrayLike], prefix: str = "power"
 ) -> dict[str, float]:
     """POWER, achieved values, ``ΣPOWER − c`` and NashConv at a profile (MATH.md §2).
 
     Args:
-        game: a ``BayesianGame``, ``NormalFormGame`` or unit-sum game (see :func:`power_game`).
-        profile: one strategy per player, ``(T_i, k_i)`` or ``(k_i,)``.
+        game: a ``BayesianGame``, ``NormalFormGame`` or unit-sum game (see :func:`power_game`); a
+            stochastic game goes to :func:`evaluate_stochastic_power`.
+        profile: one strategy per player, ``(T_i, k_i)`` or ``(k_i,)`` (Markov ``(T_i, S, k_i)``
+            in a stochastic game).
         prefix: metric group name (``power`` for the current profile, ``power_avg`` for the average).
 
     Returns:
@@ -266,6 +354,8 @@ def evaluate_power(
     """
     from powergames.theory.bayesian_power import achieved_value, interim_utility, nash_conv, power
 
+    if is_stochastic(game):
+        return evaluate_stochastic_power(game, profile, prefix)
     g = power_game(game)
     prof = _normalise_profile(g, profile)
     pw = np.asarray(power(g, prof), dtype=np.float64)
@@ -379,6 +469,14 @@ class SharesEvaluator(Evaluator):
         self.theorem_policies = theorem_policies
 
     def applies(self, game: Game, coalitions: Sequence[Sequence[int]]) -> str | None:
+        if is_stochastic(game):
+            from powergames.games.stochastic import StochasticUnitSumGame
+
+            if not isinstance(game, StochasticUnitSumGame):
+                return "shares need a stochastic unit-sum game"
+            if any(len(c) > 1 for c in coalitions):
+                return "stochastic shares need one agent per seat (Markov coalition learners do not exist)"
+            return None
         if is_bayesian(game):
             return "shares are defined for unit-sum games"
         if not game.is_unit_sum:  # a normal-form game whose payoffs happen to be shares
@@ -389,6 +487,10 @@ class SharesEvaluator(Evaluator):
         return None
 
     def evaluate(self, ctx: EvalContext) -> dict[str, float]:
+        if is_stochastic(ctx.game):
+            if ctx.profile is None:
+                raise ValueError("the shares evaluator needs every agent's Markov strategy")
+            return evaluate_stochastic_shares(ctx.game, ctx.coalitions, ctx.profile)
         if ctx.joint_policies is None:
             raise ValueError("the shares evaluator needs every agent's exact joint strategy")
         return evaluate_shares(
@@ -427,7 +529,7 @@ class AlignmentEvaluator(Evaluator):
     name = "alignment"
 
     def applies(self, game: Game, coalitions: Sequence[Sequence[int]]) -> str | None:
-        if is_bayesian(game):
+        if is_bayesian(game) or is_stochastic(game):
             return "the alignment metrics are defined for normal-form and unit-sum games"
         if any(len(c) > 1 for c in coalitions):
             return "the alignment metrics need one agent per seat"

@@ -156,7 +156,7 @@ def plot_power(
         )
         used.add(f"{pref}/sum")
         if f"{pref}/c" in data:
-            used.update({f"{pref}/c", f"{pref}/sum_minus_c"})
+            used.update({f"{pref}/c", f"{pref}/c_total", f"{pref}/sum_minus_c"})
         if f"{pref}/nash_conv" in data:
             axes[2].plot(steps, data[f"{pref}/nash_conv"], style[pref], color="#d62728",
                          label=f"NashConv ({tag[pref]})")  # fmt: skip
@@ -165,12 +165,18 @@ def plot_power(
             if c.startswith(pref + "/"):
                 axes[3].plot(steps, data[c], style[pref], linewidth=1, label=c)
                 used.add(c)
+    total = "c"  # a stochastic game's total: c·W, W = 1/(1 − γ) or H (MATH.md §5)
     for pref in prefixes:
+        if f"{pref}/c_total" in data:
+            total = "c·W"
+            label = "c·W = c/(1−γ) or c·H (constant sum)"
+            _hline(axes[1], _const(data[f"{pref}/c_total"]), label, "#2ca02c", ":")
+            break
         if f"{pref}/c" in data:
             _hline(axes[1], _const(data[f"{pref}/c"]), "c (constant sum)", "#2ca02c", ":")
             break
     _finish(axes[0], "POWER and achieved value per player", "value")
-    _finish(axes[1], "ΣPOWER (≥ c, = c iff Bayesian Nash)", "Σ POWER")
+    _finish(axes[1], f"ΣPOWER (≥ {total}, = {total} iff Bayesian Nash)", "Σ POWER")
     _finish(axes[2], "NashConv", "NashConv")
     if per_type:
         _finish(axes[3], "POWER per type: max_a f_i(t, a)", "value")

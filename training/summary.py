@@ -85,15 +85,17 @@ def final_table(summary: Mapping[str, Any]) -> str:
             continue
         n = sum(1 for k in final if k.startswith(f"{pref}/p") and k.count("/") == 1)
         powers = " ".join(f"{final[f'{pref}/p{i}']:.3f}" for i in range(n))
-        c = final.get(f"{pref}/c", math.nan)
+        c = final.get(f"{pref}/c_total", final.get(f"{pref}/c", math.nan))
         prow.append([
             label, powers, final[f"{pref}/sum"], c, final.get(f"{pref}/sum_minus_c", math.nan),
             final[f"{pref}/nash_conv"],
         ])  # fmt: skip
     if prow:
+        # a stochastic game's total is c·W, W = 1/(1 − γ) or the horizon H (MATH.md §5)
+        cw = "c·W" if any(f"{p}/c_total" in final for p in ("power", "power_avg")) else "c"
         out.append(
             format_table(
-                prow, ["profile", "POWER per player", "ΣPOWER", "c", "ΣPOWER − c", "NashConv"]
+                prow, ["profile", "POWER per player", "ΣPOWER", cw, f"ΣPOWER − {cw}", "NashConv"]
             )
         )
     if "align/welfare" in final:

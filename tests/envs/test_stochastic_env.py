@@ -64,7 +64,9 @@ def test_hidden_x_and_others_types_are_never_observed():
         seen.add(env._x)
         # the observation is the one-hot state only (one type): nothing depends on X
         for a, o in obs.items():
-            assert o[: u.n_states].argmax() == env.state_index and o[u.n_states :].tolist() == [1.0]
+            assert o[: u.n_states].argmax() == env.state_index and o[
+                env.observation_layout(a)["type"]
+            ].tolist() == [1.0]
             assert set(infos[a]) == {"round", "state", "joint_action"}
     assert len(seen) > 1
     g = random_stochastic_game(2, (3, 3), (2, 2), 5, horizon=2, discount=None)
@@ -92,3 +94,48 @@ def test_bad_actions_and_arguments():
     env.step({"player_0": 0, "player_1": 1})
     with pytest.raises(ValueError, match="episode ended"):
         env.step({"player_0": 0, "player_1": 1})
+
+
+def test_registered_id_builds_seeded_random_games() -> None:
+    from powergames.envs import make
+
+    env = make("powergames/stochastic-v0", n_states=4, n_actions=[2, 3], seed=3, max_cycles=5)
+    g = env.game
+    assert g.n_states == 4 and g.n_actions == (2, 3) and g.discount == 0.8
+    assert g.constant_sum_value() == pytest.approx(1.0)
+    same = make("powergames/stochastic-v0", n_states=4, n_actions=[2, 3], seed=3).game
+    np.testing.assert_array_equal(same.transitions, g.transitions)
+    other = make("powergames/stochastic-v0", n_states=4, n_actions=[2, 3], seed=4).game
+    assert not np.array_equal(other.transitions, g.transitions)
+    h = make("powergames/stochastic-v0", horizon=3, discount=None, kind="general").game
+    assert h.horizon == 3 and h.constant_sum_value() is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "word"),
+    [
+        ({"n_actions": [2, 2, 2]}, ValueError, "n_actions"),
+        ({"n_players": 0}, ValueError, "n_players"),
+        ({"seed": 1.5}, TypeError, "seed"),
+        ({"kind": "zero"}, ValueError, "kind"),
+        ({"bogus": 1}, ValueError, "bogus"),
+    ],
+)
+def test_registered_id_rejects_bad_arguments(kwargs, exc, word) -> None:
+    from powergames.envs import make
+
+    with pytest.raises(exc, match=word):
+        make("powergames/stochastic-v0", **kwargs)
+
+
+def test_registered_id_builds_symmetric_unit_sum_games() -> None:
+    from powergames.envs import make
+    from powergames.games.stochastic import StochasticUnitSumGame
+
+    env = make("powergames/stochastic-v0", kind="symmetric_unit_sum", n_states=2, n_x=3, seed=1)
+    g = env.game
+    assert isinstance(g, StochasticUnitSumGame) and g.n_x == 3 and g.n_states == 4
+    assert g.is_symmetric()
+    parallel_api_test(env, num_cycles=20)
+    with pytest.raises(ValueError, match="n_actions"):
+        make("powergames/stochastic-v0", kind="symmetric_unit_sum", n_actions=[2, 3])
