@@ -92,8 +92,10 @@ def parse_profile(text: str, n_types: tuple[int, ...]) -> list[np.ndarray]:
 def build_report(game: Any, profile: list[np.ndarray], source: str, tol: float) -> dict[str, Any]:
     """The report as a JSON-ready dict."""
     from powergames.theory.bayesian_power import power_report
+    from powergames.theory.power_cases import bayesian_power_cases
 
     rep = power_report(game, profile, tol=tol)
+    cases = bayesian_power_cases(game)
     players = []
     for i in range(len(profile)):
         types = []
@@ -116,6 +118,7 @@ def build_report(game: Any, profile: list[np.ndarray], source: str, tol: float) 
                 "power": float(rep.power[i]),
                 "achieved": float(rep.achieved[i]),
                 "best_case_power": float(rep.best_case[i]),
+                "worst_case_power": float(cases.worst[i]),
                 "types": types,
             }
         )
@@ -169,12 +172,17 @@ def format_report(spec: str, rep: dict[str, Any]) -> str:
         out.append(
             "* probability 0: posterior undefined, shown under the marginal belief; not in POWER"
         )
-    out += ["", "Per player  (POWER = E_t[max_a f_i]; best case = E_t[max_a r_i(t, a)])"]
-    rows = [["player", "POWER", "achieved", "POWER - achieved", "best case"]]
+    out += [
+        "",
+        "Per player  (POWER = E_t[max_a f_i]; worst case = E_t[max_σ min_a-i r_i(t, ·)], the "
+        "others against i; best case = E_t[max_a r_i(t, a)], the others for i)",
+    ]
+    rows = [["player", "worst case", "POWER", "achieved", "POWER - achieved", "best case"]]
     for p in rep["players"]:
         rows.append(
             [
                 str(p["player"]),
+                fmt(p["worst_case_power"]),
                 fmt(p["power"]),
                 fmt(p["achieved"]),
                 fmt(p["power"] - p["achieved"]),
@@ -184,6 +192,7 @@ def format_report(spec: str, rep: dict[str, Any]) -> str:
     rows.append(
         [
             "sum",
+            fmt(sum(p["worst_case_power"] for p in rep["players"])),
             fmt(rep["sum_power"]),
             fmt(sum(p["achieved"] for p in rep["players"])),
             fmt(rep["nash_conv"]),

@@ -42,6 +42,7 @@ from powergames.games.checks import SUM_TOL, check_rng
 from powergames.games.symmetric import SymmetricUnitSumGame, is_symmetric, majority_game
 from powergames.games.unit_sum import UnitSumGame
 from powergames.theory.alignment import as_normal_form
+from powergames.theory.game_cache import GameCache
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -335,6 +336,41 @@ def evaluate_stochastic_power(
     return out
 
 
+#: Best- and worst-case POWER are properties of the game: computed once per game object.
+_POWER_CASES = GameCache()
+
+
+def power_case_metrics(game: Any) -> dict[str, float]:
+    """The seed's other two POWER cases, per player: ``power/best_case/p<i>`` (the others play
+    for ``i``) and ``power/worst_case/p<i>`` (they jointly play against ``i``), MATH.md §2
+    (Bayesian and normal-form games, by :func:`~powergames.theory.power_cases.bayesian_power_cases`)
+    and §5 (stochastic games with a type table, from ``μ_0``, by
+    :func:`~powergames.theory.power_cases.stochastic_power_cases`). POWER at any profile lies
+    between them. Computed once per game object; ``{}`` for games without a finite type table.
+    """
+    from powergames.games.stochastic import StochasticGame, StochasticUnitSumGame
+    from powergames.theory.power_cases import bayesian_power_cases, stochastic_power_cases
+
+    def build() -> dict[str, float]:
+        if isinstance(game, StochasticUnitSumGame):
+            g: Any = game.as_stochastic()
+        else:
+            g = game
+        if isinstance(g, StochasticGame):
+            if not g.has_types_table:
+                return {}
+            cases = stochastic_power_cases(g)
+        else:
+            cases = bayesian_power_cases(power_game(g))
+        out: dict[str, float] = {}
+        for i in range(len(cases.best)):
+            out[f"power/best_case/p{i}"] = float(cases.best[i])
+            out[f"power/worst_case/p{i}"] = float(cases.worst[i])
+        return out
+
+    return dict(_POWER_CASES.get(game, "power_case_metrics", build))
+
+
 def evaluate_power(
     game: Game, profile: Sequence[npt.ArrayLike], prefix: str = "power"
 ) -> dict[str, float]:
@@ -505,7 +541,8 @@ class SharesEvaluator(Evaluator):
 
 
 class PowerEvaluator(Evaluator):
-    """POWER, achieved values, ΣPOWER − c and NashConv for the current and average profiles."""
+    """POWER, achieved values, ΣPOWER − c and NashConv for the current and average profiles, and
+    the game's best- and worst-case POWER per player (:func:`power_case_metrics`)."""
 
     name = "power"
 
@@ -520,6 +557,7 @@ class PowerEvaluator(Evaluator):
         out = evaluate_power(ctx.game, ctx.profile, prefix="power")
         avg = ctx.average_profile if ctx.average_profile is not None else ctx.profile
         out.update(evaluate_power(ctx.game, avg, prefix="power_avg"))
+        out.update(power_case_metrics(ctx.game))
         return out
 
 

@@ -129,8 +129,9 @@ def plot_shares(
 def plot_power(
     steps: Sequence[float], data: Series, columns: Sequence[str], path: Path
 ) -> set[str]:
-    """POWER and achieved value per player, ΣPOWER against ``c``, NashConv, POWER per type;
-    current profile solid, time-averaged profile dashed."""
+    """POWER and achieved value per player (between the game's worst and best case, dash-dotted
+    and dotted), ΣPOWER against ``c``, NashConv, POWER per type; current profile solid,
+    time-averaged profile dashed."""
     prefixes = [p for p in ("power", "power_avg") if f"{p}/sum" in data]
     if not prefixes:
         return set()
@@ -165,6 +166,15 @@ def plot_power(
             if c.startswith(pref + "/"):
                 axes[3].plot(steps, data[c], style[pref], linewidth=1, label=c)
                 used.add(c)
+    # the game's best and worst case (MATH.md §2): POWER at any profile lies between them
+    for i, (c, m) in enumerate(_by_pattern(columns, r"power/best_case/p(\d+)")):
+        w = f"power/worst_case/p{m.group(1)}"
+        color = _COLORS[i % len(_COLORS)]
+        _hline(axes[0], _const(data[c]), f"best case p{m.group(1)}", color, ":")
+        if w in data:
+            _hline(axes[0], _const(data[w]), f"worst case p{m.group(1)}", color, "-.")
+            used.add(w)
+        used.add(c)
     total = "c"  # a stochastic game's total: c·W, W = 1/(1 − γ) or H (MATH.md §5)
     for pref in prefixes:
         if f"{pref}/c_total" in data:

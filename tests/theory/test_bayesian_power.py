@@ -447,6 +447,23 @@ def test_power_cli_json_for_a_given_profile_and_a_game_file(capsys, tmp_path):
     f = interim_utility(game, 0, profile)
     np.testing.assert_allclose(rep["players"][0]["types"][1]["interim_utility"], f[1])
     assert rep["is_bayes_nash"] == is_bayes_nash(game, profile)
+    # the seed's three cases side by side: worst <= POWER <= best, per player
+    from powergames.theory.power_cases import bayesian_power_cases
+
+    cases = bayesian_power_cases(game)
+    for i, p in enumerate(rep["players"]):
+        assert p["worst_case_power"] == pytest.approx(cases.worst[i])
+        assert p["worst_case_power"] - 1e-9 <= p["power"] <= p["best_case_power"] + 1e-9
+
+
+def test_power_cli_table_shows_worst_and_best_case(capsys):
+    from powergames.cli import main
+
+    assert main(["power", "bayesian_matching_pennies", "--profile", "uniform"]) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if line.startswith("player  worst case"))
+    assert header.split() == ["player", "worst", "case", "POWER", "achieved", "POWER", "-",
+                              "achieved", "best", "case"]  # fmt: skip
 
 
 def test_power_cli_errors(capsys):

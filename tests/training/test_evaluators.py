@@ -17,8 +17,10 @@ from powergames.training.evaluators import (
     EvalCallback,
     EvalContext,
     Evaluator,
+    PowerEvaluator,
     evaluate_power,
     evaluate_shares,
+    power_case_metrics,
 )
 
 
@@ -104,6 +106,36 @@ def test_power_gap_equals_nash_conv_in_constant_sum_games(seed: int) -> None:
     assert np.isclose(per_type, m["power/p0"], atol=1e-12)
 
 
+@settings(max_examples=20)
+@given(seeds(), st.sampled_from([(2, 2), (2, 3), (3, 2)]))
+def test_power_evaluator_reports_the_worst_and_best_case_around_power(seed: int, ks) -> None:
+    """The seed's three POWER cases (MATH.md §2) in the power evaluator: the best case is
+    ``E_t[max_a r_i]`` (loops), the worst case lies between the pure maxmin and the pure minmax
+    of each type's matrix (loops), and POWER at any profile lies between the two cases."""
+    rng = np.random.default_rng(seed)
+    types = (2,) * len(ks)
+    game = random_bayesian_game(types, ks, rng)
+    profile = [random_simplex(rng, (t, k)) for t, k in zip(types, ks)]
+    ctx = EvalContext(
+        game, [[i] for i in range(len(ks))], None, profile, [random_simplex(rng, (t, k))
+                                                             for t, k in zip(types, ks)]
+    )  # fmt: skip
+    m = PowerEvaluator().evaluate(ctx)
+    assert {k: m[k] for k in m if "_case/" in k} == power_case_metrics(game)
+    for i in range(len(ks)):
+        r = np.moveaxis(np.asarray(game.rewards[i]), i + 1, 1)  # (T_i, k_i, others...)
+        r = r.reshape(types[i], ks[i], -1)
+        w = game.type_marginals[i]
+        best = sum(w[t] * r[t].max() for t in range(types[i]))
+        pure_maxmin = sum(w[t] * r[t].min(axis=1).max() for t in range(types[i]))
+        pure_minmax = sum(w[t] * r[t].max(axis=0).min() for t in range(types[i]))
+        lo, hi = m[f"power/worst_case/p{i}"], m[f"power/best_case/p{i}"]
+        assert np.isclose(hi, best, atol=1e-12)
+        assert pure_maxmin - 1e-9 <= lo <= pure_minmax + 1e-9
+        for pref in ("power", "power_avg"):
+            assert lo - 1e-9 <= m[f"{pref}/p{i}"] <= hi + 1e-9
+
+
 class _Fixed(Evaluator):
     name = "fixed"
 
@@ -144,3 +176,22 @@ def test_callback_fires_at_multiples_of_eval_every() -> None:
     assert [s for s, _ in log.rows] == [0, 4, 8] == seen
     assert log.rows[0][1] == {"eval/x": 1.0}
     assert cb.logger is log
+
+
+@settings(max_examples=10)
+@given(seeds())
+def test_power_evaluator_brackets_stochastic_power_by_its_cases(seed: int) -> None:
+    """In a stochastic game (MATH.md §5) the evaluator's worst and best case, from ``μ_0``,
+    bracket POWER at random Markov profiles; the best case is at least the achieved value of any
+    profile, the worst case at most POWER (the others' actual play is one of their choices)."""
+    from powergames.games.stochastic import random_stochastic_game
+
+    rng = np.random.default_rng(seed)
+    game = random_stochastic_game(2, (2, 1), (2, 3), rng, discount=0.6)
+    profile = [random_simplex(rng, (t, 2, k)) for t, k in zip(game.n_types, game.n_actions)]
+    ctx = EvalContext(game, [[0], [1]], None, profile, profile)
+    m = PowerEvaluator().evaluate(ctx)
+    for i in range(2):
+        lo, hi = m[f"power/worst_case/p{i}"], m[f"power/best_case/p{i}"]
+        assert lo - 1e-7 <= m[f"power/p{i}"] <= hi + 1e-7
+        assert m[f"power/achieved/p{i}"] <= hi + 1e-7
