@@ -13,7 +13,8 @@ the round. With finite types the one-hot observation also holds a ``"markov"`` b
 one-hot pair ``(type, state)`` at index ``t · S + s``: the context a tabular Markov learner keys
 its strategy by (``σ_i(· | t_i, s)``, MATH.md §5). The hidden ``X`` and the others' types are
 never observed; they are in no observation and no info. ``infos[agent]`` holds ``"round"``,
-``"state"`` and ``"joint_action"`` (``(-1,)*n`` at reset), at reset and at every step alike.
+``"state"`` and ``"joint_action"`` of the round just played (at reset: round 0, the initial state
+and ``(-1,)*n``), at reset and at every step alike, as in the other environments.
 
 Episodes last the game's horizon ``H``, or ``max_cycles`` steps (truncation) for a discounted game;
 the discount is the learner's business (the env returns undiscounted per-step rewards).
@@ -29,8 +30,9 @@ import numpy as np
 from pettingzoo import ParallelEnv
 
 from powergames.envs.agent_ids import agent_position
+from powergames.envs.rendering import check_render_mode
 from powergames.envs.seeding import SeededRandom
-from powergames.games.checks import check_positive_int
+from powergames.games.checks import check_positive_int, check_real
 from powergames.games.stochastic import (
     StochasticGame,
     StochasticUnitSumGame,
@@ -82,14 +84,12 @@ class StochasticGameEnv(SeededRandom, ParallelEnv):
             self.max_cycles = (
                 100 if max_cycles is None else check_positive_int("max_cycles", max_cycles)
             )
-        if observation not in ("onehot", "index"):
+        if not isinstance(observation, str) or observation not in ("onehot", "index"):
             raise ValueError(f"observation must be 'onehot' or 'index', got {observation!r}")
         sampled = isinstance(game, StochasticGame) and game.reward_sampler is not None
         if observation == "index" and sampled:
             raise ValueError("observation='index' needs finite types (this game samples rewards)")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be None, 'ansi' or 'human', got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode)
         self.observation = observation
         n, S = game.n_players, game.n_states
         self.possible_agents = [f"player_{i}" for i in range(n)]
@@ -178,11 +178,10 @@ class StochasticGameEnv(SeededRandom, ParallelEnv):
             out[a] = obs
         return out
 
-    def _infos(self) -> dict[str, dict]:
-        return {
-            a: {"round": self._round, "state": int(self.state_index), "joint_action": self._last}
-            for a in self.agents
-        }
+    def _infos(self, t: int, state: int) -> dict[str, dict]:
+        """One dict per agent: the round ``t`` just played (0 at reset), the state it was played
+        in and its joint action (``(-1,)*n`` at reset), as :class:`~powergames.envs.GameEnv`."""
+        return {a: {"round": t, "state": state, "joint_action": self._last} for a in self.agents}
 
     def reset(
         self, seed: int | None = None, options: dict | None = None
@@ -207,7 +206,7 @@ class StochasticGameEnv(SeededRandom, ParallelEnv):
         self.agents = list(self.possible_agents)
         self._round = 0
         self._last = (-1,) * n
-        return self._observations(), self._infos()
+        return self._observations(), self._infos(0, int(self.state_index))
 
     def _parse(self, actions: Mapping[str, Any]) -> tuple[int, ...]:
         if not isinstance(actions, Mapping):
@@ -260,7 +259,7 @@ class StochasticGameEnv(SeededRandom, ParallelEnv):
         rewards = {a: float(r[i]) for i, a in enumerate(agents)}
         terms = dict.fromkeys(agents, terminal)
         truncs = dict.fromkeys(agents, done and not terminal)
-        infos = self._infos()
+        infos = self._infos(self._round - 1, s)
         if done:
             self.agents = []
         if self.render_mode == "human":
@@ -322,16 +321,30 @@ def stochastic_env(
     ``n_actions`` for all and ``n_x`` hidden values (``n_types`` and ``constant`` unused).
 
     Raises:
-        ValueError: bad sizes or kind.
-        TypeError: a non-integer seed.
+        ValueError: bad sizes, kind, seed or constant (each named).
+        TypeError: a non-integer seed or size, a non-real constant.
     """
 
     n = check_positive_int("n_players", n_players)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         raise TypeError(f"seed must be an integer, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    kinds = ("constant_sum", "general", "symmetric_unit_sum")
+    if not isinstance(kind, str) or kind not in kinds:
+        raise ValueError(f"kind must be one of {list(kinds)}, got {kind!r}")
+    if constant is not None:
+        constant = check_real("constant", constant)
 
     def per_player(name: str, value: Any) -> list[int]:
-        values = [value] * n if isinstance(value, int | np.integer) else list(value)
+        if isinstance(value, int | np.integer) and not isinstance(value, bool):
+            values = [value] * n
+        elif isinstance(value, list | tuple):
+            values = list(value)
+        else:
+            raise TypeError(
+                f"{name} must be an integer or a list of one integer per player, got {value!r}"
+            )
         if len(values) != n:
             raise ValueError(f"{name} needs one entry per player ({n}), got {value!r}")
         return [check_positive_int(f"{name}[{i}]", v) for i, v in enumerate(values)]
