@@ -161,12 +161,54 @@ def set_path(data: dict[str, Any], path: Sequence[str | int], value: Any) -> Non
 
 
 def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
-    """A copy of ``data`` with every ``key.sub=value`` override applied in order."""
+    """A copy of ``data`` with every ``key.sub=value`` override applied in order.
+
+    In a suite, an override of a shared key (``budget=4096``, ``eval.every=512``) reaches every
+    experiment: it is also set in each experiment that gives the key its own value (which would
+    otherwise win over the shared one).
+
+    Raises:
+        ConfigError: the override cannot be set in an experiment that holds the key (e.g. a list
+            or a scalar where the path goes on), naming the experiments it does not reach.
+    """
     out = copy.deepcopy(data)
     for text in overrides:
         path, value = parse_override(text)
         set_path(out, path, value)
+        experiments = out.get("experiments")
+        if path[0] in SUITE_KEYS or not isinstance(experiments, dict):
+            continue
+        missed = []
+        for name, exp in experiments.items():
+            if not isinstance(exp, dict) or not _holds_prefix(exp, path):
+                continue
+            try:
+                set_path(exp, path, copy.deepcopy(value))
+            except ConfigError as exc:
+                missed.append(f"experiments.{name} ({exc})")
+        if missed:
+            raise ConfigError(
+                f"override {text.partition('=')[0].strip()!r} does not reach {', '.join(missed)}; "
+                "set it there with experiments.<name>.<key>=value"
+            )
     return out
+
+
+def _holds_prefix(node: Any, path: Sequence[str | int]) -> bool:
+    """Whether ``node`` sets a value on ``path`` (the full path, or a prefix ending in a
+    non-mapping that would shadow the shared value)."""
+    for part in path:
+        if isinstance(node, dict):
+            if part not in node:
+                return False
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int):
+            if not 0 <= part < len(node):
+                return True
+            node = node[part]
+        else:
+            return True
+    return True
 
 
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
