@@ -276,6 +276,14 @@ def _one_type_form(sigma: Any, two_d: bool) -> Any:
     return sigma
 
 
+def did_you_mean(name: Any, known: Any) -> str:
+    """`` (did you mean 'x'?)`` for the known name closest to a misspelt ``name``, else ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def check_rng(rng: Any) -> np.random.Generator:
     """Require an explicit ``np.random.Generator`` (or an int seed, turned into one)."""
     if isinstance(rng, np.random.Generator):

@@ -57,6 +57,7 @@ import numpy as np
 from powergames.agents.copying import EmpiricalCopyingPolicy, OracleCopyingPolicy
 from powergames.agents.fixed import MajorityPolicy, MixedPolicy, PurePolicy, UniformPolicy
 from powergames.agents.learner import Learner
+from powergames.games.checks import did_you_mean
 from powergames.theory.coalition_policies import IndependentPolicy
 from powergames.theory.theorem_policies import coalition_copying_policy
 from powergames.training.config import AgentConfig, ConfigError
@@ -252,15 +253,12 @@ def import_target(path: Any, where: str) -> Callable[..., Any]:
         raise ConfigError(f"{where}: cannot import module {module_name!r} ({exc})") from exc
     for part in attr.split("."):
         if not hasattr(obj, part):
-            import difflib
-
-            close = difflib.get_close_matches(part, [n for n in dir(obj) if not n.startswith("_")])
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(part, [n for n in dir(obj) if not n.startswith("_")])
             raise ConfigError(f"{where}: {module_name!r} has no attribute {attr!r}{hint}")
         obj = getattr(obj, part)
     if not callable(obj):
         raise ConfigError(f"{where}: {path!r} is not callable (got {type(obj).__name__})")
-    return obj  # type: ignore[no-any-return]
+    return obj
 
 
 def _callable_agent(spec: AgentSpec, params: dict[str, Any]) -> Any:
@@ -346,7 +344,10 @@ def agent_kind(name: str, where: str = "kind") -> AgentKind:
     """
     kind = AGENT_KINDS.get(name)
     if kind is None:
-        raise ConfigError(f"{where}: unknown agent kind {name!r} (known: {', '.join(AGENT_KINDS)})")
+        raise ConfigError(
+            f"{where}: unknown agent kind {name!r}{did_you_mean(name, AGENT_KINDS)} "
+            f"(known: {', '.join(AGENT_KINDS)})"
+        )
     return kind
 
 

@@ -40,7 +40,9 @@ experiments:
     agents: [{kind: uniform, seats: [0]}, {kind: uniform, seats: [1]}]
 """
     )
-    with pytest.raises(ConfigError, match=r"'env.kwargs.game' does not reach experiments\.b \(") as e:
+    with pytest.raises(
+        ConfigError, match=r"'env.kwargs.game' does not reach experiments\.b \("
+    ) as e:
         load_config(cfg, ["env.kwargs.game=prisoners_dilemma"])
     assert "experiments.a" not in str(e.value)
 
