@@ -45,7 +45,7 @@ def run_sb3(run: Run) -> None:
     for name, model in multi.models.items():
         label = model_label(name, run.agents)
         n_envs = multi.vec_envs[name].num_envs
-        outputs = [] if tb is None else [_ToTensorBoard(tb, label, n_envs)]
+        outputs: list[KVWriter] = [] if tb is None else [_ToTensorBoard(tb, label, n_envs)]
         model.set_logger(Logger(None, outputs))
     run.env = multi.hub.envs[0]
     names = list(multi.groups)

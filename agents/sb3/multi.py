@@ -458,9 +458,11 @@ def _folderless_logger(model: Any) -> None:
         return
     import sys
 
-    from stable_baselines3.common.logger import HumanOutputFormat, Logger
+    from stable_baselines3.common.logger import HumanOutputFormat, KVWriter, Logger
 
-    outputs = [HumanOutputFormat(sys.stdout)] if getattr(model, "verbose", 0) >= 1 else []
+    outputs: list[KVWriter] = (
+        [HumanOutputFormat(sys.stdout)] if getattr(model, "verbose", 0) >= 1 else []
+    )
     model.set_logger(Logger(None, outputs))
 
 
