@@ -376,9 +376,46 @@ def plot_aggregate(
             ax.plot(steps, mean[c], color="#1f77b4", label=f"mean of {n_seeds} seeds")
             ax.fill_between(steps, low[c], high[c], color="#1f77b4", alpha=0.25, linewidth=0,
                             label="95% CI")  # fmt: skip
-            _finish(ax, c)
+            _finish(ax, metric_name(c))
         written.append(save_figure(fig, out_dir / f"{group.replace('/', '_')}.png"))
     return written
+
+
+#: Readable names (MATH.md symbols) of the headline metric keys.
+METRIC_NAMES = {
+    "align/alpha": "α = max Σu − Σ max u (MATH.md §3)",
+    "align/welfare": "welfare E[Σu]",
+    "power/sum": "ΣPOWER (current strategies)",
+    "power_avg/sum": "ΣPOWER (time-averaged)",
+    "power/nash_conv": "NashConv (current strategies)",
+    "power_avg/nash_conv": "NashConv (time-averaged)",
+    "power/sum_minus_c": "ΣPOWER − c (current)",
+    "power_avg/sum_minus_c": "ΣPOWER − c (time-averaged)",
+}
+
+
+def metric_name(key: str) -> str:
+    """A metric key's readable name (the key itself when it has none)."""
+    if key in METRIC_NAMES:
+        return METRIC_NAMES[key]
+    avg = " (time-averaged)" if key.startswith("power_avg/") else ""
+    m = re.fullmatch(r"power(?:_avg)?/p(\d+)", key)
+    if m:
+        return f"POWER of player {m[1]}{avg} (MATH.md §2)"
+    m = re.fullmatch(r"power(?:_avg)?/achieved/p(\d+)", key)
+    if m:
+        return f"achieved value of player {m[1]}{avg}"
+    m = re.fullmatch(r"share/c(\d+)/mean", key)
+    if m:
+        return f"expected share of coalition {m[1]} (mean over x)"
+    return key
+
+
+def parameter_symbol(key: str) -> str:
+    """An axis label for a swept config key: its MATH.md symbol where it has one, with the key."""
+    last = key.rsplit(".", 1)[-1]
+    symbols = {"lam": "λ", "alpha": "α", "n_players": "n", "n_actions": "k", "seed": "seed"}
+    return f"{symbols[last]}  ({key})" if last in symbols else key
 
 
 def plot_final_vs_parameter(
@@ -398,13 +435,18 @@ def plot_final_vs_parameter(
     """
     fig, axes = _figure(len(metrics), width=4.4, height=3.4)
     x = np.asarray(values, dtype=float)
-    for ax, (label, (m, lo, hi)) in zip(axes, metrics.items()):
+    symbol = parameter_symbol(parameter)
+    for n, (ax, (label, (m, lo, hi))) in enumerate(zip(axes, metrics.items())):
         ax.plot(x, m, "o-", color="#1f77b4", label="mean over seeds")
-        ax.fill_between(x, lo, hi, color="#1f77b4", alpha=0.25, linewidth=0, label="95% CI")
-        ax.set_title(label, fontsize=10)
-        ax.set_xlabel(parameter)
+        ax.fill_between(x, lo, hi, color="#1f77b4", alpha=0.25, linewidth=0,
+                        label="95% CI over seeds")  # fmt: skip
+        name = metric_name(label.removeprefix("final "))
+        ax.set_title(f"final {name}", fontsize=10)
+        ax.set_ylabel(name.split(" (")[0], fontsize=9)
+        ax.set_xlabel(symbol)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        if n == 0:  # the same two entries in every panel: said once
+            ax.legend(fontsize=7)
     if title:
         fig.suptitle(title, fontsize=11)
     return save_figure(fig, path)
