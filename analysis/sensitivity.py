@@ -249,26 +249,38 @@ def plot_tornado(report: SensitivityReport, path: str | Path, title: str = "") -
     """
     plt = _pyplot()
     sweeps = list(report.sweeps.values())[::-1]  # widest at the top
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(sweeps) + 1.6))
+    fig, ax = plt.subplots(figsize=(10.5, 0.45 * len(sweeps) + 1.6))
     a0 = report.base_advantage
     for i, s in enumerate(sweeps):
         ax.plot([s.advantage.min(), s.advantage.max()], [i, i], color="0.7", lw=1, zorder=1)
         ax.barh(i, s.advantage[0] - a0, left=a0, color="tab:blue", height=0.6, zorder=2)
         ax.barh(i, s.advantage[-1] - a0, left=a0, color="tab:orange", height=0.6, zorder=2)
+        if float(s.advantage.max() - s.advantage.min()) <= 1e-12 * max(1.0, abs(a0)):
+            # an input A does not depend on: say so rather than leave a blank row
+            ax.plot([a0], [i], "|", color="0.3", markersize=10, zorder=3)
+            ax.annotate("no effect on A", (a0, i), xytext=(6, 0), textcoords="offset points",
+                        va="center", fontsize=7, color="0.3")  # fmt: skip
     ax.axvline(0, color="k", ls="--", lw=1)
     ax.axvline(a0, color="0.4", ls=":", lw=1)
     ax.set_yticks(range(len(sweeps)))
     ax.set_yticklabels([f"{s.name} [{s.low:.3g}, {s.high:.3g}]" for s in sweeps], fontsize=8)
     ax.set_xlabel(f"advantage A of '{report.best}': its share minus the runner-up's share")
     ax.set_title(title or "ranking sensitivity (one at a time)")
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     ax.legend(
         handles=[
-            Patch(color="tab:blue", label="input low"),
-            Patch(color="tab:orange", label="input high"),
+            Patch(color="tab:blue", label="input at its low end"),
+            Patch(color="tab:orange", label="input at its high end"),
+            Line2D([], [], color="0.7", lw=1, label="range of A over the sweep"),
+            Line2D([], [], color="0.4", ls=":", lw=1, label="A at the base case"),
+            Line2D([], [], color="k", ls="--", lw=1, label="A = 0: another becomes best"),
         ],
-        loc="lower right",
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        borderaxespad=0.0,
+        frameon=False,
         fontsize=8,
     )
     fig.tight_layout()
@@ -278,21 +290,34 @@ def plot_tornado(report: SensitivityReport, path: str | Path, title: str = "") -
 def plot_sweeps(report: SensitivityReport, path: str | Path, title: str = "") -> Path:
     """One panel per input: the three marginal values along its sweep, base value marked."""
     plt = _pyplot()
+    from matplotlib.lines import Line2D
+
     sweeps = list(report.sweeps.values())
-    ncols = 4
+    # as few empty cells as possible: 4 columns unless 3 or 5 fill the grid
+    ncols = next((c for c in (4, 3, 5) if len(sweeps) % c == 0), 4)
+    ncols = min(ncols, len(sweeps)) or 1
     nrows = max(1, -(-len(sweeps) // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.5 * nrows), squeeze=False)
-    for ax, s in zip(axes.flat, sweeps):
-        for k in INTERVENTIONS:
-            ax.plot(s.grid, s.values[k], label=k)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.5 * nrows + 0.6), squeeze=False)
+    styles = ("-", "--", "-.")
+    for n, (ax, s) in enumerate(zip(axes.flat, sweeps)):
+        for k, ls in zip(INTERVENTIONS, styles):
+            ax.plot(s.grid, s.values[k], ls=ls, label=k)
         ax.axvline(s.base, color="k", ls=":", lw=1)
         for x, _, _ in s.switches:
             ax.axvline(x, color="r", lw=0.8, alpha=0.6)
         ax.set_title(s.name, fontsize=9)
         ax.tick_params(labelsize=7)
+        if n % ncols == 0:
+            ax.set_ylabel("marginal value dU/da", fontsize=8)
     for ax in list(axes.flat)[len(sweeps) :]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=7)
+    handles = [
+        *axes.flat[0].get_lines()[: len(INTERVENTIONS)],
+        Line2D([], [], color="k", ls=":", lw=1, label="the input's base value"),
+        Line2D([], [], color="r", lw=0.8, alpha=0.6, label="the best intervention changes"),
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
+    fig.subplots_adjust(bottom=0.6 / (2.5 * nrows + 0.6))
     fig.suptitle(title or "marginal values along one-at-a-time sweeps", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.6 / (2.5 * nrows + 0.6), 1, 1))
     return _save(plt, fig, path, dpi=110)

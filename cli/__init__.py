@@ -23,8 +23,11 @@ import argparse
 import errno
 import importlib
 import pkgutil
+import signal
 import sys
+import threading
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from powergames.training.config import ConfigError
 from powergames.training.rundir import RunDirBusy, RunDirError
@@ -85,12 +88,49 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(p)
-        p.set_defaults(_run=module.run)
+        p.set_defaults(_run=module.run, _parser=p)
     return parser
+
+
+def unrecognized_message(
+    parser: argparse.ArgumentParser, extra: list[str], takes_overrides: bool
+) -> str:
+    """The error for arguments a (sub-)command does not know: the closest option for a misspelt
+    one, and for ``--key=value`` where the command takes overrides, the override's own form."""
+    import difflib
+
+    options = [s for a in parser._actions for s in a.option_strings if s.startswith("--")]
+    hints = []
+    for e in extra:
+        if not e.startswith("--"):
+            continue
+        flag, eq, value = e.partition("=")
+        close = difflib.get_close_matches(flag, options, n=1, cutoff=0.7)
+        if close:
+            hints.append(f"{flag}: did you mean {close[0]}?")
+        elif takes_overrides and eq:
+            hints.append(f"config keys are set without dashes: {flag[2:]}={value}")
+    message = f"unrecognized arguments: {' '.join(extra)}"
+    return f"{message} ({'; '.join(hints)})" if hints else message
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``powergames`` console script; returns the process exit code."""
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    # SIGTERM unwinds like Ctrl-C (workers stopped, files and semaphores released), exit 143
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     # ``key=value`` overrides may follow options (``train CONFIG --resume seed=1``).
@@ -101,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         args.overrides = [*(args.overrides or []), *extra]
     elif extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        own = getattr(args, "_parser", None) or parser
+        own.error(unrecognized_message(own, extra, hasattr(args, "overrides")))
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return 2

@@ -11,6 +11,7 @@ metrics are aggregated across seeds (mean and 95% confidence band per step) into
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from pathlib import Path
 
@@ -39,7 +40,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="grid over a key (repeatable)",
     )
     parser.add_argument("--runs-dir", default="runs", help="parent directory (runs)")
-    parser.add_argument("--workers", type=int, default=None, help="processes (default: #cpus)")
+    parser.add_argument(
+        "--jobs",
+        "--workers",
+        dest="jobs",
+        type=int,
+        default=None,
+        help="parallel runs, as in train (default: #cpus; --workers is the same option)",
+    )
+    parser.add_argument(
+        "--name", help="sweep directory name <name>_sweep (default: the config's name)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the final table as JSON")
     parser.add_argument("--serial", action="store_true", help="run in this process, one by one")
     parser.add_argument("--resume", action="store_true", help="resume the sweep's runs")
     parser.add_argument("--quiet", action="store_true", help="print only the final table")
@@ -62,28 +74,33 @@ def run(args: argparse.Namespace) -> int:
     data = apply_overrides(parse_yaml(read_text(args.config), args.config), args.overrides)
     seeds = parse_seeds(args.seeds if args.seeds is not None else suite.sweep.seeds)
     grid = parse_set(args.set) if args.set else {k: list(v) for k, v in suite.sweep.set.items()}
-    root = Path(args.runs_dir) / f"{suite.name}_sweep"
+    root = Path(args.runs_dir) / f"{args.name or suite.name}_sweep"
     plan = plan_sweep(data, seeds, grid, root, resume=args.resume)
-    workers = args.workers or os.cpu_count() or 1
+    workers = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     if workers < 1:
-        raise ValueError(f"--workers must be >= 1, got {workers}")
+        raise ValueError(f"--jobs must be >= 1, got {workers}")
     kind = executor_name(args, serial=args.serial)
     if kind == "ray":
         executor = ray_executor(args, desc=f"{suite.name} sweep")
     else:
         executor = SerialExecutor() if kind == "serial" else LocalExecutor(workers)
-    echo = (lambda s: None) if args.quiet else print
+    echo = (lambda s: None) if args.quiet or args.json else print
     echo(
         f"sweep {suite.name}: {len(plan.combos)} grid point(s) x {len(seeds)} seed(s) = {len(plan.jobs)} runs"
     )
     info = run_sweep(plan, executor, echo=echo)
     rows = summary_rows(info, HEADLINE_METRICS + ("share/c0/mean", "share/c1/mean"))
+    failed = [k for k, v in info["jobs"].items() if v != "complete"]
+    if args.json:
+        keys = ("grid_point", "experiment", "metric", "mean", "low", "high")
+        table = [dict(zip(keys, row)) for row in rows]
+        print(json.dumps({"directory": str(root), "rows": table, "failed": failed}, indent=2))
+        return 1 if failed else 0
     if rows:
         print(
             format_table(
                 rows, ["grid point", "experiment", "final metric", "mean", "95% low", "95% high"]
             )
         )
-    failed = [k for k, v in info["jobs"].items() if v != "complete"]
     print(f"sweep directory: {root}")
     return 1 if failed else 0

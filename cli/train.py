@@ -50,10 +50,17 @@ def resolve_config_path(path: str | Path) -> Path:
     return p
 
 
+def _is_complete(run_dir: Path) -> bool:
+    try:
+        return bool(json.loads((run_dir / "summary.json").read_text()).get("status") == "complete")
+    except (OSError, ValueError):
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the experiment(s); returns 0 on success."""
     from powergames.training.build import load_suite
-    from powergames.training.suite import run_suite
+    from powergames.training.suite import experiment_dir, run_suite
 
     if args.resume and args.overwrite:
         raise ValueError("--resume and --overwrite exclude each other")
@@ -82,13 +89,26 @@ def run(args: argparse.Namespace) -> int:
             )
         executor = ray_executor(args, desc=suite.name)
         executor.progress = False  # the suite's own bar (over all steps) is drawn
+    complete_before = {
+        e.name for e in suite.experiments if _is_complete(experiment_dir(suite, root, e.name))
+    }
     summaries = run_suite(
         suite, root, resume=args.resume, overwrite=args.overwrite, progress=not quiet,
         quiet=quiet, jobs=jobs, executor=executor,
     )  # fmt: skip
     if args.json:
         print(json.dumps(summaries, indent=2, default=str))
-    elif not quiet:
+        return 0
+    if args.resume and not args.quiet:  # where each experiment continued from
+        for name, summary in summaries.items():
+            step = summary.get("resumed_from_step")
+            if name in complete_before:
+                print(f"{name}: already complete at step {summary.get('steps')}; nothing to resume")
+            elif step is not None:
+                print(f"{name}: resumed from step {step}")
+            else:
+                print(f"{name}: no checkpoint to resume from; ran from step 0")
+    if not quiet:
         print(f"\nrun directory: {root}")
         if (root / "overview.png").exists():
             print(f"overview plot: {root / 'overview.png'}")

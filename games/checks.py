@@ -230,12 +230,13 @@ def check_profile(
     Args:
         name: the argument's name, used in error messages.
         profile: a sequence with one entry per player; entry ``i`` has shape ``(k_i,)``, or
-            ``(T_i, k_i)`` when ``per_type`` is given (a strategy per type).
+            ``(T_i, k_i)`` when ``per_type`` is given (a strategy per type). A one-type player's
+            strategy may be given in either form, ``(k_i,)`` or ``(1, k_i)``, everywhere.
         sizes: the action counts ``k_i``.
         per_type: the type counts ``T_i`` for a Bayesian game, else ``None``.
 
     Returns:
-        The list of validated arrays.
+        The list of validated arrays: ``(k_i,)`` without ``per_type``, else ``(T_i, k_i)``.
     """
     if isinstance(profile, np.ndarray) or not isinstance(profile, Sequence):
         raise TypeError(
@@ -248,10 +249,39 @@ def check_profile(
     out = []
     for i, (sigma, k) in enumerate(zip(profile, sizes)):
         if per_type is None:
+            sigma = _one_type_form(sigma, two_d=False)
             out.append(check_distribution(f"{name}[{i}]", sigma, shape=(k,)))
         else:
+            if per_type[i] == 1:
+                sigma = _one_type_form(sigma, two_d=True)
             out.append(check_distribution(f"{name}[{i}]", sigma, shape=(per_type[i], k), axis=1))
     return out
+
+
+def _one_type_form(sigma: Any, two_d: bool) -> Any:
+    """A one-type strategy in the wanted form: ``(k,)`` → ``(1, k)`` when ``two_d``, ``(1, k)`` →
+    ``(k,)`` otherwise; anything else unchanged (the distribution check then names it)."""
+    if not isinstance(sigma, np.ndarray | list | tuple):
+        return sigma
+    try:
+        arr = np.asarray(sigma)
+    except (TypeError, ValueError):  # ragged: the distribution check reports it
+        return sigma
+    if arr.dtype == object:
+        return sigma
+    if two_d and arr.ndim == 1:
+        return arr.reshape(1, -1)
+    if not two_d and arr.ndim == 2 and arr.shape[0] == 1:
+        return arr.reshape(-1)
+    return sigma
+
+
+def did_you_mean(name: Any, known: Any) -> str:
+    """`` (did you mean 'x'?)`` for the known name closest to a misspelt ``name``, else ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def check_rng(rng: Any) -> np.random.Generator:

@@ -21,6 +21,7 @@ import numpy as np
 
 from powergames.games.base import Game
 from powergames.games.bayesian import BayesianGame
+from powergames.games.checks import did_you_mean
 from powergames.games.library import GAMES, game_names, get_game
 from powergames.games.normal_form import NormalFormGame
 from powergames.games.symmetric import SymmetricUnitSumGame
@@ -245,5 +246,6 @@ def resolve_game(spec: str | os.PathLike[str] | Game, **kwargs: Any) -> Game:
     if os.sep in text or "/" in text or text.endswith(".npz"):
         raise FileNotFoundError(f"no game file at {text!r} (and it is not a game name)")
     raise ValueError(
-        f"{text!r} is neither a known game nor an existing file; known games: {', '.join(game_names())}"
+        f"{text!r} is neither a known game nor an existing file{did_you_mean(key, GAMES)}; "
+        f"known games: {', '.join(game_names())}"
     )

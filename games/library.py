@@ -21,6 +21,7 @@ from powergames.games.checks import (
     as_float_array,
     check_positive_int,
     check_rng,
+    did_you_mean,
 )
 from powergames.games.normal_form import NormalFormGame
 from powergames.games.symmetric import majority_game
@@ -297,7 +298,9 @@ def get_game(name: str, **kwargs: Any) -> Game:
         raise TypeError(f"name must be a string, got {type(name).__name__}")
     key = name.strip().lower().replace("-", "_")
     if key not in GAMES:
-        raise ValueError(f"unknown game {name!r}; known games: {', '.join(game_names())}")
+        raise ValueError(
+            f"unknown game {name!r}{did_you_mean(key, GAMES)}; known games: {', '.join(game_names())}"
+        )
     try:
         return GAMES[key](**kwargs)
     except TypeError as exc:

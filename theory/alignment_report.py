@@ -140,7 +140,8 @@ def alignment_report(
         except (ValueError, ImportError, RuntimeError, NotImplementedError) as exc:
             notes.append(f"{name}: {exc}")
     if profile is not None:
-        named["given"] = profile
+        # a joint (correlated) array as given; independent strategies in their (k_i,) form
+        named["given"] = profile if isinstance(profile, np.ndarray) else g.validate_profile(profile)
     d = threat_point(g)
     profiles = {}
     for name, prof in named.items():

@@ -23,6 +23,7 @@ from powergames.envs.coalition_view import CoalitionEnv
 from powergames.envs.probes import game_of
 from powergames.envs.registration import ENV_KWARGS, make, make_game
 from powergames.games.base import Game
+from powergames.games.checks import did_you_mean
 from powergames.training.config import ConfigError, ExperimentConfig, Suite, load_config
 from powergames.training.evaluators import (
     EVALUATOR_CLASSES,
@@ -91,7 +92,8 @@ def check_experiment(exp: ExperimentConfig, prefix: str = "") -> None:
     known = env_ids()
     if exp.env.id not in known:
         raise ConfigError(
-            f"{prefix}env.id: unknown environment {exp.env.id!r} (registered: {', '.join(known)})"
+            f"{prefix}env.id: unknown environment {exp.env.id!r}{did_you_mean(exp.env.id, known)} "
+            f"(registered: {', '.join(known)})"
         )
     groups: dict[str, int] = {}  # shared group -> its first agent
     for i, agent in enumerate(exp.agents):
@@ -101,7 +103,7 @@ def check_experiment(exp: ExperimentConfig, prefix: str = "") -> None:
         for key in agent.params:
             if key not in accepted:
                 raise ConfigError(
-                    f"{where}.params.{key}: unknown parameter of {agent.kind!r} "
+                    f"{where}.params.{key}: unknown parameter of {agent.kind!r}{did_you_mean(key, accepted)} "
                     f"(accepted: {', '.join(sorted(accepted)) or 'none'})"
                 )
         if kind.family == "sb3":

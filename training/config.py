@@ -6,11 +6,11 @@ An experiment file (``configs/*.yaml``) describes one run, or a *suite* of runs 
 
     name: quickstart            # the run directory is runs/<name>/
     seed: 0
-    budget: 20000               # environment steps
-    eval: {every: 1000}
+    budget: 20480               # environment steps
+    eval: {every: 1024}         # a multiple of every SB3 rollout (n_steps)
     experiments:                # optional: one sub-run per entry, written to runs/<name>/<key>/
       exploit:
-        env: {id: powergames/symmetric-v0, kwargs: {n_players: 4}}
+        env: {id: powergames/symmetric-unit-sum-v0, kwargs: {n_players: 4}}
         agents:
           - {seats: [0], kind: ppo, params: {n_steps: 256}}
           - {seats: [1, 2, 3], kind: uniform}
@@ -36,6 +36,7 @@ Longer than ~500 lines: it is the whole experiment schema (pydantic models for e
 from __future__ import annotations
 
 import copy
+import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -161,12 +162,54 @@ def set_path(data: dict[str, Any], path: Sequence[str | int], value: Any) -> Non
 
 
 def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
-    """A copy of ``data`` with every ``key.sub=value`` override applied in order."""
+    """A copy of ``data`` with every ``key.sub=value`` override applied in order.
+
+    In a suite, an override of a shared key (``budget=4096``, ``eval.every=512``) reaches every
+    experiment: it is also set in each experiment that gives the key its own value (which would
+    otherwise win over the shared one).
+
+    Raises:
+        ConfigError: the override cannot be set in an experiment that holds the key (e.g. a list
+            or a scalar where the path goes on), naming the experiments it does not reach.
+    """
     out = copy.deepcopy(data)
     for text in overrides:
         path, value = parse_override(text)
         set_path(out, path, value)
+        experiments = out.get("experiments")
+        if path[0] in SUITE_KEYS or not isinstance(experiments, dict):
+            continue
+        missed = []
+        for name, exp in experiments.items():
+            if not isinstance(exp, dict) or not _holds_prefix(exp, path):
+                continue
+            try:
+                set_path(exp, path, copy.deepcopy(value))
+            except ConfigError as exc:
+                missed.append(f"experiments.{name} ({exc})")
+        if missed:
+            raise ConfigError(
+                f"override {text.partition('=')[0].strip()!r} does not reach {', '.join(missed)}; "
+                "set it there with experiments.<name>.<key>=value"
+            )
     return out
+
+
+def _holds_prefix(node: Any, path: Sequence[str | int]) -> bool:
+    """Whether ``node`` sets a value on ``path`` (the full path, or a prefix ending in a
+    non-mapping that would shadow the shared value)."""
+    for part in path:
+        if isinstance(node, dict):
+            if part not in node:
+                return False
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int):
+            if not 0 <= part < len(node):
+                return True
+            node = node[part]
+        else:
+            return True
+    return True
 
 
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -341,15 +384,34 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {text}"
 
 
-def _error_message(err: Mapping[str, Any], model: type[BaseModel]) -> str:
+def did_you_mean(name: Any, known: Any) -> str:
+    """`` (did you mean 'x'?)`` for the known name closest to a misspelt ``name``, else ``""``
+    (as :func:`powergames.games.checks.did_you_mean`; this module imports none of the package)."""
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _error_message(
+    err: Mapping[str, Any], model: type[BaseModel], errors: Sequence[Mapping[str, Any]] = ()
+) -> str:
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, err["loc"][:-1])
         hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
-        return f"unknown key{hint}"
+        return f"unknown key{did_you_mean(err['loc'][-1], allowed)}{hint}"
     if kind == "missing":
+        # a misspelt required key: an unknown sibling key close to the missing one
+        siblings = [
+            str(e["loc"][-1])
+            for e in errors
+            if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) == tuple(err["loc"][:-1])
+        ]
+        name = str(err["loc"][-1]) if err["loc"] else ""
+        close = [s for s in siblings if did_you_mean(s, [name])]
+        if close:
+            return f"required key is missing (is {close[0]!r} a misspelling of {name!r}?)"
         return "required key is missing"
     if kind in _TYPE_WORDS:
         return f"expected {_TYPE_WORDS[kind]}, got {_describe(value)}"
@@ -400,9 +462,10 @@ def validate_model(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
+        errors = exc.errors(include_url=False)
+        err = errors[0]
         loc = tuple(p for p in err["loc"] if not str(p).startswith("function-"))
-        raise ConfigError(f"{where(loc)}: {_error_message(err, model)}") from None
+        raise ConfigError(f"{where(loc)}: {_error_message(err, model, errors)}") from None
 
 
 def _has_path(data: Any, loc: Sequence[str | int]) -> bool:

@@ -55,6 +55,14 @@ class LocalExecutor:
             initargs=(os.getpid(),),
         ) as pool:
             futures = {pool.submit(fn, job): job for job in jobs}
-            for fut in cf.as_completed(futures):
-                exc = fut.exception()
-                yield futures[fut], exc if exc is not None else fut.result()
+            try:
+                for fut in cf.as_completed(futures):
+                    exc = fut.exception()
+                    yield futures[fut], exc if exc is not None else fut.result()
+            except (
+                BaseException
+            ):  # interrupted (SIGTERM, Ctrl-C) or abandoned: stop the workers now
+                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                    proc.terminate()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise

@@ -41,6 +41,7 @@ from powergames.training.logging import (
     Progress,
     ProgressWriter,
     RunLogger,
+    TensorBoardWriter,
     read_tensorboard,
 )
 from powergames.training.native import run_native
@@ -199,6 +200,14 @@ def _run_locked(
     )  # fmt: skip
     writers: list[OutputWriter] = [CSVWriter(run.table)]
     writers += [FORMATS[name](rd, resume_step) for name in formats]
+    labels = [spec.label for spec in run.agents.specs]
+    players: dict[int, str] = {}
+    for spec in run.agents.specs:
+        for seat in spec.seats:
+            players[seat] = spec.label if len(spec.seats) == 1 else f"{spec.label} seat {seat}"
+    for writer in writers:
+        if isinstance(writer, TensorBoardWriter):
+            writer.set_labels(labels, [players.get(i, f"p{i}") for i in range(max(players) + 1)])
     writers.append(ProgressWriter(run.progress))
     run.logger = RunLogger(writers)
     t0 = time.perf_counter()

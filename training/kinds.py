@@ -16,6 +16,8 @@ kind                      family   what it is
 ``hedge``                 learner  Hedge / Exp3
 ``fictitious_play``       learner  fictitious play
 ``best_response``         learner  best-response dynamics
+``callable``              fixed    the user's function ``target: "module:function"`` with its
+                                   exact strategy ``strategy: "module:function"``
 ``ppo`` ``a2c`` ``dqn``   sb3      Stable-Baselines3 learners; ``params`` are SB3's arguments
 ========================  =======  ==========================================================
 
@@ -27,6 +29,15 @@ learner acts in ``Discrete(k**m)`` (its members' joint action), so it can learn 
 DQN's strategy in evaluations is greedy in its Q-values (ε-exploration is a training device); its
 replay buffer is saved with every checkpoint, so ``buffer_size`` defaults to 50,000 transitions here
 (SB3's own default is one million); set it in ``params`` to change it.
+
+A ``callable`` agent is the user's own: ``target`` names (as ``"module:function"``) a function
+``fn(observation, rng) -> action`` (or ``fn(observation) -> action``), imported when the run is
+built. It declares its exact strategy with ``strategy: "module:function"`` (a function
+``observation -> distribution`` over its (joint) actions), which the evaluators read; since every
+evaluation reads each agent's exact strategy, a callable agent without one is refused when the run
+is built (before anything is written). It is stateless (it draws only from the ``rng`` the run
+passes it), so checkpoints and ``--resume`` reproduce it exactly; a learning agent of one's own is
+registered with :func:`register_agent_kind` (family ``"learner"``).
 
 Classic learners also take ``feedback``: ``sampled`` (learn from the realised reward, the
 default) or ``full`` (each step, observe the exact expected payoff of every action against the
@@ -46,6 +57,7 @@ import numpy as np
 from powergames.agents.copying import EmpiricalCopyingPolicy, OracleCopyingPolicy
 from powergames.agents.fixed import MajorityPolicy, MixedPolicy, PurePolicy, UniformPolicy
 from powergames.agents.learner import Learner
+from powergames.games.checks import did_you_mean
 from powergames.theory.coalition_policies import IndependentPolicy
 from powergames.theory.theorem_policies import coalition_copying_policy
 from powergames.training.config import AgentConfig, ConfigError
@@ -225,6 +237,47 @@ def _empirical_copying(spec: AgentSpec, params: dict[str, Any]) -> Any:
     )
 
 
+def import_target(path: Any, where: str) -> Callable[..., Any]:
+    """The callable named by ``"module:function"`` (``function`` may be dotted: ``Class.method``).
+
+    Raises:
+        ConfigError: naming ``where``: not a ``"module:function"`` string, a module that cannot be
+            imported, a missing attribute (with the module's close names) or a non-callable.
+    """
+    if not isinstance(path, str) or path.count(":") != 1 or not all(path.split(":")):
+        raise ConfigError(f'{where}: expected "module:function", got {path!r}')
+    module_name, attr = path.split(":")
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(f"{where}: cannot import module {module_name!r} ({exc})") from exc
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            hint = did_you_mean(part, [n for n in dir(obj) if not n.startswith("_")])
+            raise ConfigError(f"{where}: {module_name!r} has no attribute {attr!r}{hint}")
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise ConfigError(f"{where}: {path!r} is not callable (got {type(obj).__name__})")
+    return obj
+
+
+def _callable_agent(spec: AgentSpec, params: dict[str, Any]) -> Any:
+    """The user's function as a stateless policy (:class:`~powergames.agents.policy.CallablePolicy`)."""
+    from powergames.agents.policy import CallablePolicy
+
+    if "target" not in params:
+        raise ConfigError('params.target: required key is missing (give "module:function")')
+    fn = import_target(params["target"], "params.target")
+    if "strategy" not in params:
+        raise ConfigError(
+            "params.strategy: required key is missing: every evaluation reads each agent's exact "
+            'strategy, so a callable agent names one ("module:function", observation -> '
+            "distribution over its actions)"
+        )
+    strategy_fn = import_target(params["strategy"], "params.strategy")
+    return CallablePolicy(fn, strategy_fn=strategy_fn)
+
+
 def _sb3_class(name: str) -> Any:
     # imported on use: building an SB3 class loads torch, which the native kinds never need
     from powergames.agents.sb3.algorithms import resolve_algorithm
@@ -273,6 +326,10 @@ AGENT_KINDS: dict[str, AgentKind] = {
     "best_response": _learner_kind(
         "best_response", "powergames.agents.best_response:BestResponseDynamics", "best-response dynamics"
     ),
+    "callable": AgentKind(
+        "callable", "fixed", _callable_agent, frozenset({"target", "strategy"}),
+        doc="the user's function target: 'module:function' and its exact strategy: 'module:function'",
+    ),
     "ppo": _sb3_kind("ppo", "PPO", "Stable-Baselines3 PPO"),
     "a2c": _sb3_kind("a2c", "A2C", "Stable-Baselines3 A2C"),
     "dqn": _sb3_kind("dqn", "DQN", "Stable-Baselines3 DQN (greedy strategy in evaluations)"),
@@ -287,7 +344,10 @@ def agent_kind(name: str, where: str = "kind") -> AgentKind:
     """
     kind = AGENT_KINDS.get(name)
     if kind is None:
-        raise ConfigError(f"{where}: unknown agent kind {name!r} (known: {', '.join(AGENT_KINDS)})")
+        raise ConfigError(
+            f"{where}: unknown agent kind {name!r}{did_you_mean(name, AGENT_KINDS)} "
+            f"(known: {', '.join(AGENT_KINDS)})"
+        )
     return kind
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,11 @@ class ProgressWriter(OutputWriter):
 class TensorBoardWriter(OutputWriter):
     """Scalars to TensorBoard under ``eval/<metric>`` (the ``tb/`` directory).
 
+    With :meth:`set_labels`, a metric's coalition and player segments (``c<j>``, ``p<i>``) are
+    shown as the agents' labels (``eval/share/PPO minority/mean``); ``metrics.csv`` keeps the keys.
+    SB3 learners' own diagnostics (``rollout/ep_rew_mean``, ``train/*`` losses and entropy) arrive
+    through :meth:`write_tags` under ``sb3/<agent label>/...``.
+
     Args:
         log_dir: the event directory.
         purge_step: on resume, the first step after the checkpoint: events a killed process wrote at
@@ -145,17 +151,44 @@ class TensorBoardWriter(OutputWriter):
 
         _wait_for_later_second(Path(log_dir))
         self._writer = SummaryWriter(log_dir=str(log_dir), purge_step=purge_step)
+        self._coalitions: list[str] = []
+        self._players: list[str] = []
+
+    def set_labels(self, coalitions: Sequence[str], players: Sequence[str]) -> None:
+        """Show ``c<j>`` as ``coalitions[j]`` and ``p<i>`` as ``players[i]`` in tags."""
+        self._coalitions = [tag_safe(s) for s in coalitions]
+        self._players = [tag_safe(s) for s in players]
+
+    def tag(self, key: str) -> str:
+        """The TensorBoard tag of a metric key (``eval/`` and the labelled segments)."""
+        parts = []
+        for part in key.split("/"):
+            m = re.fullmatch(r"([cp])(\d+)", part)
+            names = None if m is None else (self._coalitions if m[1] == "c" else self._players)
+            parts.append(names[int(m[2])] if names and m and int(m[2]) < len(names) else part)
+        return "eval/" + "/".join(parts)
 
     def write(self, step: int, metrics: Mapping[str, float]) -> None:
         """Add one scalar per metric at ``step`` and flush."""
         for key, value in metrics.items():
             if value is not None and math.isfinite(float(value)):
-                self._writer.add_scalar(f"eval/{key}", float(value), global_step=int(step))
+                self._writer.add_scalar(self.tag(key), float(value), global_step=int(step))
         self._writer.flush()
+
+    def write_tags(self, step: int, scalars: Mapping[str, float]) -> None:
+        """Add scalars under their own tags (finite numbers only) at ``step``."""
+        for tag, value in scalars.items():
+            if math.isfinite(value):
+                self._writer.add_scalar(tag, value, global_step=int(step))
 
     def close(self) -> None:
         """Flush and close the event file."""
         self._writer.close()
+
+
+def tag_safe(label: str) -> str:
+    """A label as one TensorBoard tag segment (``/`` would open a group)."""
+    return label.replace("/", "-").strip() or "agent"
 
 
 def _wait_for_later_second(log_dir: Path) -> None:

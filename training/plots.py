@@ -31,10 +31,11 @@ _COLORS = [
 ]  # fmt: skip
 
 
-def _figure(n_panels: int, width: float = 4.6, height: float = 3.4) -> Any:
+def _figure(n_panels: int, width: float = 5.8, height: float = 3.4) -> Any:
     from matplotlib.figure import Figure
 
-    cols = min(n_panels, 3)
+    # no empty grid cells where a two-column grid fills up (4 panels: 2 x 2, not 3 + 1)
+    cols = 2 if n_panels > 3 and n_panels % 3 and n_panels % 2 == 0 else min(n_panels, 3)
     rows = math.ceil(n_panels / cols)
     fig = Figure(figsize=(width * cols, height * rows), layout="constrained")
     axes = [fig.add_subplot(rows, cols, i + 1) for i in range(n_panels)]
@@ -70,8 +71,11 @@ def _finish(ax: Any, title: str, ylabel: str = "") -> None:
         ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        ax.legend(fontsize=7, loc="best")
+    if handles:  # beside the axes, never over the data
+        ax.legend(
+            fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+            frameon=False,
+        )  # fmt: skip
 
 
 def _by_pattern(columns: Sequence[str], pattern: str) -> list[tuple[str, re.Match[str]]]:
@@ -82,8 +86,17 @@ def _by_pattern(columns: Sequence[str], pattern: str) -> list[tuple[str, re.Matc
 # ----------------------------------------------------------------------------------- run plots
 
 
+def _name(labels: Sequence[str] | None, i: int, fallback: str) -> str:
+    return labels[i] if labels is not None and i < len(labels) else fallback
+
+
 def plot_shares(
-    steps: Sequence[float], data: Series, columns: Sequence[str], path: Path
+    steps: Sequence[float],
+    data: Series,
+    columns: Sequence[str],
+    path: Path,
+    agents: Sequence[str] | None = None,
+    players: Sequence[str] | None = None,
 ) -> set[str]:
     """One panel per coalition: exact share per state, mean, min over states, the empirical share
     with its confidence band, the fair share ``|c|/n`` and the theorem bounds."""
@@ -94,21 +107,25 @@ def plot_shares(
     fig, axes = _figure(len(coalitions))
     for ax, j in zip(axes, coalitions):
         p = f"share/c{j}/"
-        for c, m in _by_pattern(columns, re.escape(p) + r"x(\d+)"):
-            ax.plot(steps, data[c], linewidth=0.8, alpha=0.6, label=f"x = {m.group(1)}")
-            used.add(c)
-        for name, style, label in (("mean", "-", "mean over x"), ("min_x", "-.", "min over x")):
+        # the aggregates broad and pale underneath, the per-state lines thin on top (none hidden)
+        for name, style, label in (("mean", "-", "mean over x"), ("min_x", "--", "min over x")):
             if p + name in data:
-                ax.plot(steps, data[p + name], style, color="k", linewidth=1.8, label=label)
+                ax.plot(steps, data[p + name], style, color="k", linewidth=3.0, alpha=0.35,
+                        label=label, zorder=2)  # fmt: skip
                 used.add(p + name)
+        for i, (c, m) in enumerate(_by_pattern(columns, re.escape(p) + r"x(\d+)")):
+            ax.plot(steps, data[c], linewidth=1.1, color=_COLORS[i % len(_COLORS)],
+                    marker="os^vD"[i % 5], markersize=3, label=f"state x = {m.group(1)}",
+                    zorder=3)  # fmt: skip
+            used.add(c)
         if p + "empirical" in data:
             ax.plot(
                 steps, data[p + "empirical"], ".", color="#555", markersize=3, label="empirical"
             )
             if p + "ci_low" in data and p + "ci_high" in data:
                 ax.fill_between(
-                    steps, data[p + "ci_low"], data[p + "ci_high"], color="#999", alpha=0.25,
-                    linewidth=0, label="95% CI",
+                    steps, data[p + "ci_low"], data[p + "ci_high"], color="#9467bd", alpha=0.3,
+                    linewidth=0, label="95% CI of the empirical share",
                 )  # fmt: skip
             used.update({p + "empirical", p + "ci_low", p + "ci_high"})
         refs = (
@@ -121,13 +138,19 @@ def plot_shares(
             if p + name in data:
                 _hline(ax, _const(data[p + name]), label, color, style)
                 used.add(p + name)
-        _finish(ax, f"coalition c{j}: expected share", "share")
+        who = _name(agents, j, f"coalition c{j}")
+        _finish(ax, f"{who}: expected share r_j(x, π) (MATH.md §1)", f"share of {who}")
     save_figure(fig, path)
     return used
 
 
 def plot_power(
-    steps: Sequence[float], data: Series, columns: Sequence[str], path: Path
+    steps: Sequence[float],
+    data: Series,
+    columns: Sequence[str],
+    path: Path,
+    agents: Sequence[str] | None = None,
+    players: Sequence[str] | None = None,
 ) -> set[str]:
     """POWER and achieved value per player (between the game's worst and best case, dash-dotted
     and dotted), ΣPOWER against ``c``, NashConv, POWER per type; current profile solid,
@@ -144,13 +167,14 @@ def plot_power(
     for pref in prefixes:
         for i, (c, m) in enumerate(_by_pattern(columns, re.escape(pref) + r"/p(\d+)")):
             color = _COLORS[i % len(_COLORS)]
+            who = _name(players, int(m.group(1)), f"p{m.group(1)}")
             axes[0].plot(steps, data[c], style[pref], color=color,
-                         label=f"POWER p{m.group(1)} ({tag[pref]})")  # fmt: skip
+                         label=f"POWER {who} ({tag[pref]})")  # fmt: skip
             used.add(c)
             a = f"{pref}/achieved/p{m.group(1)}"
             if a in data:
                 axes[0].plot(steps, data[a], style[pref], color=color, alpha=0.45, linewidth=0.9,
-                             label=f"achieved p{m.group(1)} ({tag[pref]})")  # fmt: skip
+                             label=f"achieved {who} ({tag[pref]})")  # fmt: skip
                 used.add(a)
         axes[1].plot(
             steps, data[f"{pref}/sum"], style[pref], color="k", label=f"ΣPOWER ({tag[pref]})"
@@ -162,9 +186,14 @@ def plot_power(
             axes[2].plot(steps, data[f"{pref}/nash_conv"], style[pref], color="#d62728",
                          label=f"NashConv ({tag[pref]})")  # fmt: skip
             used.add(f"{pref}/nash_conv")
-        for c in per_type:
+        for k, c in enumerate(per_type):
             if c.startswith(pref + "/"):
-                axes[3].plot(steps, data[c], style[pref], linewidth=1, label=c)
+                m2 = re.fullmatch(r"power(?:_avg)?/p(\d+)/t(\d+)", c)
+                assert m2 is not None
+                who = _name(players, int(m2.group(1)), f"p{m2.group(1)}")
+                axes[3].plot(steps, data[c], style[pref], linewidth=1,
+                             color=_COLORS[(k % (len(per_type) // len(prefixes) or 1)) % len(_COLORS)],
+                             label=f"{who}, type {m2.group(2)} ({tag[pref]})")  # fmt: skip
                 used.add(c)
     # the game's best and worst case (MATH.md §2): POWER at any profile lies between them
     for i, (c, m) in enumerate(_by_pattern(columns, r"power/best_case/p(\d+)")):
@@ -189,7 +218,7 @@ def plot_power(
     _finish(axes[1], f"ΣPOWER (≥ {total}, = {total} iff Bayesian Nash)", "Σ POWER")
     _finish(axes[2], "NashConv", "NashConv")
     if per_type:
-        _finish(axes[3], "POWER per type: max_a f_i(t, a)", "value")
+        _finish(axes[3], "POWER per type: max_a f_i(t, a) (MATH.md §2)", "POWER")
     save_figure(fig, path)
     return used
 
@@ -236,7 +265,12 @@ def plot_other(steps: Sequence[float], data: Series, columns: Sequence[str], pat
 
 
 def plot_metrics(
-    columns: Sequence[str], data: Series, out_dir: str | Path, title: str = ""
+    columns: Sequence[str],
+    data: Series,
+    out_dir: str | Path,
+    title: str = "",
+    agents: Sequence[str] | None = None,
+    players: Sequence[str] | None = None,
 ) -> list[Path]:
     """All the group figures for one metrics table; returns the PNG paths written."""
     out_dir = Path(out_dir)
@@ -246,8 +280,13 @@ def plot_metrics(
     metric_cols = [c for c in columns if c != "step" and _finite(data[c])]
     used: set[str] = set()
     written = []
-    for name, fn in (("shares", plot_shares), ("power", plot_power), ("alignment", plot_alignment)):
-        got = fn(steps, data, metric_cols, out_dir / f"{name}.png")
+    groups = (
+        ("shares", lambda p: plot_shares(steps, data, metric_cols, p, agents, players)),
+        ("power", lambda p: plot_power(steps, data, metric_cols, p, agents, players)),
+        ("alignment", lambda p: plot_alignment(steps, data, metric_cols, p)),
+    )
+    for name, draw in groups:
+        got = draw(out_dir / f"{name}.png")
         if got:
             written.append(out_dir / f"{name}.png")
             used |= got
@@ -262,7 +301,29 @@ def plot_run(run_dir: str | Path) -> list[Path]:
     """Draw every metric of a run directory into ``<run>/plots/``."""
     rd = RunDir(run_dir)
     columns, data = read_metrics(rd.metrics)
-    return plot_metrics(columns, data, rd.plots)
+    agents, players = run_labels(rd)
+    return plot_metrics(columns, data, rd.plots, agents=agents, players=players)
+
+
+def run_labels(rd: RunDir) -> tuple[list[str] | None, list[str] | None]:
+    """The agents' labels (config order) and each player's (its agent's label, with the seat for
+    a coalition of several), read from the run's ``config.yaml``; ``None`` without one."""
+    import yaml
+
+    try:
+        cfg = yaml.safe_load(rd.config.read_text())
+        entries = list(cfg["agents"])
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        return None, None
+    agents, players = [], {}
+    for a in entries:
+        seats = [int(s) for s in a.get("seats", [])]
+        label = a.get("name") or f"{a.get('kind')}[{','.join(map(str, seats))}]"
+        agents.append(str(label))
+        for s in seats:
+            players[s] = str(label) if len(seats) == 1 else f"{label} seat {s}"
+    n = max(players) + 1 if players else 0
+    return agents, [players.get(i, f"p{i}") for i in range(n)]
 
 
 # ------------------------------------------------------------------------------------ overview
@@ -331,9 +392,46 @@ def plot_aggregate(
             ax.plot(steps, mean[c], color="#1f77b4", label=f"mean of {n_seeds} seeds")
             ax.fill_between(steps, low[c], high[c], color="#1f77b4", alpha=0.25, linewidth=0,
                             label="95% CI")  # fmt: skip
-            _finish(ax, c)
+            _finish(ax, metric_name(c))
         written.append(save_figure(fig, out_dir / f"{group.replace('/', '_')}.png"))
     return written
+
+
+#: Readable names (MATH.md symbols) of the headline metric keys.
+METRIC_NAMES = {
+    "align/alpha": "α = max Σu − Σ max u (MATH.md §3)",
+    "align/welfare": "welfare E[Σu]",
+    "power/sum": "ΣPOWER (current strategies)",
+    "power_avg/sum": "ΣPOWER (time-averaged)",
+    "power/nash_conv": "NashConv (current strategies)",
+    "power_avg/nash_conv": "NashConv (time-averaged)",
+    "power/sum_minus_c": "ΣPOWER − c (current)",
+    "power_avg/sum_minus_c": "ΣPOWER − c (time-averaged)",
+}
+
+
+def metric_name(key: str) -> str:
+    """A metric key's readable name (the key itself when it has none)."""
+    if key in METRIC_NAMES:
+        return METRIC_NAMES[key]
+    avg = " (time-averaged)" if key.startswith("power_avg/") else ""
+    m = re.fullmatch(r"power(?:_avg)?/p(\d+)", key)
+    if m:
+        return f"POWER of player {m[1]}{avg} (MATH.md §2)"
+    m = re.fullmatch(r"power(?:_avg)?/achieved/p(\d+)", key)
+    if m:
+        return f"achieved value of player {m[1]}{avg}"
+    m = re.fullmatch(r"share/c(\d+)/mean", key)
+    if m:
+        return f"expected share of coalition {m[1]} (mean over x)"
+    return key
+
+
+def parameter_symbol(key: str) -> str:
+    """An axis label for a swept config key: its MATH.md symbol where it has one, with the key."""
+    last = key.rsplit(".", 1)[-1]
+    symbols = {"lam": "λ", "alpha": "α", "n_players": "n", "n_actions": "k", "seed": "seed"}
+    return f"{symbols[last]}  ({key})" if last in symbols else key
 
 
 def plot_final_vs_parameter(
@@ -353,13 +451,18 @@ def plot_final_vs_parameter(
     """
     fig, axes = _figure(len(metrics), width=4.4, height=3.4)
     x = np.asarray(values, dtype=float)
-    for ax, (label, (m, lo, hi)) in zip(axes, metrics.items()):
+    symbol = parameter_symbol(parameter)
+    for n, (ax, (label, (m, lo, hi))) in enumerate(zip(axes, metrics.items())):
         ax.plot(x, m, "o-", color="#1f77b4", label="mean over seeds")
-        ax.fill_between(x, lo, hi, color="#1f77b4", alpha=0.25, linewidth=0, label="95% CI")
-        ax.set_title(label, fontsize=10)
-        ax.set_xlabel(parameter)
+        ax.fill_between(x, lo, hi, color="#1f77b4", alpha=0.25, linewidth=0,
+                        label="95% CI over seeds")  # fmt: skip
+        name = metric_name(label.removeprefix("final "))
+        ax.set_title(f"final {name}", fontsize=10)
+        ax.set_ylabel(name.split(" (")[0], fontsize=9)
+        ax.set_xlabel(symbol)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        if n == 0:  # the same two entries in every panel: said once
+            ax.legend(fontsize=7)
     if title:
         fig.suptitle(title, fontsize=11)
     return save_figure(fig, path)

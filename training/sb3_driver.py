@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.logger import Logger
+from stable_baselines3.common.logger import KVWriter, Logger
 
 from powergames.agents.sb3 import ModelBuildError, MultiAgentSB3
 from powergames.games.base import Game
@@ -24,7 +25,7 @@ from powergames.training.checkpoint import load_sb3, save_sb3
 from powergames.training.config import ConfigError, ExperimentConfig
 from powergames.training.evaluators import EvalCallback
 from powergames.training.kinds import agent_kind
-from powergames.training.logging import RunLogger
+from powergames.training.logging import RunLogger, TensorBoardWriter, tag_safe
 from powergames.training.roster import Agents, FeedOthers
 
 #: Default DQN replay-buffer size (SB3's is 1,000,000; the buffer is saved with each checkpoint).
@@ -40,8 +41,12 @@ def run_sb3(run: Run) -> None:
     step = 0
     if run.resume_from is not None:  # the fresh build's state is overwritten with the saved one
         step = load_sb3(run.resume_from.path, multi, run.agents)
-    for model in multi.models.values():
-        model.set_logger(Logger(None, []))
+    tb = next((w for w in run.logger.writers if isinstance(w, TensorBoardWriter)), None)
+    for name, model in multi.models.items():
+        label = model_label(name, run.agents)
+        n_envs = multi.vec_envs[name].num_envs
+        outputs: list[KVWriter] = [] if tb is None else [_ToTensorBoard(tb, label, n_envs)]
+        model.set_logger(Logger(None, outputs))
     run.env = multi.hub.envs[0]
     names = list(multi.groups)
     agents = run.agents
@@ -79,6 +84,43 @@ def run_sb3(run: Run) -> None:
         )
     clock.num_timesteps = multi.rounds(names[0])
     callback.on_training_end()
+
+
+def model_label(name: str, agents: Agents) -> str:
+    """A model's display name: its agent's label (a shared group: ``shared <group>``)."""
+    if name.startswith("shared_"):
+        return f"shared {name.removeprefix('shared_')}"
+    for spec in agents.specs:
+        if spec.name == name:
+            return spec.label
+    return name
+
+
+class _ToTensorBoard(KVWriter):
+    """An SB3 model's own logger output (``rollout/*``, ``train/*``, ``time/*``) to the run's
+    TensorBoard under ``sb3/<agent label>/``, at the model's environment rounds (its
+    ``num_timesteps`` over its vectorised copies)."""
+
+    def __init__(self, tb: TensorBoardWriter, label: str, n_envs: int) -> None:
+        self.tb = tb
+        self.prefix = f"sb3/{tag_safe(label)}/"
+        self.n_envs = n_envs
+
+    def write(
+        self, key_values: dict[str, Any], key_excluded: dict[str, Any], step: int = 0
+    ) -> None:
+        scalars = {}
+        for key, value in key_values.items():
+            excluded = key_excluded.get(key) or ()
+            # time/fps is wall-clock: left out so that a run's event files are reproducible
+            if "tensorboard" in excluded or isinstance(value, bool) or key == "time/fps":
+                continue
+            if isinstance(value, int | float | np.integer | np.floating):
+                scalars[self.prefix + key] = float(value)
+        self.tb.write_tags(step // self.n_envs, scalars)
+
+    def close(self) -> None:
+        """The run's writer is closed by the run."""
 
 
 class _Clock:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -163,6 +164,23 @@ def _suite_job(args: SuiteJob) -> dict[str, Any]:
     return res.summary
 
 
+def steps_done(dirs: Sequence[Path], since_ns: int | None = None) -> int:
+    """The steps the runs in ``dirs`` have evaluated (each ``metrics.csv``'s last step), for the
+    suite's progress bar; with ``since_ns`` a table last written before that instant (a previous
+    run's, which ``--overwrite`` is about to remove) counts as 0."""
+    done = 0
+    for d in dirs:
+        path = Path(d) / "metrics.csv"
+        try:
+            if since_ns is not None and path.stat().st_mtime_ns < since_ns:
+                continue
+            steps = MetricsTable.load(path).steps
+        except (OSError, ValueError):
+            continue
+        done += steps[-1] if steps else 0
+    return done
+
+
 def _run_parallel(
     suite: Suite,
     root: Path,
@@ -177,17 +195,12 @@ def _run_parallel(
     total = sum(e.budget for e in suite.experiments)
     bar = Progress(total, 0, suite.name, enabled=progress and not quiet and sys.stderr.isatty())
     stop = threading.Event()
+    started = time.time_ns()
 
     def poll() -> None:
         done_before = 0
         while not stop.wait(0.5):
-            done = 0
-            for d in dirs.values():
-                try:
-                    steps = MetricsTable.load(d / "metrics.csv").steps
-                except (OSError, ValueError):
-                    steps = []
-                done += steps[-1] if steps else 0
+            done = steps_done(list(dirs.values()), started if overwrite else None)
             if done > done_before:
                 bar.advance(done - done_before)
                 done_before = done

@@ -315,7 +315,7 @@ HEADLINE_METRICS = (
 
 
 def _plot_vs_parameter(plan: SweepPlan, finals: Mapping[str, Any]) -> None:
-    from powergames.training.plots import plot_final_vs_parameter
+    from powergames.training.plots import parameter_symbol, plot_final_vs_parameter
 
     if len(plan.grid) != 1:
         return
@@ -346,7 +346,11 @@ def _plot_vs_parameter(plan: SweepPlan, finals: Mapping[str, Any]) -> None:
         }
         name = f"final_vs_{key.split('.')[-1]}" + ("" if len(exps) == 1 else f"_{exp}") + ".png"
         plot_final_vs_parameter(
-            key, xs_sorted, series, plan.root / name, title=f"{plan.name}: final values vs {key}"
+            key,
+            xs_sorted,
+            series,
+            plan.root / name,
+            title=f"{plan.name}: final values vs {parameter_symbol(key)}",
         )
 
 

@@ -273,6 +273,8 @@ class MultiAgentSB3:
             th.set_num_threads(1)
             th.use_deterministic_algorithms(True)
         self._on_boundary = on_boundary
+        for model in self.models.values():
+            _folderless_logger(model)
         try:
             if not self._lockstep:
                 (name,) = self.groups
@@ -448,6 +450,22 @@ class MultiAgentSB3:
 
 
 # ============================================================================ the two modes
+def _folderless_logger(model: Any) -> None:
+    """Give a model that would log nowhere a logger without a folder: SB3 otherwise configures
+    one in a fresh ``<tmp>/SB3-<date>`` directory on every ``learn`` (left behind, empty). A
+    model logging to TensorBoard (``tensorboard_log``) or given a logger keeps its own."""
+    if getattr(model, "_custom_logger", False) or getattr(model, "tensorboard_log", None):
+        return
+    import sys
+
+    from stable_baselines3.common.logger import HumanOutputFormat, KVWriter, Logger
+
+    outputs: list[KVWriter] = (
+        [HumanOutputFormat(sys.stdout)] if getattr(model, "verbose", 0) >= 1 else []
+    )
+    model.set_logger(Logger(None, outputs))
+
+
 def independent(
     env: Callable[[], Any] | Any,
     agents: Sequence[str] | None = None,

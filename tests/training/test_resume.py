@@ -132,7 +132,8 @@ def test_kill_and_resume_matches_uninterrupted(
     raw_resumed = (killed / name / "metrics.csv").read_text()
     assert raw_resumed == (clean / name / "metrics.csv").read_text()
 
-    tag = "eval/power/nash_conv" if name == "native" else "eval/share/c0/mean"
+    # TensorBoard tags name the agents by label (an unnamed one: kind[seats])
+    tag = "eval/power/nash_conv" if name == "native" else "eval/share/ppo[0]/mean"
     steps = [s for s, _ in read_tensorboard(killed / name / "tb")[tag]]
     assert steps == resumed.steps  # TensorBoard purged the rows written after the checkpoint
 
