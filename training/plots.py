@@ -199,9 +199,10 @@ def plot_power(
     for i, (c, m) in enumerate(_by_pattern(columns, r"power/best_case/p(\d+)")):
         w = f"power/worst_case/p{m.group(1)}"
         color = _COLORS[i % len(_COLORS)]
-        _hline(axes[0], _const(data[c]), f"best case p{m.group(1)}", color, ":")
+        who = _name(players, int(m.group(1)), f"p{m.group(1)}")
+        _hline(axes[0], _const(data[c]), f"best case {who} (others play for it)", color, ":")
         if w in data:
-            _hline(axes[0], _const(data[w]), f"worst case p{m.group(1)}", color, "-.")
+            _hline(axes[0], _const(data[w]), f"worst case {who} (others against it)", color, "-.")
             used.add(w)
         used.add(c)
     total = "c"  # a stochastic game's total: c·W, W = 1/(1 − γ) or H (MATH.md §5)
