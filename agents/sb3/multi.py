@@ -454,8 +454,9 @@ def _folderless_logger(model: Any) -> None:
     """Give a model that would log nowhere a logger without a folder: SB3 otherwise configures
     one in a fresh ``<tmp>/SB3-<date>`` directory on every ``learn`` (left behind, empty). A
     model logging to TensorBoard (``tensorboard_log``) or given a logger keeps its own."""
-    if getattr(model, "_custom_logger", False) or getattr(model, "tensorboard_log", None):
-        return
+    has_logger = getattr(model, "_custom_logger", False) and hasattr(model, "_logger")
+    if has_logger or getattr(model, "tensorboard_log", None):  # (a restored model has the flag
+        return  # from its saved data but no logger: it gets one here)
     import sys
 
     from stable_baselines3.common.logger import HumanOutputFormat, KVWriter, Logger
