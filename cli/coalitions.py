@@ -70,8 +70,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--opponent",
         default="uniform",
         metavar="POLICY",
-        help=f"c_2's policy: {', '.join(OPPONENTS)}, or a mixed strategy like 0.5,0.3,0.2 "
-        "played i.i.d. (default: uniform)",
+        help="c_2's policy: "
+        + "; ".join(f"{name} = {what}" for name, what in OPPONENTS.items())
+        + "; or a mixed strategy like 0.5,0.3,0.2 that each opponent plays i.i.d. "
+        "(default: uniform)",
     )
     parser.add_argument(
         "--k",

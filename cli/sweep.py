@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 from pathlib import Path
 
 from powergames.cli._executors import add_executor_arguments, executor_name, ray_executor
@@ -54,6 +55,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the final table as JSON")
     parser.add_argument("--serial", action="store_true", help="run in this process, one by one")
     parser.add_argument("--resume", action="store_true", help="resume the sweep's runs")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="delete an existing sweep directory first"
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the final table")
     add_executor_arguments(parser)
 
@@ -75,7 +79,16 @@ def run(args: argparse.Namespace) -> int:
     seeds = parse_seeds(args.seeds if args.seeds is not None else suite.sweep.seeds)
     grid = parse_set(args.set) if args.set else {k: list(v) for k, v in suite.sweep.set.items()}
     root = Path(args.runs_dir) / f"{args.name or suite.name}_sweep"
+    if args.resume and args.overwrite:
+        raise ValueError("--resume and --overwrite exclude each other")
+    if root.is_dir() and any(root.iterdir()) and not (args.resume or args.overwrite):
+        raise ValueError(
+            f"{root} already holds a sweep; pass --resume to continue it or --overwrite to start "
+            "again (or --name for a new one)"
+        )
     plan = plan_sweep(data, seeds, grid, root, resume=args.resume)
+    if args.overwrite and root.exists():  # only once every configuration has validated
+        shutil.rmtree(root)
     workers = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise ValueError(f"--jobs must be >= 1, got {workers}")

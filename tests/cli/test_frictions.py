@@ -175,3 +175,36 @@ def test_sigterm_stops_a_parallel_suite_cleanly(tmp_path: Path) -> None:
     assert rows == {
         e: MetricsTable.load(runs / "suite" / e / "metrics.csv").steps[-1] for e in "ab"
     }
+
+
+def test_a_sweep_never_overwrites_silently(tmp_path: Path, capsys) -> None:
+    """As ``train``: an existing sweep directory is refused without ``--resume``/``--overwrite``;
+    ``--overwrite`` starts again (a stale file is gone), ``--resume`` keeps the finished runs."""
+    cfg = tmp_path / "tiny.yaml"
+    cfg.write_text(TINY)
+    args = ["sweep", str(cfg), "--seeds", "0", "--quiet", "--serial", "--runs-dir", str(tmp_path)]
+    assert main(args) == 0
+    root = tmp_path / "tiny_sweep"
+    metrics = root / "base" / "seed_0" / "metrics.csv"
+    first = metrics.read_bytes()
+    capsys.readouterr()
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "already holds a sweep" in err and "--overwrite" in err
+    assert metrics.read_bytes() == first  # nothing was touched
+    (root / "stale.txt").write_text("left by an older sweep")
+    assert main([*args, "--overwrite"]) == 0
+    assert not (root / "stale.txt").exists() and metrics.read_bytes() == first  # same seed
+    assert main([*args, "--resume"]) == 0
+    assert metrics.read_bytes() == first
+    assert main([*args, "--resume", "--overwrite"]) == 2
+
+
+def test_coalitions_help_explains_every_opponent_policy(capsys) -> None:
+    from powergames.cli.coalitions import OPPONENTS
+
+    with pytest.raises(SystemExit):
+        main(["coalitions", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for name, what in OPPONENTS.items():
+        assert f"{name} = {' '.join(what.split())}" in text
