@@ -50,6 +50,16 @@ def save_figure(fig: Any, path: str | Path, dpi: int = 110) -> Path:
     return Path(path)
 
 
+def _include(ax: Any, values: Sequence[float], pad: float = 0.05) -> None:
+    """Widen ``ax``'s y-range to hold the reference values ``values`` inside it, off its edges."""
+    finite = [v for v in values if math.isfinite(v)]
+    if finite:
+        lo, hi = ax.get_ylim()
+        lo, hi = min(lo, *finite), max(hi, *finite)
+        margin = pad * (hi - lo or 1.0)
+        ax.set_ylim(lo - margin, hi + margin)
+
+
 def _finite(values: Sequence[float]) -> bool:
     return any(math.isfinite(v) for v in values)
 
@@ -196,6 +206,7 @@ def plot_power(
                              label=f"{who}, type {m2.group(2)} ({tag[pref]})")  # fmt: skip
                 used.add(c)
     # the game's best and worst case (MATH.md §2): POWER at any profile lies between them
+    cases: list[float] = []
     for i, (c, m) in enumerate(_by_pattern(columns, r"power/best_case/p(\d+)")):
         w = f"power/worst_case/p{m.group(1)}"
         color = _COLORS[i % len(_COLORS)]
@@ -203,17 +214,22 @@ def plot_power(
         _hline(axes[0], _const(data[c]), f"best case {who} (others play for it)", color, ":")
         if w in data:
             _hline(axes[0], _const(data[w]), f"worst case {who} (others against it)", color, "-.")
+            cases.append(_const(data[w]))
             used.add(w)
+        cases.append(_const(data[c]))
         used.add(c)
+    _include(axes[0], cases)
     total = "c"  # a stochastic game's total: c·W, W = 1/(1 − γ) or H (MATH.md §5)
     for pref in prefixes:
         if f"{pref}/c_total" in data:
             total = "c·W"
             label = "c·W = c/(1−γ) or c·H (constant sum)"
             _hline(axes[1], _const(data[f"{pref}/c_total"]), label, "#2ca02c", ":")
+            _include(axes[1], [_const(data[f"{pref}/c_total"])])
             break
         if f"{pref}/c" in data:
             _hline(axes[1], _const(data[f"{pref}/c"]), "c (constant sum)", "#2ca02c", ":")
+            _include(axes[1], [_const(data[f"{pref}/c"])])
             break
     _finish(axes[0], "POWER and achieved value per player", "value")
     _finish(axes[1], f"ΣPOWER (≥ {total}, = {total} iff Bayesian Nash)", "Σ POWER")
