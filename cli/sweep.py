@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 from pathlib import Path
 
 from powergames.cli._executors import add_executor_arguments, executor_name, ray_executor
@@ -79,16 +78,7 @@ def run(args: argparse.Namespace) -> int:
     seeds = parse_seeds(args.seeds if args.seeds is not None else suite.sweep.seeds)
     grid = parse_set(args.set) if args.set else {k: list(v) for k, v in suite.sweep.set.items()}
     root = Path(args.runs_dir) / f"{args.name or suite.name}_sweep"
-    if args.resume and args.overwrite:
-        raise ValueError("--resume and --overwrite exclude each other")
-    if root.is_dir() and any(root.iterdir()) and not (args.resume or args.overwrite):
-        raise ValueError(
-            f"{root} already holds a sweep; pass --resume to continue it or --overwrite to start "
-            "again (or --name for a new one)"
-        )
-    plan = plan_sweep(data, seeds, grid, root, resume=args.resume)
-    if args.overwrite and root.exists():  # only once every configuration has validated
-        shutil.rmtree(root)
+    plan = plan_sweep(data, seeds, grid, root, resume=args.resume, overwrite=args.overwrite)
     workers = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise ValueError(f"--jobs must be >= 1, got {workers}")

@@ -18,6 +18,7 @@ import itertools
 import json
 import math
 import re
+import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +121,7 @@ class SweepPlan:
     grid: dict[str, list[Any]]
     combos: list[tuple[str, dict[str, Any]]]
     jobs: list[Job] = field(default_factory=list)
+    overwrite: bool = False  # run_sweep deletes an existing sweep directory first
 
 
 def plan_sweep(
@@ -128,9 +130,25 @@ def plan_sweep(
     grid: Mapping[str, Sequence[Any]],
     root: str | Path,
     resume: bool = False,
+    overwrite: bool = False,
 ) -> SweepPlan:
-    """Expand seeds × grid into jobs, validating every resulting configuration up front."""
+    """Expand seeds × grid into jobs, validating every resulting configuration up front.
+
+    As for a run, an existing (non-empty) sweep directory is refused unless ``resume`` (finished
+    runs are kept) or ``overwrite`` (:func:`run_sweep` deletes it first, once everything has
+    validated) is given.
+
+    Raises:
+        ValueError: an existing sweep directory without either, or both at once.
+    """
     root = Path(root)
+    if resume and overwrite:
+        raise ValueError("--resume and --overwrite exclude each other")
+    if root.is_dir() and any(root.iterdir()) and not (resume or overwrite):
+        raise ValueError(
+            f"{root} already holds a sweep; pass --resume to continue it or --overwrite to start "
+            "again (or --name for a new one)"
+        )
     keys = list(grid)
     combos = []
     for values in itertools.product(*(grid[k] for k in keys)) if keys else [()]:
@@ -144,6 +162,7 @@ def plan_sweep(
         list(seeds),
         {k: list(v) for k, v in grid.items()},
         combos,
+        overwrite=overwrite,
     )
     for label, assignment in combos:
         for seed in seeds:
@@ -252,6 +271,8 @@ def run_sweep(
         The content of ``sweep.json``: grid, seeds, job statuses, aggregate paths and, per grid
         point and experiment, the final mean of every metric.
     """
+    if plan.overwrite and plan.root.exists():
+        shutil.rmtree(plan.root)
     plan.root.mkdir(parents=True, exist_ok=True)
     status: dict[str, str] = {}
     info = {

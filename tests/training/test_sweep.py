@@ -85,3 +85,19 @@ def test_local_processes_give_the_serial_results(tmp_path: Path) -> None:
             for label in ("lam=0", "lam=1")
         }
     assert out["local"] == out["serial"]
+
+
+def test_planning_into_an_existing_sweep_needs_resume_or_overwrite(tmp_path: Path) -> None:
+    """The refusal lives in ``plan_sweep``, so the Python API cannot overwrite silently either."""
+    grid = parse_set(["env.kwargs.game_kwargs.lam=0,1"])
+    root = tmp_path / "fam_sweep"
+    root.mkdir()
+    assert plan_sweep(parse_yaml(CFG), [0], grid, root).jobs  # an empty directory is fine
+    (root / "sweep.json").write_text("{}")
+    with pytest.raises(ValueError, match="already holds a sweep"):
+        plan_sweep(parse_yaml(CFG), [0], grid, root)
+    with pytest.raises(ValueError, match="exclude each other"):
+        plan_sweep(parse_yaml(CFG), [0], grid, root, resume=True, overwrite=True)
+    assert plan_sweep(parse_yaml(CFG), [0], grid, root, resume=True).jobs
+    assert plan_sweep(parse_yaml(CFG), [0], grid, root, overwrite=True).overwrite
+    assert (root / "sweep.json").exists()  # planning deletes nothing; run_sweep does
