@@ -134,7 +134,7 @@ def plan_sweep(
 ) -> SweepPlan:
     """Expand seeds × grid into jobs, validating every resulting configuration up front.
 
-    As for a run, an existing (non-empty) sweep directory is refused unless ``resume`` (finished
+    As for a run, a directory a sweep has already started in is refused unless ``resume`` (finished
     runs are kept) or ``overwrite`` (:func:`run_sweep` deletes it first, once everything has
     validated) is given.
 
@@ -144,7 +144,8 @@ def plan_sweep(
     root = Path(root)
     if resume and overwrite:
         raise ValueError("--resume and --overwrite exclude each other")
-    if root.is_dir() and any(root.iterdir()) and not (resume or overwrite):
+    started = any((root / f).exists() for f in ("base_config.yaml", "sweep.json"))
+    if started and not (resume or overwrite):  # run_sweep writes base_config.yaml first
         raise ValueError(
             f"{root} already holds a sweep; pass --resume to continue it or --overwrite to start "
             "again (or --name for a new one)"
