@@ -80,8 +80,10 @@ def _unfinish(run: Path) -> None:
     (run / "summary.json").unlink()
 
 
-def test_planted_pickle_is_refused_never_run(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    run = _train(tmp_path, NATIVE)
+@pytest.mark.parametrize("config", [NATIVE, SB3], ids=["native", "sb3"])
+def test_planted_pickle_is_refused_never_run(tmp_path: Path, capsys, config: str) -> None:  # type: ignore[no-untyped-def]
+    """Item 1, with the native and the SB3 driver: a ``state.pkl`` is never unpickled."""
+    run = _train(tmp_path, config)
     marker = tmp_path / "ran"
     (_latest(run) / "state.pkl").write_bytes(pickle.dumps(_Planted(marker)))
     assert main(["eval", str(run)]) == 2
@@ -186,19 +188,6 @@ def test_name_cannot_leave_the_runs_directory(tmp_path: Path, capsys) -> None:  
 
 
 # ---------------------------------------------------------------------- issue 15, case by case
-def test_planted_pickle_in_an_sb3_run_is_refused_never_run(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    """Item 1 with the SB3 driver: a ``state.pkl`` beside the SB3 checkpoint is never unpickled."""
-    run = _train(tmp_path, SB3)
-    marker = tmp_path / "ran"
-    (_latest(run) / "state.pkl").write_bytes(pickle.dumps(_Planted(marker)))
-    assert main(["eval", str(run)]) == 2
-    _refused(capsys, "state.pkl", "older format")
-    _unfinish(run)
-    assert _resume(run) == 2
-    _refused(capsys, "state.pkl")
-    assert not marker.exists()
-
-
 def test_garbage_truncated_or_empty_state_pkl_is_a_one_line_refusal(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     """Item 7: such a ``state.pkl`` raised UnpicklingError or EOFError."""
     run = _train(tmp_path, NATIVE)
