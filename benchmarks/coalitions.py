@@ -13,11 +13,9 @@ share tensor fits the stated budget; the ratio is dense time / count-form time i
 
 from __future__ import annotations
 
-import os
+import one_thread  # noqa: E402, F401  (first: one BLAS/OpenMP thread before NumPy loads)
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
+# isort: split
 
 import functools  # noqa: E402
 import math  # noqa: E402

@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
+import one_thread  # noqa: E402, F401  (first: one BLAS/OpenMP thread before NumPy loads)
+
+# isort: split
 
 import numpy as np  # noqa: E402
 from pettingzoo import ParallelEnv  # noqa: E402

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
+import one_thread  # noqa: E402, F401  (first: one BLAS/OpenMP thread before NumPy loads)
+
+# isort: split
 
 import platform  # noqa: E402
 import statistics  # noqa: E402

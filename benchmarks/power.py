@@ -23,13 +23,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 
-# one BLAS thread, as in the other benchmarks: on a shared 2-core machine a second BLAS thread
-# waits for a busy core at every product (single timings of tens of ms for a 0.3 ms call)
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
+import one_thread  # noqa: E402, F401  (first: one BLAS/OpenMP thread before NumPy loads)
+
+# isort: split
 
 import platform  # noqa: E402
 import time  # noqa: E402
