@@ -30,7 +30,6 @@ from powergames.training.evaluators import (
     EvalContext,
     Evaluator,
     SharesEvaluator,
-    is_stochastic,
     run_evaluators,
 )
 from powergames.training.kinds import (
@@ -44,6 +43,7 @@ from powergames.training.kinds import (
 from powergames.training.logging import Progress, RunLogger
 from powergames.training.roster import Agents, make_context
 from powergames.training.rundir import Checkpoint, MetricsTable, RunDir
+from powergames.training.stochastic_evaluation import is_stochastic
 
 #: Tag mixed into the evaluation generators' seeds (independent of training's streams).
 EVAL_SEED_TAG = 0xE7A1

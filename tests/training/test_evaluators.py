@@ -20,8 +20,8 @@ from powergames.training.evaluators import (
     PowerEvaluator,
     evaluate_power,
     evaluate_shares,
-    power_case_metrics,
 )
+from powergames.training.stochastic_evaluation import power_case_metrics
 
 
 def brute_shares(game: UnitSumGame, coalitions, joints) -> np.ndarray:
