@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-__all__ = ["ActionChecker", "check_discrete", "describe"]
+__all__ = ["ActionChecker", "check_discrete", "describe", "integer_actions"]
 
 _index = operator.index
 
@@ -70,6 +70,25 @@ def check_discrete(agent: str, value: Any, k: int, space: str, what: str = "acti
             f"in [0, {k})"
         )
     return a
+
+
+def integer_actions(values: Sequence[Any], n: int) -> tuple[int, ...] | None:
+    """``values`` as a tuple of ``n`` Python ints if they are integers (NumPy's too), else ``None``.
+
+    One NumPy conversion instead of a check per agent. Booleans, floats, strings and arrays give
+    ``None``: the caller then checks agent by agent (:meth:`ActionChecker.joint`, which accepts
+    0-d integer arrays and names any problem). The range is not checked.
+    """
+    types = set(map(type, values))
+    if bool in types or np.bool_ in types or np.ndarray in types:  # NumPy would read
+        return None  # booleans as 0 and 1, and 0-d arrays need their own checks
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError):
+        return None
+    if arr.dtype.kind not in "iu" or arr.shape != (n,):
+        return None
+    return tuple(arr.tolist())
 
 
 def check_multi_discrete(

@@ -108,8 +108,8 @@ class GameAdapter:
         """
         if self.n_contexts == 1:
             return [0] * max_cycles
-        if self.context_per_round:
-            return self.draw_contexts(rng, 1, max_cycles)[0].tolist()
+        if self.context_per_round:  # rng.random(L) draws what rng.random((1, L)) does
+            return np.searchsorted(self._cdf, rng.random(max_cycles), side="right").tolist()
         return [bisect.bisect_right(self._cdf_list, rng.random())] * max_cycles
 
     def context_value(self, ctx: int) -> int | tuple[int, ...] | None:

@@ -60,8 +60,9 @@ from pettingzoo import ParallelEnv
 from powergames.envs.actions import ActionChecker
 from powergames.envs.adapter import GameAdapter, adapt
 from powergames.envs.agent_ids import agent_position
+from powergames.envs.count_path import CountPath
 from powergames.envs.observations import ObservationEncoder, resolve_history
-from powergames.envs.per_agent import copies, copies_of_one
+from powergames.envs.per_agent import copies, copies_of_one, stacks, step_result
 from powergames.envs.rendering import TextRender, check_render_mode, round_text
 from powergames.envs.seeding import np_random as checked_np_random
 from powergames.games.base import Game
@@ -77,9 +78,11 @@ _JOINT_INDEX_MAX = 1 << 16
 _CACHE_MAX = 1 << 16
 
 _index = operator.index
+#: The action type that needs no conversion (``type(a) is int``; ``bool`` is a subclass, not this).
+_ONLY_INT = frozenset({int})
 
 
-class GameEnv(TextRender, ParallelEnv):
+class GameEnv(TextRender, CountPath, ParallelEnv):
     """A PettingZoo ``ParallelEnv`` playing a game of :mod:`powergames.games`.
 
     Agents ``"player_0"``, …, ``"player_{n-1}"`` act simultaneously with ``Discrete(k_i)`` actions;
@@ -168,8 +171,10 @@ class GameEnv(TextRender, ParallelEnv):
             agent_indicator=agent_indicator,
         )
         # fresh per-agent observation copies and info dicts (envs/per_agent.py)
-        self._copies = copies(names)
+        self._stacked = stacks(self.encoder.spaces)
+        self._copies = copies(names, self._stacked)
         self._spread = copies_of_one(names)
+        self._result = step_result(names, self._stacked)
         self._obs_spaces = dict(zip(names, self.encoder.spaces))
         self._act_spaces = {a: self._make_action_space(s) for a, s in zip(names, self.seats)}
         self._checker = ActionChecker(names, self.seats, adapter.n_actions, multi=coalition)
@@ -205,17 +210,31 @@ class GameEnv(TextRender, ParallelEnv):
             else [0] * adapter.n_contexts
         )
         self._obs_cache: dict[tuple[Any, ...], Any] = {}
-        self._cache: dict[tuple[Any, ...], tuple[Any, dict[str, float], list[float]]] = {}
+        self._reward_dicts: dict[tuple[int, int], dict[str, float]] = {}
+        self._count_cache: dict[tuple[Any, ...], tuple[Any, list[float]]] = {}
+        self._cache: dict[tuple[Any, ...], tuple[Any, dict[str, float], dict[str, Any]]] = {}
         self._no_action = (-1,) * n
         # fast path: one Discrete action per player and a joint-action index (needs n >= 2, so
         # that itemgetter returns a tuple)
         self._getter = operator.itemgetter(*names)
         self._fast_index = self._joint_index if self._identity_seats and n >= 2 else None
+        # count path (a game in count form too large for the joint-action index): shares and
+        # observations depend on the action counts only, so they are cached by the count vector
+        self._count_k = (
+            adapter.n_actions[0]
+            if self._fast_index is None
+            and adapter.symmetric
+            and self._identity_seats
+            and n >= 2
+            and self.history in ("none", "counts")
+            else 0
+        )
+        self._action_range = range(self._count_k)
         self._np_random: np.random.Generator | None = None
         self._np_random_seed: int | None = None
         self._round = 0
         self._ctxs: list[int] = []
-        self._last: tuple[int, tuple[int, ...], list[float], int] | None = None
+        self._last_joint: tuple[int, ...] | None = None  # the last round's joint action
 
     def _make_action_space(self, seat: tuple[int, ...]) -> gymnasium.spaces.Space:
         return gymnasium.spaces.Discrete(self.adapter.n_actions[seat[0]])
@@ -272,9 +291,14 @@ class GameEnv(TextRender, ParallelEnv):
             adapter = self.adapter
             types = adapter.context_types[ctx] if adapter.context_per_round else None
             built = self.encoder.build(t, self._episode_len, joint, types)
-            for o in built:  # the cached rows are never handed out: steps return copies
-                o.setflags(write=False)
-            obs = cache[key] = tuple(built)
+            if self._stacked:  # one (n_agents, D) array: copied once, handed out by rows
+                obs = np.stack(built)
+                obs.setflags(write=False)
+            else:  # the cached rows are never handed out: steps return copies
+                for o in built:
+                    o.setflags(write=False)
+                obs = tuple(built)
+            cache[key] = obs
         return obs
 
     # ------------------------------------------------------------------------ the API
@@ -295,15 +319,19 @@ class GameEnv(TextRender, ParallelEnv):
             self._episode_len = length
             self._obs_cache.clear()
             self._cache.clear()
+            self._count_cache.clear()
         ctxs = self.adapter.draw_episode(self._np_random, length)
         if options and "state" in options:
             ctxs = [self._check_state_option(options["state"])] * length
         self._ctxs = ctxs
         self._round = 0
-        self._last = None
+        self._last_joint = None
         self.agents = self.possible_agents[:]
         ctx = ctxs[0]
-        obs = self._copies(self._observe(0, None, None, ctx))
+        packed = self._obs_cache.get((0, None, self._type_key[ctx]))
+        if packed is None:
+            packed = self._observe(0, None, None, ctx)
+        obs = self._copies(packed)
         ctx_key = self._ctx_key
         if ctx_key is None:
             infos = self._spread({"round": 0, "joint_action": self._no_action})
@@ -347,12 +375,19 @@ class GameEnv(TextRender, ParallelEnv):
         if fast is not None:
             try:
                 values = self._getter(actions)
-                joint = tuple(map(_index, values))
+                if _ONLY_INT.issuperset(map(type, values)):  # plain ints: the key as it is
+                    joint = values
+                else:  # NumPy integers and other integer types; booleans refused below
+                    joint = tuple(map(_index, values))
+                    if bool in map(type, values):
+                        raise TypeError
                 idx: int | None = fast[joint]
             except (KeyError, TypeError, IndexError):
                 self._checker.raise_invalid(actions, agents)
-            if len(actions) != self._n_seats or bool in map(type, values):
+            if len(actions) != self._n_seats:
                 self._checker.raise_invalid(actions, agents)
+        elif self._count_k:
+            return self._step_counts(actions, agents)
         else:
             joint = self._checker.joint(actions, agents)
             idx = self._flat_index(joint)
@@ -372,17 +407,11 @@ class GameEnv(TextRender, ParallelEnv):
         tr = self._cache.get(key)
         if tr is None:
             tr = self._transition(key, joint, idx)
-        packed, rewards, rew_list = tr
-        self._last = (t, joint, rew_list, ctx)
-        ctx_key = self._ctx_key
-        if ctx_key is None:
-            infos = self._spread({"round": t, "joint_action": joint})
-        else:
-            value = self._ctx_value[ctx]  # type: ignore[index]
-            infos = self._spread({"round": t, "joint_action": joint, ctx_key: value})
+        self._last_joint = joint
         if self.render_mode == "human":
             self.render()
-        return self._copies(packed), rewards.copy(), terminations, self._false.copy(), infos
+        packed, rewards, info = tr
+        return self._result(packed, rewards, info, terminations)
 
     def _flat_index(self, joint: tuple[int, ...]) -> int | None:
         """The index of a joint action in the dense table (``None`` without one)."""
@@ -392,26 +421,45 @@ class GameEnv(TextRender, ParallelEnv):
             return int(np.ravel_multi_index(joint, self.adapter.n_actions))
         return None
 
-    def _transition(
-        self, key: tuple[Any, ...], joint: tuple[int, ...], idx: int | None
-    ) -> tuple[Any, dict[str, float], list[float]]:
-        """Build (and cache) the observations and rewards of one (round, action, context) key."""
-        t1, _, ctx, nctx = key
+    def _info(self, t: int, joint: tuple[int, ...], ctx: int) -> dict[str, Any]:
+        """The info of round ``t`` (module docstring); every agent gets its own copy."""
+        if self._ctx_key is None:
+            return {"round": t, "joint_action": joint}
+        return {"round": t, "joint_action": joint, self._ctx_key: self._ctx_value[ctx]}  # type: ignore[index]
+
+    def _round_rewards(
+        self, ctx: int, joint: tuple[int, ...], idx: int | None = None
+    ) -> list[float]:
+        """Every seat's reward for the joint action ``joint`` in context ``ctx`` (a list, seat order)."""
         rows = self._reward_rows
         if rows is not None and idx is not None:
-            rewards = rows[ctx][idx]
-        elif self._table is not None:
+            return rows[ctx][idx]
+        if self._table is not None:
             if idx is None:
                 idx = int(np.ravel_multi_index(joint, self.adapter.n_actions))
-            rewards = self._table[ctx, idx].tolist()
-        else:
-            r = np.asarray(self.adapter.rewards(ctx, joint), dtype=np.float64)
-            if not self._identity_seats:
-                r = r @ self._membership
-            rewards = r.tolist()
+            return self._table[ctx, idx].tolist()
+        r = np.asarray(self.adapter.rewards(ctx, joint), dtype=np.float64)
+        if not self._identity_seats:
+            r = r @ self._membership
+        return r.tolist()
+
+    def _transition(
+        self, key: tuple[Any, ...], joint: tuple[int, ...], idx: int | None
+    ) -> tuple[Any, dict[str, float], dict[str, Any]]:
+        """Build (and cache) the observations, rewards and info of one (round, action, context) key."""
+        t1, _, ctx, nctx = key
+        rewards = self._round_rewards(ctx, joint, idx)
         hist_key = self.encoder.history_key(idx, joint) if self.encoder.hist_size else None
         obs = self._observe(t1, hist_key, joint, nctx)
-        tr = (obs, dict(zip(self.possible_agents, rewards)), rewards)
+        shared = self._reward_dicts  # one rewards dict per (context, joint action), shared
+        rew = shared.get((ctx, idx)) if idx is not None else None
+        if rew is None:
+            rew = dict(zip(self.possible_agents, rewards))
+            if idx is not None:
+                if len(shared) >= _CACHE_MAX:
+                    shared.clear()
+                shared[(ctx, idx)] = rew
+        tr = (obs, rew, self._info(t1 - 1, joint, ctx))
         cache = self._cache
         if len(cache) >= _CACHE_MAX:
             cache.clear()
@@ -422,9 +470,12 @@ class GameEnv(TextRender, ParallelEnv):
     def _render_text(self) -> str:
         """The last round; shows the hidden state / types, which are never part of an observation."""
         name = str(self.metadata["name"])
-        if self._last is None:
+        joint = self._last_joint
+        if joint is None:
             return f"{name}: round 0/{self._episode_len}, no actions yet"
-        t, joint, rewards, ctx = self._last
+        t = self._round - 1
+        ctx = self._ctxs[t]
+        rewards = self._round_rewards(ctx, joint)
         context = ""
         if self.adapter.context_key == "state":
             context = f"hidden state X = {ctx}"
@@ -442,13 +493,16 @@ class GameEnv(TextRender, ParallelEnv):
         state = self.__dict__.copy()
         state["_obs_cache"] = {}
         state["_cache"] = {}
-        del state["_copies"], state["_spread"]  # closures: rebuilt by __setstate__
+        state["_reward_dicts"] = {}
+        state["_count_cache"] = {}
+        del state["_copies"], state["_spread"], state["_result"]  # closures: see __setstate__
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._copies = copies(self.possible_agents)
+        self._copies = copies(self.possible_agents, self._stacked)
         self._spread = copies_of_one(self.possible_agents)
+        self._result = step_result(self.possible_agents, self._stacked)
 
     def __repr__(self) -> str:
         return (

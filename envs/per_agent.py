@@ -12,12 +12,32 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["copies", "copies_of_one"]
+__all__ = ["copies", "copies_of_one", "stacks"]
 
 
-def copies(names: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
-    """``f(rows) -> {names[i]: rows[i].copy()}`` (``rows`` of the same length as ``names``)."""
+#: From this many agents on, observations of equal length are kept as one ``(n, D)`` array.
+STACK_FROM = 6
+
+
+def stacks(spaces: Sequence[Any]) -> bool:
+    """Whether observations in these spaces are kept stacked: ``STACK_FROM`` or more, one shape.
+
+    Copying one ``(n, D)`` array and handing out its rows (each a writable view of the fresh copy,
+    owned by one agent) costs about half of ``n`` separate copies from about five agents on.
+    """
+    return len(spaces) >= STACK_FROM and len({s.shape for s in spaces}) == 1
+
+
+def copies(names: Sequence[str], stacked: bool = False) -> Callable[[Any], dict[str, Any]]:
+    """``f(rows) -> {names[i]: rows[i].copy()}`` (``rows`` of the same length as ``names``).
+
+    With ``stacked``, ``rows`` is one ``(n, D)`` array: it is copied once and each agent gets a
+    row of the copy.
+    """
     n = len(names)
+    if stacked:
+        keys = tuple(names)
+        return lambda rows: dict(zip(keys, rows.copy()))
     if n == 1:
         (a,) = names
         return lambda rows: {a: rows[0].copy()}
@@ -84,3 +104,63 @@ def copies_of_one(names: Sequence[str]) -> Callable[[Any], dict[str, Any]]:
         return out
 
     return many
+
+
+StepResult = Callable[[Any, dict[str, float], dict[str, Any], dict[str, bool]], tuple]
+
+
+def step_result(names: Sequence[str], stacked: bool = False) -> StepResult:
+    """``f(rows, rewards, info, terminations)`` → ``step``'s five dicts, fresh for every agent.
+
+    Returns ``({a: copy of its row}, rewards.copy(), terminations, {a: False}, {a: a copy of
+    info})`` (``rows``, ``rewards`` and ``info`` are cached and never handed out themselves): one
+    call per step instead of one per dict, written out for 2–5 agents.
+    """
+    n = len(names)
+    false = dict.fromkeys(names, False)
+    if stacked or not 2 <= n <= 5:
+        obs_of, keys = copies(names, stacked), tuple(names)
+
+        def general(rows: Any, rewards: dict, info: dict, terminations: dict) -> tuple:
+            infos = {k: info.copy() for k in keys}
+            return obs_of(rows), rewards.copy(), terminations, false.copy(), infos
+
+        return general
+    if n == 2:
+        a, b = names
+
+        def two(rows: Any, rewards: dict, info: dict, terminations: dict) -> tuple:
+            r, s = rows
+            obs = {a: r.copy(), b: s.copy()}
+            return obs, rewards.copy(), terminations, false.copy(), {a: info.copy(), b: info.copy()}
+
+        return two
+    if n == 3:
+        a, b, c = names
+
+        def three(rows: Any, rewards: dict, info: dict, terminations: dict) -> tuple:
+            r, s, t = rows
+            obs = {a: r.copy(), b: s.copy(), c: t.copy()}
+            infos = {a: info.copy(), b: info.copy(), c: info.copy()}
+            return obs, rewards.copy(), terminations, false.copy(), infos
+
+        return three
+    if n == 4:
+        a, b, c, d = names
+
+        def four(rows: Any, rewards: dict, info: dict, terminations: dict) -> tuple:
+            r, s, t, u = rows
+            obs = {a: r.copy(), b: s.copy(), c: t.copy(), d: u.copy()}
+            infos = {a: info.copy(), b: info.copy(), c: info.copy(), d: info.copy()}
+            return obs, rewards.copy(), terminations, false.copy(), infos
+
+        return four
+    a, b, c, d, e = names
+
+    def five(rows: Any, rewards: dict, info: dict, terminations: dict) -> tuple:
+        r, s, t, u, v = rows
+        obs = {a: r.copy(), b: s.copy(), c: t.copy(), d: u.copy(), e: v.copy()}
+        infos = {a: info.copy(), b: info.copy(), c: info.copy(), d: info.copy(), e: info.copy()}
+        return obs, rewards.copy(), terminations, false.copy(), infos
+
+    return five
