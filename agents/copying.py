@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from powergames.agents.fixed import CoalitionAgent
+from powergames.agents.joint_sampler import Sampler, joint_sampler
 from powergames.agents.policy import Action, Layout
 from powergames.games.checks import check_distribution, check_positive_int, check_rng
 from powergames.games.counts import CountDistribution, composition_index, compositions
@@ -98,8 +99,8 @@ class EmpiricalJointPolicy(CoalitionPolicy):
         return f"EmpiricalJointPolicy(window={self.window}, n_members={self.n_members})"
 
 
-def _opponent_view(value: Any, observation: Any) -> CoalitionPolicy:
-    """The current policy of one opponent: a fixed joint / CoalitionPolicy or a Policy's strategy."""
+def _opponent_now(value: Any, observation: Any) -> CoalitionPolicy | npt.NDArray[np.float64]:
+    """One opponent's current policy: a CoalitionPolicy, or its joint as a float array (unchecked)."""
     if isinstance(value, CoalitionPolicy):
         return value
     if hasattr(value, "coalition_policy"):
@@ -111,8 +112,21 @@ def _opponent_view(value: Any, observation: Any) -> CoalitionPolicy:
                 f"the opponent {value!r} exposes no strategy: the oracle copying policy needs the "
                 "other coalition's current policy (use EmpiricalCopyingPolicy to copy observed play)"
             )
-        return JointPolicy(np.asarray(dist, dtype=np.float64), name="opponent strategy")
-    return JointPolicy(np.asarray(value, dtype=np.float64), name="opponent")
+        return np.asarray(dist, dtype=np.float64)
+    return np.asarray(value, dtype=np.float64)
+
+
+def _opponent_view(value: Any, observation: Any) -> CoalitionPolicy:
+    """The current policy of one opponent: a fixed joint / CoalitionPolicy or a Policy's strategy."""
+    now = _opponent_now(value, observation)
+    if isinstance(now, CoalitionPolicy):
+        return now
+    name = "opponent strategy" if hasattr(value, "strategy") else "opponent"
+    return JointPolicy(now, name=name)
+
+
+#: Copying policies an oracle copier keeps (one per distinct opponent joint it has seen).
+_COPY_CACHE_MAX = 4096
 
 
 class OracleCopyingPolicy(CoalitionAgent):
@@ -145,6 +159,9 @@ class OracleCopyingPolicy(CoalitionAgent):
             first step).
     """
 
+    #: Derived, not saved: rebuilt from the opponents on first use after a restore.
+    __snapshot_exclude__ = ("_copies", "_by_version", "_versions")
+
     def __init__(
         self,
         opponent: Any,
@@ -159,6 +176,9 @@ class OracleCopyingPolicy(CoalitionAgent):
         self.leftover = leftover
         self.opponent_observation = opponent_observation
         self.opponents: list[Any] = []
+        self._copies: dict[tuple[Any, ...], tuple[ProductPolicy, Sampler | None]] = {}
+        self._by_version: dict[Any, tuple[ProductPolicy, Sampler | None]] = {}
+        self._versions: tuple[Any, ...] | None = None
         if opponent is not None:
             self.set_target(opponent)
 
@@ -214,9 +234,75 @@ class OracleCopyingPolicy(CoalitionAgent):
 
     def coalition_policy(self, observation: Any) -> ProductPolicy:
         """The copying policy for the opponents' current ``π_2``."""
-        return coalition_copying_policy(
-            self.opponent_policy(observation), self.coalition_size, self.k, self.leftover
+        return self._copying(observation)[0]
+
+    def act(self, observation: Any, rng: np.random.Generator) -> npt.NDArray[np.int64]:
+        """One draw of the members' actions, shape ``(m,)``: ``coalition_policy(obs).sample(1, rng)[0]``."""
+        policy, draw = self._copying(observation)
+        rng = check_rng(rng)
+        return policy.sample(1, rng)[0] if draw is None else draw(rng)
+
+    def _copying(self, observation: Any) -> tuple[ProductPolicy, Sampler | None]:
+        """The copying policy for the opponents' current ``π_2`` and its compiled sampler.
+
+        The opponents are read at every call; when each gives its joint as an array (a learner's
+        ``strategy``, a fixed joint), the policy built for those exact bytes is reused, so a
+        learner that has not changed costs one lookup instead of a rebuild and a validation.
+        Opponents with a ``version`` token (:attr:`~powergames.agents.sb3.SB3Policy.version`,
+        which changes with every update of the model) are not even read again for an
+        observation already seen since their last update.
+        """
+        if not self.opponents:
+            self.opponent_policy(observation)  # raises: nothing bound yet
+        obs = (
+            observation
+            if self.opponent_observation is None
+            else self.opponent_observation(observation)
         )
+        # opponents with a version token (SB3 learners: it changes with every update): one
+        # lookup by (versions, observation), no strategy read, until the next update
+        opponents = self.opponents
+        versions = (
+            (getattr(opponents[0], "version", None),)
+            if len(opponents) == 1
+            else tuple(getattr(o, "version", None) for o in opponents)
+        )
+        seen = None
+        keyed = None not in versions and (obs is None or isinstance(obs, np.ndarray))
+        if keyed:
+            if versions != self._versions:
+                self._by_version.clear()
+                self._versions = versions
+            seen = None if obs is None else (obs.shape, obs.dtype.str, obs.tobytes())
+            hit = self._by_version.get(seen)
+            if hit is not None:
+                return hit
+        entry = self._build(obs)
+        if keyed and len(self._by_version) < _COPY_CACHE_MAX:
+            self._by_version[seen] = entry
+        return entry
+
+    def _build(self, obs: Any) -> tuple[ProductPolicy, Sampler | None]:
+        """The copying policy (and sampler) for what the opponents play at ``obs`` now."""
+        now = [_opponent_now(o, obs) for o in self.opponents]
+        key = None
+        if not any(isinstance(v, CoalitionPolicy) for v in now):
+            key = tuple((v.shape, v.tobytes()) for v in now)  # type: ignore[union-attr]
+            hit = self._copies.get(key)
+            if hit is not None:
+                return hit
+        parts = [
+            v if isinstance(v, CoalitionPolicy) else _opponent_view(o, obs)
+            for v, o in zip(now, self.opponents)
+        ]
+        opponent = parts[0] if len(parts) == 1 else ProductPolicy(parts)
+        policy = coalition_copying_policy(opponent, self.coalition_size, self.k, self.leftover)
+        entry = (policy, joint_sampler(policy))
+        if key is not None:
+            if len(self._copies) >= _COPY_CACHE_MAX:
+                self._copies.clear()
+            self._copies[key] = entry
+        return entry
 
     def __repr__(self) -> str:
         return f"OracleCopyingPolicy(coalition_size={self.coalition_size}, k={self.k})"

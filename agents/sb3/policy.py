@@ -56,6 +56,17 @@ class SB3Policy:
         self._cache: dict[bytes, FloatArray] = {}
         self._cache_key: tuple[int, int] | None = None
 
+    @property
+    def version(self) -> tuple[int, int] | None:
+        """A token that changes whenever the model's parameters may have: ``(id(model), updates)``.
+
+        SB3 counts its gradient updates in ``_n_updates``; ``None`` without a model. Copiers key
+        what they derive from :meth:`strategy` on it (with the observation).
+        """
+        if self.model is None:
+            return None
+        return (id(self.model), int(getattr(self.model, "_n_updates", 0)))
+
     def strategy(self, observation: Any) -> FloatArray:
         """The model's exact action distribution at ``observation``, shape ``action_shape``.
 

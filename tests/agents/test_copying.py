@@ -307,3 +307,20 @@ class MixedPolicyStub:
 
     def update(self, *args):
         pass
+
+
+def test_oracle_copier_acts_as_a_fresh_copying_policy_while_its_target_changes():
+    """The copier reuses the policy it built for an opponent joint it has seen; its draws stay
+    those of a freshly built copying policy, also when the target changes in place."""
+    from powergames.theory.theorem_policies import coalition_copying_policy
+
+    rng = np.random.default_rng(5)
+    target = MixedPolicyStub(np.array([0.5, 0.3, 0.2]))
+    copier = OracleCopyingPolicy(target, 3, leftover=[0.2, 0.3, 0.5])  # k = 3 and one leftover
+    a, b = np.random.default_rng(11), np.random.default_rng(11)
+    for step in range(60):
+        if step % 7 == 0:  # the learner updates, sometimes back to an earlier strategy
+            target.p[:] = rng.dirichlet(np.ones(3)) if step % 3 else [0.5, 0.3, 0.2]
+        fresh = coalition_copying_policy(target.p.copy(), 3, None, [0.2, 0.3, 0.5])
+        np.testing.assert_array_equal(copier.act(None, a), fresh.sample(1, b)[0])
+        np.testing.assert_allclose(copier.coalition_policy(None).joint(), fresh.joint(), atol=0)
