@@ -32,6 +32,10 @@ from powergames.envs import BatchedGameEnv, make  # noqa: E402
 from powergames.games.symmetric import majority_game  # noqa: E402
 
 
+#: Player counts of the large-n rows (games in count form, issue 16).
+LARGE = (20, 100)
+
+
 class MinimalParallelEnv(ParallelEnv):
     """The cheapest conforming ParallelEnv: ``step`` returns fresh dicts of constants, never ends."""
 
@@ -107,11 +111,16 @@ def parallel_rate(env: Any, plan: list[dict], episodes: int, max_cycles: int) ->
 
 def best_of(fns: dict[str, Callable[[], float]], repeats: int) -> dict[str, float]:
     """Interleave the candidates ``repeats`` times; keep each one's best rate."""
-    best = dict.fromkeys(fns, 0.0)
+    return {name: max(r) for name, r in all_rates(fns, repeats).items()}
+
+
+def all_rates(fns: dict[str, Callable[[], float]], repeats: int) -> dict[str, list[float]]:
+    """Interleave the candidates ``repeats`` times; every rate of each."""
+    out: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
-            best[name] = max(best[name], fn())
-    return best
+            out[name].append(fn())
+    return out
 
 
 def batched_rate(env: BatchedGameEnv, plans: list[np.ndarray], steps: int) -> float:
@@ -189,7 +198,26 @@ def main(argv: list[str] | None = None) -> int:
     candidates["powergames/majority-v0 (n=5, k=3)"] = lambda: parallel_rate(
         majority5, plan5, episodes, cycles
     )
-    rates = best_of(candidates, repeats)
+    for n in LARGE:
+        plan = [
+            {f"player_{i}": int(a) for i, a in enumerate(row)}
+            for row in rng.integers(0, 3, size=(cycles, n))
+        ]
+        few = max(episodes // 4, 5)
+        for label, env in (
+            (f"minimal ParallelEnv, {n} agents", MinimalParallelEnv(n)),
+            (f"conforming minimal, {n} agents", ConformingMinimalEnv(n)),
+            (
+                f"powergames/majority-v0 (n={n}, k=3)",
+                make("powergames/majority-v0", n_players=n, n_actions=3, max_cycles=cycles),
+            ),
+        ):
+            candidates[label] = lambda env=env, plan=plan, few=few: parallel_rate(
+                env, plan, few, cycles
+            )
+    every = all_rates(candidates, repeats)
+    rates = {name: max(r) for name, r in every.items()}
+    medians = {name: float(np.median(r)) for name, r in every.items()}
 
     # ---------------------------------------------------------------- batched, 5-player majority
     game = majority_game(5, 3)
@@ -224,26 +252,30 @@ def main(argv: list[str] | None = None) -> int:
         "fresh observation array and an info dict per agent (the conventions of issue 14, so the "
         "floor of any env that keeps them), and PettingZoo's `rps_v2` (AEC converted to parallel).",
         "",
-        "| env | agents | agent-steps/s | minimal / env (same agents, same resets) "
+        "Ratios: best over best (median over median in brackets).",
+        "",
+        "| env | agents | agent-steps/s (best) | minimal / env (same agents, same resets) "
         "| conforming minimal / env | env / rps_v2 |",
         "|---|---|---|---|---|---|",
     ]
     for name, rate in rates.items():
         if name.startswith("conforming"):
             continue
-        n_agents = 5 if ("majority" in name or "5 agents" in name) else 2
-        if n_agents == 5:
-            ref = rates["minimal ParallelEnv, 5 agents"]
-            cref = rates["conforming minimal, 5 agents"]
-        elif "one-shot" in name:
-            ref = rates["minimal ParallelEnv, one-shot (reset every step)"]
-            cref = rates["conforming minimal, one-shot"]
+        n_agents = next((n for n in (5, *LARGE) if f"n={n}," in name or f" {n} agents" in name), 2)
+        if n_agents == 2 and "one-shot" in name:
+            ref = "minimal ParallelEnv, one-shot (reset every step)"
+            cref = "conforming minimal, one-shot"
+        elif n_agents == 2:
+            ref = "minimal ParallelEnv (constant dicts)"
+            cref = "conforming minimal, 2 agents"
         else:
-            ref = floor
-            cref = rates["conforming minimal, 2 agents"]
+            ref = f"minimal ParallelEnv, {n_agents} agents"
+            cref = f"conforming minimal, {n_agents} agents"
         vs_rps = f"{rate / rps:.1f}x" if rps else "n/a"
         lines.append(
-            f"| {name} | {n_agents} | {rate:,.0f} | {ref / rate:.2f} | {cref / rate:.2f} | {vs_rps} |"
+            f"| {name} | {n_agents} | {rate:,.0f} | {rates[ref] / rate:.2f} "
+            f"({medians[ref] / medians[name]:.2f}) | {rates[cref] / rate:.2f} "
+            f"({medians[cref] / medians[name]:.2f}) | {vs_rps} |"
         )
     lines += [
         "",
