@@ -158,27 +158,58 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
     def _pay(self, cells: list[int]) -> list[float]:
         """The shares (MATH.md §5's ``s_i(x, s)``): ``1/m`` to each of the ``m`` agents on a cell
         of kind ``X``, ``1/n`` to all when ``m = 0``."""
-        x, kind_of = self._x, self.tables.kind_of
-        on = [kind_of[c] == x for c in cells]
-        m = sum(on)
+        on = self.tables.on_kind[self._x]
+        hit = [on[c] for c in cells]
+        m = hit.count(True)
         if m == 0:
             return [1.0 / self.n_agents] * self.n_agents
         v = 1.0 / m
-        return [v if o else 0.0 for o in on]
+        return [v if h else 0.0 for h in hit]
 
     def _observations(self) -> dict[str, np.ndarray]:
         """One fresh ``(D,)`` row per agent (rows of one new ``(n, D)`` array)."""
         t = self.tables
-        cells = np.array(self._cells)
-        out = t.base[cells]  # (n, D), a fresh copy
-        win = t.window[cells]  # (n, d²)
-        seen = np.bincount(cells, minlength=len(t.kind_of) + 1)[win]
-        if t.self_images:
-            seen -= win == cells[:, None]
+        cells = self._cells
+        if t.pairs:
+            out = t.base.take(cells, axis=0)  # (n, D), a fresh copy
+            flat = out.reshape(-1)  # a view
+            rel, size, mirror = t.rel, t.size, t.mirror
+            centre = t.others.start + t.centre
+            hits: list[int] = []  # flat indices of "one other agent here", with repeats
+            at = 0
+            for i, c in enumerate(cells):  # each pair once: j sees i at the mirrored spot
+                row = rel[c]
+                at2 = at
+                for c2 in cells[i + 1 :]:
+                    at2 += size
+                    k = row[c2]
+                    if k > 0:
+                        hits += (at + k, at2 + mirror - k)
+                    elif k:  # the same cell: each sees the other at the centre
+                        hits += (at + centre, at2 + centre)
+                at += size
+            if len(set(hits)) == len(hits):
+                one = 1.0 / t.norm
+                for k in hits:
+                    flat[k] = one
+            else:
+                counts: dict[int, int] = {}
+                for k in hits:
+                    counts[k] = counts.get(k, 0) + 1
+                for k, m in counts.items():
+                    flat[k] = m / t.norm
         else:
-            seen[:, t.centre] -= 1
-        out[:, t.others] = seen / t.norm
-        out[:, -1] = self._round / self.max_cycles
+            arr = np.array(cells)
+            out = t.base[arr]
+            win = t.window[arr]  # (n, d²)
+            seen = np.bincount(arr, minlength=len(t.kind_of) + 1)[win]
+            if t.self_images:
+                seen -= win == arr[:, None]
+            else:
+                seen[:, t.centre] -= 1
+            out[:, t.others] = seen / t.norm
+        if self._round:
+            out[:, -1] = self._round / self.max_cycles
         return dict(zip(self.possible_agents, out))
 
     # ------------------------------------------------------------------ episode
@@ -199,19 +230,8 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
         }
 
     def _parse(self, actions: Mapping[str, Any]) -> list[int]:
-        """The actions in agent order (a fast path for a dict of Python ints)."""
-        if type(actions) is dict and len(actions) == len(self.agents):
-            try:
-                acts = [actions[a] for a in self.agents]
-            except KeyError:
-                return self._parse_slow(actions)
-            for x in acts:
-                if type(x) is not int or not 0 <= x < _N_MOVES:
-                    return self._parse_slow(actions)
-            return acts
-        return self._parse_slow(actions)
-
-    def _parse_slow(self, actions: Mapping[str, Any]) -> list[int]:
+        """The actions in agent order, every one checked (``step``'s fast path takes a dict of
+        in-range Python ints without this call)."""
         if not isinstance(actions, Mapping):
             raise TypeError(f"actions must be a dict agent -> action, got {type(actions).__name__}")
         extra = set(actions) - set(self.agents)
@@ -246,11 +266,29 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
             raise ValueError(
                 "step() called after the episode ended (or before reset()); call reset()"
             )
-        acts = self._parse(actions)
+        if type(actions) is dict and len(actions) == len(agents):  # the fast path: Python ints
+            try:
+                acts = [actions[a] for a in agents]
+            except KeyError:
+                acts = self._parse(actions)
+            else:
+                for x in acts:
+                    if type(x) is not int or not 0 <= x < _N_MOVES:
+                        acts = self._parse(actions)
+                        break
+        else:
+            acts = self._parse(actions)
         cells = self._cells
-        pay = self._pay(cells)
+        on = self.tables.on_kind[self._x]
+        hit = [on[c] for c in cells]
+        m = hit.count(True)  # the shares, as _pay (MATH.md §5)
+        if m:
+            v = 1.0 / m
+            pay = [v if h else 0.0 for h in hit]
+        else:
+            pay = [1.0 / self.n_agents] * self.n_agents
         nxt = self.tables.next_cell
-        self._cells = [nxt[c][m] for c, m in zip(cells, acts)]
+        self._cells = [nxt[c][a] for c, a in zip(cells, acts)]
         joint = tuple(acts)
         played = self._round
         self._round = played + 1

@@ -7,7 +7,7 @@ is a few table look-ups: cells are *flat* indices ``c = row · W + col`` of the 
 
 * ``next_cell[c][m]``: the cell move ``m`` leads to from ``c`` (``c`` itself into a wall or, on a
   walled grid, off the edge);
-* ``kind_of[c]``: the resource kind of ``c`` (``-1``: none);
+* ``kind_of[c]``: the resource kind of ``c`` (``-1``: none); ``on_kind[x][c]``: whether it is ``x``;
 * ``window[c]``: ``(d²,)`` the flat cells of the ``d × d`` window centred on ``c``
   (``d = 2r + 1``; on a torus wrapped, on a walled grid ``H·W`` — a sentinel cell nobody stands
   on — outside the grid);
@@ -31,6 +31,10 @@ from powergames.games.gridworld import MOVES
 from powergames.games.stochastic import check_size
 
 __all__ = ["DEFAULT_LAYOUT", "N_MOVES", "GridTables", "check_layout"]
+
+#: The pair table of :class:`GridTables` is built up to this many grid cells and agents.
+MAX_PAIR_CELLS = 1024
+MAX_PAIR_AGENTS = 12
 
 #: The number of moves (up, down, left, right, stay).
 N_MOVES = len(MOVES)
@@ -110,6 +114,7 @@ class GridTables:
         self.open_flat = self.open_cells[:, 0] * w + self.open_cells[:, 1]
         self.kind_of: list[int] = [int(k) for k in self.kind.ravel()]
         self.kind_flat = self.kind.ravel().copy()
+        self.on_kind: list[list[bool]] = [[k == x for k in self.kind_of] for x in range(nk)]
         self.next_array = self._next_cells()  # (H·W, 5)
         self.next_cell: list[list[int]] = self.next_array.tolist()
         self.window = self._windows()  # (H·W, d²)
@@ -118,6 +123,15 @@ class GridTables:
         self.others = slice((self.n_channels - 1) * dd, self.n_channels * dd)
         self.norm = float(max(1, self.n_agents - 1))
         self.base = self._base()  # (H·W, D) float32
+        # the pair table (small grids, few agents, every window cell distinct): rel[c][c'] is
+        # where an agent at c' shows in the observation of an agent at c (0: not in view, -1: the
+        # same cell, i.e. the window's centre)
+        distinct = not self.wrap or min(h, w) >= d
+        self.pairs = distinct and h * w <= MAX_PAIR_CELLS and self.n_agents <= MAX_PAIR_AGENTS
+        self.rel: list[list[int]] = self._pair_table() if self.pairs else []
+        # an agent seen at spot p of the window sees the other at spot d² − 1 − p: rel index k of
+        # one is ``mirror − k`` of the other
+        self.mirror = 2 * self.others.start + dd - 1
 
     def _next_cells(self) -> npt.NDArray[np.int64]:
         h, w = self.shape
@@ -158,6 +172,18 @@ class GridTables:
         out[:, : (self.n_channels - 1) * dd] = np.moveaxis(static, 2, 1).reshape(h * w, -1)
         out[:, -2] = 1.0  # the one type
         return out
+
+    def _pair_table(self) -> list[list[int]]:
+        hw = len(self.kind_of)
+        dd = self.d * self.d
+        table = np.zeros((hw, hw), dtype=np.int64)
+        rows = np.repeat(np.arange(hw), dd)
+        cols = self.window.ravel()
+        spot = np.tile(np.arange(dd), hw) + self.others.start
+        keep = cols < hw  # not the outside sentinel
+        table[rows[keep], cols[keep]] = spot[keep]
+        table[np.arange(hw), np.arange(hw)] = -1  # the same cell
+        return table.tolist()
 
     def layout_slices(self) -> dict[str, slice]:
         """Block name → slice of an observation: ``"wall"``, ``"resource_<letter>"`` per kind,

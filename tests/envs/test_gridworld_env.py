@@ -147,3 +147,31 @@ def test_positions_setter_checks_cells():
     for bad in ([[0, 1], [1, 1]], [[2, 0], [1, 1]], [[0, 0]]):
         with pytest.raises(ValueError, match="positions"):
             env.positions = bad
+
+
+@pytest.mark.parametrize(
+    ("layout", "n", "radius", "wrap"),
+    [
+        (["a...", "....", "..b."], 4, 1, True),
+        (["a.#..", "#....", "..b.."], 5, 1, False),
+        (["a.#..", ".....", "..b.."], 3, 0, False),
+        (["a....", ".....", "..b..", ".....", "....."], 6, 2, True),
+    ],
+)
+def test_pair_table_path_equals_the_window_gather_path(layout, n, radius, wrap):
+    """The pair-table observations (small grids) equal the NumPy window gather on random joint
+    positions, crowded ones (every agent on one cell) included."""
+    fast = ResourceGridEnv(layout, n_agents=n, view_radius=radius, wrap=wrap)
+    slow = ResourceGridEnv(layout, n_agents=n, view_radius=radius, wrap=wrap)
+    assert fast.tables.pairs
+    slow.tables.pairs = False
+    rng = np.random.default_rng(0)
+    cells = fast.open_cells
+    draws = [cells[rng.integers(len(cells), size=n)] for _ in range(200)]
+    draws += [np.repeat(cells[:1], n, axis=0), np.repeat(cells[-1:], n, axis=0)]
+    for pos in draws:
+        fast.positions = slow.positions = pos
+        fast._round = slow._round = int(rng.integers(3))
+        a, b = fast._observations(), slow._observations()
+        for agent in fast.possible_agents:
+            np.testing.assert_array_equal(a[agent], b[agent])
