@@ -68,7 +68,9 @@ class PowerMapsConfig(BaseModel):
     """The generator's seed."""
 
 
-def load_power_maps(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> PowerMapsConfig:
+def load_power_maps(
+    path: str | Path, overrides: list[str] | tuple[str, ...] = ()
+) -> PowerMapsConfig:
     """Read, override (``key.sub=value``) and validate a POWER-map file.
 
     Raises:
@@ -138,7 +140,10 @@ def study_as_dict(cfg: PowerMapsConfig, study: AlignmentStudy) -> dict[str, Any]
 
 
 def write_power_maps(
-    cfg: PowerMapsConfig, study: AlignmentStudy, out_dir: str | Path, figure: str | Path | None = None
+    cfg: PowerMapsConfig,
+    study: AlignmentStudy,
+    out_dir: str | Path,
+    figure: str | Path | None = None,
 ) -> dict[str, Path]:
     """Write ``power_maps.json`` and ``power_maps.png`` in ``out_dir`` (and the figure also at
     ``figure`` if given), atomically."""

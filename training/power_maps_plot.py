@@ -25,9 +25,7 @@ __all__ = ["power_maps_figure"]
 FloatArray = npt.NDArray[np.float64]
 
 
-def _cells(
-    grid: GridWorld, est: PowerEstimate, other: int | None
-) -> tuple[FloatArray, FloatArray]:
+def _cells(grid: GridWorld, est: PowerEstimate, other: int | None) -> tuple[FloatArray, FloatArray]:
     """``(rows, cols)`` grids of the values and half-widths (agent A's cell varies)."""
     if other is None:
         return grid.to_grid(est.mean), grid.to_grid(est.half_width)
@@ -97,9 +95,11 @@ def power_maps_figure(cfg: Any, study: AlignmentStudy, path: Path) -> Path:
     norm = Normalize(vmin=float(finite.min()), vmax=float(finite.max()))
     fig = Figure(figsize=(13.0, 8.4))
     gs = fig.add_gridspec(2, 5, width_ratios=[1, 1, 1, 1, 0.06], height_ratios=[1, 1.05])
-    im = None
-    for j, ((vals, half), title, mark) in enumerate(panels):
-        im = _draw_map(fig.add_subplot(gs[0, j]), vals, half, norm, title, mark)
+    images = [
+        _draw_map(fig.add_subplot(gs[0, j]), vals, half, norm, title, mark)
+        for j, ((vals, half), title, mark) in enumerate(panels)
+    ]
+    im = images[0]  # one colour scale (norm) for every map
     fig.colorbar(im, cax=fig.add_subplot(gs[0, 4]), label="POWER_D = (1−γ)/γ · E[V(s) − R(s)]")
     ax = fig.add_subplot(gs[1, :4])
     r = study.rhos
