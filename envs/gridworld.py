@@ -22,7 +22,9 @@ Rendering: ``"ansi"`` (text), ``"human"`` (that text printed after every step) a
 ``"rgb_array"`` (an ``(H·c, W·c, 3)`` uint8 image, ``c = 16`` pixels per cell).
 
 A step is a few table look-ups (:mod:`powergames.envs.gridworld_tables`): moves and shares in plain
-Python over the agents, every window in one NumPy gather.
+Python over the agents, the static part of every window in one NumPy ``take`` of precomputed rows,
+and the other-agents channel from a pair table (one look-up per pair of agents, grids of up to
+``MAX_PAIR_CELLS`` cells) or, on larger grids, one NumPy gather of occupancy counts.
 """
 
 from __future__ import annotations
