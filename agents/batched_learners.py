@@ -153,8 +153,9 @@ class BatchedLearners:
             self.avg_sum[at] += w[:, None] * behaviour
             self.avg_weight[at] += w
         estimate = np.zeros_like(behaviour)
-        estimate[self._rows, actions] = rewards / behaviour[self._rows, actions]
-        self._step(at, types, estimate)
+        with np.errstate(divide="ignore", invalid="ignore"):  # reported by check_finite
+            estimate[self._rows, actions] = rewards / behaviour[self._rows, actions]
+            self._step(at, types, estimate)
         self.iterations += 1
 
     def _step(self, at: tuple[Any, Any], types: IntArray | None, values: FloatArray) -> None:

@@ -42,6 +42,10 @@ from powergames.training.summary import make_summary
 
 IntArray = npt.NDArray[np.int64]
 
+#: Events the TensorBoard writer queues before its thread must write (its rows are written a
+#: checkpoint's worth at a time, then flushed once).
+_TB_QUEUE = 1 << 16
+
 
 def batch_reason(run: Run) -> str | None:
     """Why ``run`` cannot join a batch (``None`` if it can): every agent a classic learner of
@@ -259,13 +263,17 @@ class BatchedRuns:
 
     def _flush(self, r: int) -> None:
         """Append run ``r``'s pending rows to ``metrics.csv`` (one write) and its writers."""
-        table = self.runs[r].table
-        for step, metrics in self.pending[r]:
+        table, rows = self.runs[r].table, self.pending[r]
+        for step, metrics in rows:
             append_row(table, step, metrics)
-            for w in self.writers[r]:
-                w.write(step, metrics)
-        self.pending[r] = []
         table.write()
+        for w in self.writers[r]:
+            if isinstance(w, TensorBoardWriter):
+                w.write_rows(rows)
+            else:
+                for step, metrics in rows:
+                    w.write(step, metrics)
+        self.pending[r] = []
 
     def _checkpoint(self, r: int, step: int) -> None:
         run = self.runs[r]
@@ -317,7 +325,12 @@ def append_row(table: MetricsTable, step: int, metrics: dict[str, float]) -> Non
 def run_writers(run: Run, formats: Sequence[str]) -> list[OutputWriter]:
     """The output writers the run's own driver would open (TensorBoard labelled like
     :func:`~powergames.training.experiment.run_experiment` labels it)."""
-    writers = [FORMATS[name](run.run_dir, None) for name in formats]
+    writers = [
+        TensorBoardWriter(run.run_dir.tb, None, max_queue=_TB_QUEUE)
+        if name == "tensorboard"
+        else FORMATS[name](run.run_dir, None)
+        for name in formats
+    ]
     labels = [spec.label for spec in run.agents.specs]
     players: dict[int, str] = {}
     for spec in run.agents.specs:
