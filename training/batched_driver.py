@@ -160,6 +160,9 @@ class BatchedRuns:
         self.last_joint = np.full(self.R, -1, dtype=np.int64)
         self.pending: list[list[tuple[int, dict[str, float]]]] = [[] for _ in self.runs]
         self.wall = 0.0
+        #: Seconds spent stepping (``train``), in the evaluators (``evaluate``) and writing
+        #: ``metrics.csv``, TensorBoard events and checkpoints (``write``).
+        self.times = {"train": 0.0, "evaluate": 0.0, "write": 0.0}
 
     def _stack(self) -> list[_Sub]:
         by_key: dict[Any, list[tuple[int, int]]] = {}
@@ -196,7 +199,9 @@ class BatchedRuns:
         self._draw_episodes(1)
         self._evaluate(0)
         for s0 in range(0, self.budget, self.every):
+            t1 = time.perf_counter()
             self._chunk(s0, s0 + self.every)
+            self.times["train"] += time.perf_counter() - t1
             self._evaluate(s0 + self.every)
         self.wall = time.perf_counter() - t0
 
@@ -252,11 +257,15 @@ class BatchedRuns:
             if r in self.dead:
                 continue
             try:
+                t0 = time.perf_counter()
                 metrics = run_evaluators(run.evaluators, run.context(step))
                 self.pending[r].append((step, metrics))
+                t1 = time.perf_counter()
+                self.times["evaluate"] += t1 - t0
                 if step >= checkpoint_from:
                     self._flush(r)
                     self._checkpoint(r, step)
+                    self.times["write"] += time.perf_counter() - t1
             except Exception as exc:  # noqa: BLE001 - reported per run, the others go on
                 self.dead.add(r)
                 self.on_error(r, exc)

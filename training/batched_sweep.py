@@ -47,6 +47,7 @@ class BatchedSweep:
 
     Attributes:
         groups: the batchable jobs, grouped by shape: ``[(job, experiment, built run), …]``.
+        batches: the :class:`~powergames.training.batched_driver.BatchedRuns` run so far.
         rest: the jobs for the executor, and why (``[(job, reason)]``); runs that turn out to hold
             a checkpoint to resume from are added while :meth:`results` runs.
     """
@@ -54,6 +55,7 @@ class BatchedSweep:
     def __init__(self, jobs: Sequence[Any]) -> None:
         self.groups: list[list[tuple[Any, ExperimentConfig, Run]]] = []
         self.rest: list[tuple[Any, str]] = []
+        self.batches: list[BatchedRuns] = []  # the batches run so far (their ``times``)
         by_key: dict[Any, list[tuple[Any, ExperimentConfig, Run]]] = {}
         for job in jobs:
             suite = build_suite(job.data)
@@ -121,6 +123,7 @@ class BatchedSweep:
             runs = [run for _, _, run in members]
             writers = [run_writers(run, DEFAULT_FORMATS) for run in runs]
             batch = BatchedRuns(runs, writers, runs[0].run_dir.checkpoints.keep, failed.__setitem__)
+            self.batches.append(batch)
             try:
                 batch.run()
             except Exception as exc:  # noqa: BLE001 - the whole batch fails with it
