@@ -81,7 +81,8 @@ class BatchedLearners:
     """``M`` learners of one class and options, stepped together (sampled form).
 
     Build with :meth:`from_learners`. Arrays: ``current``, ``avg_sum`` ``(M, T, K)``,
-    ``avg_weight`` ``(M, T)``, ``n_updates`` ``(M, T)`` int, ``iterations`` ``(M,)`` int and the
+    ``avg_weight`` ``(M, T)``, ``n_updates`` ``(M, T)`` int, ``iterations`` ``(M,)`` int (as of the
+    last :meth:`write_back`) and the
     class's own (``_regret``, ``_cumulative``, ``_sampled_sum`` ``(M, T, K)``, ``_sampled_count``
     ``(M, T)``).
     """
@@ -109,6 +110,7 @@ class BatchedLearners:
         self.avg_weight = np.stack([lr._avg_weight for lr in learners])
         self.n_updates = np.stack([lr._n_updates for lr in learners])
         self.iterations = np.array([lr.iterations for lr in learners], dtype=np.int64)
+        self._steps = 0  # updates since the last write_back (every row gets one per update)
         self.extra = {
             name: np.stack([np.asarray(getattr(lr, name), dtype=dt) for lr in learners])
             for name, dt in _EXTRA[self.cls]
@@ -142,7 +144,12 @@ class BatchedLearners:
         self, types: IntArray | None, actions: IntArray, rewards: FloatArray, behaviour: FloatArray
     ) -> None:
         """The sampled update of every row: ``actions`` ``(M,)`` drawn from ``behaviour``
-        ``(M, K)`` earned ``rewards`` ``(M,)`` (checked at :meth:`check_finite`)."""
+        ``(M, K)`` earned ``rewards`` ``(M,)``.
+
+        A non-finite reward or an action of probability 0 gives non-finite state, reported by
+        :meth:`check_finite` (call it under ``np.errstate(divide="ignore", invalid="ignore")``
+        for quiet division warnings).
+        """
         at = self._index(types)
         self.n_updates[at] += 1
         if self.averaging == "uniform":
@@ -153,10 +160,9 @@ class BatchedLearners:
             self.avg_sum[at] += w[:, None] * behaviour
             self.avg_weight[at] += w
         estimate = np.zeros_like(behaviour)
-        with np.errstate(divide="ignore", invalid="ignore"):  # reported by check_finite
-            estimate[self._rows, actions] = rewards / behaviour[self._rows, actions]
-            self._step(at, types, estimate)
-        self.iterations += 1
+        estimate[self._rows, actions] = rewards / behaviour[self._rows, actions]
+        self._step(at, types, estimate)
+        self._steps += 1
 
     def _step(self, at: tuple[Any, Any], types: IntArray | None, values: FloatArray) -> None:
         cls = self.cls
@@ -168,8 +174,9 @@ class BatchedLearners:
             positive = np.maximum(regret, 0.0)
             regret_all[at] = positive if self.proto.plus else regret  # type: ignore[attr-defined]
             total = positive.sum(axis=1, keepdims=True)
-            safe = np.where(total > 0, total, 1.0)
-            self.current[at] = np.where(total > 0, positive / safe, 1.0 / self.n_flat)
+            some = total > 0
+            safe = np.where(some, total, 1.0)
+            self.current[at] = np.where(some, positive / safe, 1.0 / self.n_flat)
         elif cls is Hedge:
             cum_all = self.extra["_cumulative"]
             cum_all[at] += values
@@ -228,6 +235,8 @@ class BatchedLearners:
 
     def write_back(self) -> None:
         """Write every row's state into its learner (in place: arrays keep their identity)."""
+        self.iterations += self._steps
+        self._steps = 0
         for m, lr in enumerate(self.learners):
             lr._current[...] = self.current[m]
             lr._avg_sum[...] = self.avg_sum[m]

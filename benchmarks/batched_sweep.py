@@ -37,10 +37,10 @@ import one_thread  # noqa: E402, F401  (first: one BLAS/OpenMP thread before Num
 
 import numpy as np
 
+from powergames.training import sweep as sweep_module
 from powergames.training.batched_sweep import BatchedSweep
 from powergames.training.config import parse_yaml
 from powergames.training.executors import LocalExecutor, SerialExecutor
-from powergames.training import sweep as sweep_module
 from powergames.training.sweep import plan_sweep, run_sweep
 
 CONFIG = Path(__file__).resolve().parent.parent / "configs" / "alignment_family.yaml"

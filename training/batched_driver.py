@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,8 @@ IntArray = npt.NDArray[np.int64]
 #: Events the TensorBoard writer queues before its thread must write (its rows are written a
 #: checkpoint's worth at a time, then flushed once).
 _TB_QUEUE = 1 << 16
+#: Threads writing the runs' files at a checkpoint.
+_WRITERS = 8
 
 
 def batch_reason(run: Run) -> str | None:
@@ -54,7 +57,9 @@ def batch_reason(run: Run) -> str | None:
     agents = run.agents
     for spec, pol, fb in zip(agents.specs, agents.policies, agents.feedback):
         if pol is None or batch_key(pol) is None:
-            return f"agent {spec.label!r} ({run.exp.agents[spec.index].kind}) is not a classic learner"
+            return (
+                f"agent {spec.label!r} ({run.exp.agents[spec.index].kind}) is not a classic learner"
+            )
         if fb != "sampled":
             return f"agent {spec.label!r} learns from full information"
     env = run.env
@@ -93,6 +98,7 @@ class _Sub:
     run: IntArray  # (M,) run of each row
     agent: IntArray  # (M,) agent index (= seat) of each row
     flat: IntArray  # (M,) run * n + seat
+    upos: IntArray  # (M,) run * A + agent: the row's column of the round's uniforms
     whole: bool  # the rows are every (run, agent) in C order
 
 
@@ -177,8 +183,11 @@ class BatchedRuns:
             seats = np.array([self.runs[0].agents.specs[j].seats[0] for j in agent], dtype=np.int64)
             flat = run * self.n + seats
             learners = BatchedLearners([self.runs[r].agents.policies[j] for r, j in rows])
-            whole = len(rows) == self.R * self.A and bool(np.array_equal(flat, np.arange(flat.size)))
-            subs.append(_Sub(learners, run, agent, flat, whole and self.A == self.n))
+            whole = len(rows) == self.R * self.A and bool(
+                np.array_equal(flat, np.arange(flat.size))
+            )
+            upos = run * self.A + agent
+            subs.append(_Sub(learners, run, agent, flat, upos, whole and self.A == self.n))
         return subs
 
     # ------------------------------------------------------------------ streams
@@ -188,7 +197,9 @@ class BatchedRuns:
             return
         lo = self.drawn
         for r, run in enumerate(self.runs):
-            self.ctx[r, lo:upto] = run.env.adapter.draw_contexts(self.env_rngs[r], upto - lo, self.L)
+            self.ctx[r, lo:upto] = run.env.adapter.draw_contexts(
+                self.env_rngs[r], upto - lo, self.L
+            )
             self.traces[r].add_resets(np.arange(lo, upto), self.ctx[r, lo:upto, 0])
         self.drawn = upto
 
@@ -218,19 +229,38 @@ class BatchedRuns:
         if self.per_round:
             types = self.context_types[ctx.T]  # (every, R, n)
         joints = np.empty((s1 - s0, self.R), dtype=np.int64)
-        subs, strides, table, base = self.subs, self.strides, self.table, self.base
-        n_flat = self.R * self.n
-        cjx = ctx.T * self.J + base  # (every, R)
-        for k in range(s1 - s0):
-            acts = np.empty(n_flat, dtype=np.int64)
+        subs = self.subs
+        cjx = ctx.T * self.J + self.base  # (every, R)
+        with np.errstate(divide="ignore", invalid="ignore"):  # reported by check_finite
+            self._steps(s1 - s0, subs, uniforms, types, joints, cjx)
+        for sub in subs:
+            sub.learners.check_finite()
+        for r in range(self.R):
+            self.traces[r].add_steps(steps, joints[:, r], ctx[r], nctx[r])
+        self.last_joint = joints[-1].copy()
+
+    def _steps(
+        self,
+        count: int,
+        subs: list[_Sub],
+        uniforms: npt.NDArray[np.float64],
+        types: IntArray | None,
+        joints: IntArray,
+        cjx: IntArray,
+    ) -> None:
+        """``count`` rounds of every run: draw, look the rewards up, update."""
+        strides, table, n_flat = self.strides, self.table, self.R * self.n
+        one = len(subs) == 1 and subs[0].whole
+        acts = np.empty(n_flat, dtype=np.int64)
+        for k in range(count):
             drawn = []
             for sub in subs:
                 lr = sub.learners
                 t = None if types is None or lr.n_types == 1 else types[k].reshape(-1)[sub.flat]
                 b = lr.behaviour(t)
-                u = uniforms[k] if sub.whole else uniforms[k, sub.run * self.A + sub.agent]
+                u = uniforms[k] if sub.whole else uniforms[k, sub.upos]
                 a = lr.sample(b, u)
-                if sub.whole:
+                if one:
                     acts = a
                 else:
                     acts[sub.flat] = a
@@ -241,34 +271,44 @@ class BatchedRuns:
             for sub, (t, a, b) in zip(subs, drawn):
                 r = rewards if sub.whole else rewards[sub.flat]
                 sub.learners.update(t, a, r, b)
-        for sub in subs:
-            sub.learners.check_finite()
-        for r in range(self.R):
-            self.traces[r].add_steps(steps, joints[:, r], ctx[r], nctx[r])
-        self.last_joint = joints[-1].copy()
 
     # ------------------------------------------------------------------ evaluations and writes
     def _evaluate(self, step: int) -> None:
         for sub in self.subs:
             sub.learners.write_back()
-        last = self.budget
-        checkpoint_from = last - (self.keep - 1) * self.every
+        checkpoint_from = self.budget - (self.keep - 1) * self.every
+        t0 = time.perf_counter()
         for r, run in enumerate(self.runs):
             if r in self.dead:
                 continue
             try:
-                t0 = time.perf_counter()
                 metrics = run_evaluators(run.evaluators, run.context(step))
                 self.pending[r].append((step, metrics))
-                t1 = time.perf_counter()
-                self.times["evaluate"] += t1 - t0
-                if step >= checkpoint_from:
-                    self._flush(r)
-                    self._checkpoint(r, step)
-                    self.times["write"] += time.perf_counter() - t1
             except Exception as exc:  # noqa: BLE001 - reported per run, the others go on
                 self.dead.add(r)
                 self.on_error(r, exc)
+        t1 = time.perf_counter()
+        self.times["evaluate"] += t1 - t0
+        if step < checkpoint_from:
+            return
+        live = [r for r in range(self.R) if r not in self.dead]
+        # the writes wait on fsync (which releases the GIL): the runs' writes overlap in threads
+        with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
+            outcomes = list(pool.map(lambda r: self._write(r, step), live))
+        for r, exc in zip(live, outcomes):
+            if exc is not None:
+                self.dead.add(r)
+                self.on_error(r, exc)
+        self.times["write"] += time.perf_counter() - t1
+
+    def _write(self, r: int, step: int) -> BaseException | None:
+        """Run ``r``'s rows so far, then its checkpoint at ``step`` (the error, if one was raised)."""
+        try:
+            self._flush(r)
+            self._checkpoint(r, step)
+        except Exception as exc:  # noqa: BLE001 - reported per run
+            return exc
+        return None
 
     def _flush(self, r: int) -> None:
         """Append run ``r``'s pending rows to ``metrics.csv`` (one write) and its writers."""
@@ -290,9 +330,7 @@ class BatchedRuns:
         round_ = step % self.L
         env_ctx = self.ctx[r, episode].tolist()
         last = int(self.last_joint[r]) if round_ else None
-        obs = self.traces[r].restore(
-            self.env_rngs[r], self.env_seeds[r], env_ctx, round_, last
-        )
+        obs = self.traces[r].restore(self.env_rngs[r], self.env_seeds[r], env_ctx, round_, last)
         checkpoints = run.run_dir.checkpoints
         stage = checkpoints.staging(step)
         save_native(stage, step, run.env, run.agents, obs, run.streams.agent_rng)

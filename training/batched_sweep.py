@@ -96,7 +96,9 @@ class BatchedSweep:
         for group in self.groups:
             yield from self._run_group(group)
 
-    def _run_group(self, group: list[tuple[Any, ExperimentConfig, Run]]) -> Iterator[tuple[Any, Any]]:
+    def _run_group(
+        self, group: list[tuple[Any, ExperimentConfig, Run]]
+    ) -> Iterator[tuple[Any, Any]]:
         with contextlib.ExitStack() as stack:
             members: list[tuple[Any, ExperimentConfig, Run]] = []
             for job, exp, run in group:

@@ -99,6 +99,7 @@ def test_zero_probability_action_is_reported() -> None:
     lr = RegretMatching(2, exploration=0.0, initial=[1.0, 0.0])
     batch = BatchedLearners([lr])
     b = batch.behaviour(None)
-    batch.update(None, np.array([1]), np.array([1.0]), b)  # an action b gives probability 0
+    with np.errstate(divide="ignore", invalid="ignore"):  # an action b gives probability 0
+        batch.update(None, np.array([1]), np.array([1.0]), b)
     with pytest.raises(ValueError, match="probability 0"):
         batch.check_finite()

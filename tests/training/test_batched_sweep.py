@@ -68,7 +68,9 @@ GRIDS = {
 }
 
 
-def sweep(root: Path, text: str, batched: bool, resume: bool = False, **kw: Any) -> tuple[dict, list]:
+def sweep(
+    root: Path, text: str, batched: bool, resume: bool = False, **kw: Any
+) -> tuple[dict, list]:
     data = parse_yaml(text)
     lines: list[str] = []
     plan = plan_sweep(data, [0, 1], GRIDS[data["name"]], root, resume=resume, **kw)
@@ -125,7 +127,9 @@ def files(root: Path) -> dict[str, Any]:
     return out
 
 
-@pytest.mark.parametrize("text", [INTERPOLATED, UNIT_SUM, BAYESIAN], ids=["nf", "unit_sum", "bayes"])
+@pytest.mark.parametrize(
+    "text", [INTERPOLATED, UNIT_SUM, BAYESIAN], ids=["nf", "unit_sum", "bayes"]
+)
 def test_batched_sweep_writes_the_per_run_directories(tmp_path: Path, text: str) -> None:
     per_run, lines_a = sweep(tmp_path / "a", text, batched=False)
     batched, lines_b = sweep(tmp_path / "b", text, batched=True)
@@ -141,7 +145,9 @@ def test_batched_sweep_writes_the_per_run_directories(tmp_path: Path, text: str)
 
 
 def test_runs_that_are_not_all_classic_learners_run_per_run(tmp_path: Path) -> None:
-    text = INTERPOLATED.replace("kind: hedge, seats: [1], params: {exploration: 0.05}", "kind: uniform, seats: [1]")
+    text = INTERPOLATED.replace(
+        "kind: hedge, seats: [1], params: {exploration: 0.05}", "kind: uniform, seats: [1]"
+    )
     info, lines = sweep(tmp_path / "s", text, batched=True)
     assert set(info["jobs"].values()) == {"complete"}
     assert lines[0] == "per-run: 4 run(s): agent 'uniform[1]' (uniform) is not a classic learner"
@@ -179,4 +185,6 @@ def test_resume_keeps_complete_runs_and_finishes_the_others(tmp_path: Path) -> N
     for run in ("lam=0.0/seed_0", "lam=1.0/seed_1"):
         ref = (tmp_path / "ref" / run / "metrics.csv").read_bytes()
         assert (root / run / "metrics.csv").read_bytes() == ref
-    assert json.dumps(info["final"], sort_keys=True) == json.dumps(reference["final"], sort_keys=True)
+    assert json.dumps(info["final"], sort_keys=True) == json.dumps(
+        reference["final"], sort_keys=True
+    )
