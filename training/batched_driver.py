@@ -295,10 +295,10 @@ class BatchedRuns:
         # the writes wait on fsync (which releases the GIL): the runs' writes overlap in threads
         with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
             outcomes = list(pool.map(lambda r: self._write(r, step), live))
-        for r, exc in zip(live, outcomes):
-            if exc is not None:
+        for r, error in zip(live, outcomes):
+            if error is not None:
                 self.dead.add(r)
-                self.on_error(r, exc)
+                self.on_error(r, error)
         self.times["write"] += time.perf_counter() - t1
 
     def _write(self, r: int, step: int) -> BaseException | None:
