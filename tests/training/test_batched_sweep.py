@@ -32,7 +32,8 @@ agents:
   - {kind: hedge, seats: [1], params: {exploration: 0.05}}
 """
 
-#: A hidden state drawn per episode of 3 rounds (history in the observations): fictitious play,
+#: A hidden state drawn per episode of 7 rounds (history in the observations; both kept
+#: checkpoints fall inside an episode): fictitious play,
 #: best-response dynamics and regret matching+ with linear averaging, three players.
 UNIT_SUM = """
 name: us
@@ -40,7 +41,7 @@ budget: 240
 eval: {every: 60, samples: 50}
 env:
   id: powergames/unit-sum-v0
-  kwargs: {n_players: 3, n_actions: 2, n_states: 3, seed: 4, max_cycles: 3}
+  kwargs: {n_players: 3, n_actions: 2, n_states: 3, seed: 4, max_cycles: 7}
 agents:
   - {kind: fictitious_play, seats: [0], params: {exploration: 0.1}}
   - {kind: best_response, seats: [1], params: {exploration: 0.1, period: 7}}
