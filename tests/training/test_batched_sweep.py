@@ -189,3 +189,19 @@ def test_resume_keeps_complete_runs_and_finishes_the_others(tmp_path: Path) -> N
     assert json.dumps(info["final"], sort_keys=True) == json.dumps(
         reference["final"], sort_keys=True
     )
+
+
+def test_the_cli_says_which_runs_go_batched(tmp_path: Path, capsys) -> None:
+    from powergames.cli import main
+
+    cfg = tmp_path / "fam.yaml"
+    cfg.write_text(INTERPOLATED + "sweep: {seeds: 0-1}\n")
+    args = ["sweep", str(cfg), "--serial"]
+    assert main([*args, "--runs-dir", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    assert "batched: 2 of 2 runs in 1 batched job(s) (every agent a classic learner)" in out
+    assert main([*args, "--per-run", "--runs-dir", str(tmp_path / "b")]) == 0
+    assert "batched:" not in capsys.readouterr().out
+    for seed in (0, 1):
+        rel = Path("fam_sweep") / "base" / f"seed_{seed}" / "metrics.csv"
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
