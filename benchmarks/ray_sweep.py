@@ -52,7 +52,7 @@ def timed_sweep(executor: Any, quick: bool) -> tuple[float, int]:
     try:
         p = plan(root / "alignment_family_sweep", quick)
         t0 = time.perf_counter()
-        info = run_sweep(p, executor, echo=lambda s: None)
+        info = run_sweep(p, executor, echo=lambda s: None, batched=False)
         wall = time.perf_counter() - t0
         assert set(info["jobs"].values()) == {"complete"}, info["jobs"]
         return wall, len(p.jobs)

@@ -6,6 +6,9 @@ Each (grid point, seed) is one run directory under ``runs/<name>_sweep/<point>/s
 metrics are aggregated across seeds (mean and 95% confidence band per step) into
 ``<point>/aggregate/``, and with one numeric swept key the final values are drawn against it
 (``final_vs_<key>.png``). Defaults for ``--seeds`` / ``--set`` come from the file's ``sweep`` section.
+Runs whose agents are all classic learners (regret matching, Hedge, fictitious play, best-response
+dynamics; sampled feedback) run first as one batched job in this process, with the run directories
+the per-run path writes (the output says how many; ``--per-run`` turns it off).
 """
 
 from __future__ import annotations
@@ -58,6 +61,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--overwrite", action="store_true", help="delete an existing sweep directory first"
     )
     parser.add_argument("--quiet", action="store_true", help="print only the final table")
+    parser.add_argument(
+        "--per-run",
+        action="store_true",
+        help="send every run to the executor (by default, runs whose agents are all classic "
+        "learners run first as one batched job in this process, with the same results)",
+    )
     add_executor_arguments(parser)
 
 
@@ -91,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     echo(
         f"sweep {suite.name}: {len(plan.combos)} grid point(s) x {len(seeds)} seed(s) = {len(plan.jobs)} runs"
     )
-    info = run_sweep(plan, executor, echo=echo)
+    info = run_sweep(plan, executor, echo=echo, batched=not args.per_run)
     rows = summary_rows(info, HEADLINE_METRICS + ("share/c0/mean", "share/c1/mean"))
     failed = [k for k, v in info["jobs"].items() if v != "complete"]
     if args.json:

@@ -146,11 +146,15 @@ class TensorBoardWriter(OutputWriter):
 
     name = "tensorboard"
 
-    def __init__(self, log_dir: str | Path, purge_step: int | None = None) -> None:
+    def __init__(
+        self, log_dir: str | Path, purge_step: int | None = None, max_queue: int = 10
+    ) -> None:
         from torch.utils.tensorboard import SummaryWriter
 
         _wait_for_later_second(Path(log_dir))
-        self._writer = SummaryWriter(log_dir=str(log_dir), purge_step=purge_step)
+        self._writer = SummaryWriter(
+            log_dir=str(log_dir), purge_step=purge_step, max_queue=max_queue
+        )
         self._coalitions: list[str] = []
         self._players: list[str] = []
 
@@ -173,6 +177,14 @@ class TensorBoardWriter(OutputWriter):
         for key, value in metrics.items():
             if value is not None and math.isfinite(float(value)):
                 self._writer.add_scalar(self.tag(key), float(value), global_step=int(step))
+        self._writer.flush()
+
+    def write_rows(self, rows: Sequence[tuple[int, Mapping[str, float]]]) -> None:
+        """:meth:`write` for several evaluations, flushed once."""
+        for step, metrics in rows:
+            for key, value in metrics.items():
+                if value is not None and math.isfinite(float(value)):
+                    self._writer.add_scalar(self.tag(key), float(value), global_step=int(step))
         self._writer.flush()
 
     def write_tags(self, step: int, scalars: Mapping[str, float]) -> None:

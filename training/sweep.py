@@ -265,8 +265,14 @@ def run_sweep(
     executor: Executor,
     *,
     echo: Callable[[str], None] = print,
+    batched: bool = True,
 ) -> dict[str, Any]:
     """Run every job of ``plan`` through ``executor``, then aggregate per grid point and experiment.
+
+    With ``batched`` (the default), the jobs whose agents are all classic learners run first, in
+    this process, as batched jobs (:class:`~powergames.training.batched_sweep.BatchedSweep`: the
+    same run directories, value for value); the sweep says so through ``echo``, and the other jobs
+    go through ``executor``.
 
     Returns:
         The content of ``sweep.json``: grid, seeds, job statuses, aggregate paths and, per grid
@@ -286,7 +292,7 @@ def run_sweep(
     atomic_write_text(
         plan.root / "base_config.yaml", dump_yaml(plan.jobs[0].data) if plan.jobs else ""
     )
-    for job, result in executor.map(run_job, plan.jobs):
+    for job, result in _results(plan, executor, batched, echo):
         key = f"{job.combo}/seed_{job.seed}"
         if isinstance(result, BaseException):
             status[key] = f"failed: {type(result).__name__}: {result}"
@@ -323,6 +329,27 @@ def run_sweep(
     atomic_write_json(plan.root / "sweep.json", info)
     _plot_vs_parameter(plan, finals)
     return info
+
+
+def _results(
+    plan: SweepPlan, executor: Executor, batched: bool, echo: Callable[[str], None]
+) -> Iterable[tuple[Job, Any]]:
+    """Every job's ``(job, result or exception)``: the batched ones first, then the executor's."""
+    if not batched:
+        yield from executor.map(run_job, plan.jobs)
+        return
+    from powergames.training.batched_sweep import BatchedSweep
+
+    split = BatchedSweep(plan.jobs)
+    for line in split.describe(len(plan.jobs)):
+        echo(line)
+    planned = len(split.rest)
+    yield from split.results()
+    if len(split.rest) > planned:
+        echo(f"per-run: {len(split.rest) - planned} run(s): resume from their checkpoints")
+    rest = [job for job, _ in split.rest]
+    if rest:
+        yield from executor.map(run_job, rest)
 
 
 #: Metrics drawn against a single swept numeric parameter, when present.

@@ -147,7 +147,7 @@ def without_timing(doc):
 def sweep(tmp: Path, text: str, executor, name: str, resume: bool = False, lams=(0.0, 1.0)) -> dict:
     data = parse_yaml(text)
     plan = plan_sweep(data, [0, 1], {"env.kwargs.game_kwargs.lam": list(lams)}, tmp / name, resume)
-    return run_sweep(plan, executor, echo=lambda s: None)
+    return run_sweep(plan, executor, echo=lambda s: None, batched=False)  # the executors
 
 
 def test_ray_sweep_is_byte_identical_to_the_local_executor(ray_local, tmp_path: Path) -> None:
