@@ -43,7 +43,14 @@ from powergames.theory.game_cache import GameCache
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["fast_profile", "marginal_rows", "power_achieved", "prepare", "unnormalised"]
+__all__ = [
+    "bayesian_view",
+    "fast_profile",
+    "marginal_rows",
+    "power_achieved",
+    "prepare",
+    "unnormalised",
+]
 
 #: Reward arrays laid out for the contraction, per game (dropped when the game is collected).
 _LAYOUT_CACHE = GameCache()
@@ -106,6 +113,13 @@ def power_achieved(
     return pw, np.array([np.vdot(sigmas[i], u[i]) for i in range(n)])
 
 
+def bayesian_view(game: Game) -> BayesianGame:
+    """The game as a :class:`BayesianGame`; for a game without types, built once per game object."""
+    if check_game("game", game).per_type:
+        return as_bayesian(game)
+    return _LAYOUT_CACHE.get(game, "as_bayesian", lambda: as_bayesian(game))
+
+
 def prepare(game: Game, profile: Any) -> tuple[BayesianGame, list[FloatArray], bool]:
     """The Bayesian game, the validated ``(T_i, k_i)`` profile and whether to drop the type axis."""
     if check_game("game", game).per_type:
@@ -113,8 +127,7 @@ def prepare(game: Game, profile: Any) -> tuple[BayesianGame, list[FloatArray], b
         shapes = list(zip(game.n_types, game.n_actions))
         sigmas = fast_profile(profile, shapes)
         return game, sigmas if sigmas is not None else game.validate_profile(profile), False
-    # the one-type Bayesian view of a game, built once per game object
-    bgame = _LAYOUT_CACHE.get(game, "as_bayesian", lambda: as_bayesian(game))
+    bgame = bayesian_view(game)
     flat = fast_profile(profile, [(k,) for k in bgame.n_actions])
     if flat is None:
         flat = check_profile("profile", profile, bgame.n_actions)  # (k_i,) arrays, checked as such

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from unittest import mock
+
 import numpy as np
 import pytest
 from conftest import bayesian_games, normal_form_games
@@ -50,6 +53,31 @@ def test_batch_equals_per_profile(game_rng, batch):
         np.testing.assert_allclose(pw[b], power(game, one), rtol=0, atol=1e-12 * scale)
         np.testing.assert_allclose(ach[b], achieved_value(game, one), rtol=0, atol=1e-12 * scale)
         assert abs(nc[b] - nash_conv(game, one)) <= 1e-11 * scale
+
+
+@given(normal_form_games(max_players=5, max_k=4), st.integers(1, 9), st.integers(0, 3))
+def test_normal_form_batch_in_chunks_equals_per_profile(game_rng, batch, chunk_exp):
+    """The one-type contraction (either side of every player's split, in chunks of 1–8 profiles)
+    against the per-profile NashConv and against a brute-force sum over joint actions."""
+    game, rng = game_rng
+    profiles = stacked(rng, game, batch)
+    module = sys.modules["powergames.theory.power_batch"]
+    worst = module._plan(tuple(game.action_sizes))[1]
+    with mock.patch.object(module, "_CHUNK_ENTRIES", worst * 2**chunk_exp):
+        nc, pw = nash_conv_batch(game, profiles), power_batch(game, profiles)
+    payoffs = game.payoffs
+    scale = max(1.0, float(np.abs(payoffs).max()))
+    for b in range(batch):
+        one = [p[b] for p in profiles]
+        assert abs(nc[b] - nash_conv(game, one)) <= 1e-11 * scale
+        for i in range(game.n_players):  # brute force: every own action against the others' mix
+            others = [one[j] if j != i else np.ones(len(one[i])) for j in range(game.n_players)]
+            weights = others[0]
+            for o in others[1:]:
+                weights = np.multiply.outer(weights, o)
+            u = payoffs[i] * weights
+            best = max(float(np.take(u, a, axis=i).sum()) for a in range(u.shape[i]))
+            assert abs(pw[b, i] - best) <= 1e-11 * scale
 
 
 def test_batch_input_errors():
