@@ -14,8 +14,9 @@
   maximising player 0's ex-ante payoff against a best-responding opponent, and the ex-ante saddle
   point is a Bayesian Nash equilibrium (an ex-ante best reply is an interim best reply for every
   type of positive probability). The auxiliary ``z`` keeps the constraint matrix sparse: its
-  non-zeros are the reward array plus the prior, never the joint type × action tensor. Each
-  player's strategy comes from its own LP; the result is cleaned (clipped, renormalised). By
+  non-zeros are the reward array plus the prior, never the joint type × action tensor. One LP
+  gives both players: the opponent's per-type strategy is the multipliers of the constraints on
+  ``v_s``; the result is cleaned (clipped, renormalised). By
   default the LP is split over the connected components of the prior's support, where it reduces
   to one matrix game per component (see :func:`solve_zero_sum`). Types of probability 0 play a best reply under the marginal-belief convention of
   :mod:`powergames.theory.bayesian_power`.
@@ -80,15 +81,27 @@ def _finish(game: BayesianGame, profile: list[FloatArray], squeeze: bool) -> lis
 
 
 # ---------------------------------------------------------------------- zero-sum LP
-def _maxmin_strategy(prior: FloatArray, rewards: FloatArray) -> tuple[FloatArray, float]:
-    """Player "me"'s optimal per-type strategy in a two-player constant-sum Bayesian game.
+def _maxmin_strategy(
+    prior: FloatArray, rewards: FloatArray, method: Literal["auto", "simplex", "ipm"] = "auto"
+) -> tuple[FloatArray, float, FloatArray]:
+    """Both players' optimal per-type strategies in a two-player constant-sum Bayesian game, one LP.
+
+    The LP of the module docstring is solved for "me"; the multipliers ``μ_{s,b} ≥ 0`` of its
+    constraints ``v_s ≤ Σ_t Ω(t, s) z_{t,b}`` are the opponent's strategy: stationarity in the free
+    ``v_s`` gives ``Σ_b μ_{s,b} = 1``, and the dual ``min Σ_t w_t  s.t.  w_t ≥ Σ_s Ω(t, s)
+    Σ_b R(t, a, b) μ_{s,b}`` minimises my ex-ante best-reply payoff over the opponent's per-type
+    strategies ``y_s = μ_{s,·}`` — its optimal (minmax) strategy (MATH.md (2.9)). Rows of opponent
+    types of probability 0 are some distribution (the caller replaces them).
 
     Args:
         prior: ``(T, S)`` joint prior over (my type, opponent type).
         rewards: ``(T, k, l)`` my rewards ``R(t, a, b)``.
+        method: ``"simplex"`` (HiGHS dual simplex), ``"ipm"`` (interior point with crossover) or
+            ``"auto"`` (interior point from :data:`IPM_MIN_ENTRIES` reward entries).
 
     Returns:
-        ``x`` of shape ``(T, k)`` and the LP value ``Σ_s v_s`` (my ex-ante guaranteed payoff).
+        ``x`` of shape ``(T, k)``, the LP value ``Σ_s v_s`` (my ex-ante guaranteed payoff) and the
+        opponent's ``y`` of shape ``(S, l)``.
     """
     from scipy import sparse  # scipy.sparse and scipy.optimize are imported on first use (slow)
     from scipy.optimize import linprog
@@ -99,7 +112,7 @@ def _maxmin_strategy(prior: FloatArray, rewards: FloatArray) -> tuple[FloatArray
     # strategies do not change under a positive affine map, MATH.md (2.10)); the value is mapped back
     rewards, low, span = to_unit_interval(rewards)
     if span == 0.0:  # every strategy guarantees the same: the uniform one
-        return np.full((n_t, k), 1.0 / k), low
+        return np.full((n_t, k), 1.0 / k), low, np.full((n_s, n_l), 1.0 / n_l)
     nx, nz = n_t * k, n_t * n_l
     nvar = nx + nz + n_s
     # equalities: z_{t,b} - Σ_a R[t,a,b] x_{t,a} = 0  (rows t*l + b)
@@ -139,6 +152,7 @@ def _maxmin_strategy(prior: FloatArray, rewards: FloatArray) -> tuple[FloatArray
     c = np.zeros(nvar)
     c[nx + nz :] = -1.0
     bounds = [(0, None)] * nx + [(None, None)] * (nz + n_s)
+    ipm = method == "ipm" or (method == "auto" and rewards.size >= IPM_MIN_ENTRIES)
     res = linprog(
         c,
         A_ub=a_ub,
@@ -146,12 +160,17 @@ def _maxmin_strategy(prior: FloatArray, rewards: FloatArray) -> tuple[FloatArray
         A_eq=a_eq,
         b_eq=b_eq,
         bounds=bounds,
-        method="highs-ds",
+        method="highs-ipm" if ipm else "highs-ds",
         options=HIGHS_OPTIONS,
     )
     if res.status != 0:
         raise RuntimeError(highs_failure("the zero-sum LP", res, (n_t, k, n_l)))
-    return _clean(res.x[:nx].reshape(n_t, k)), from_unit_interval(float(-res.fun), low, span)
+    y = _clean(-np.asarray(res.ineqlin.marginals).reshape(n_s, n_l))
+    return (
+        _clean(res.x[:nx].reshape(n_t, k)),
+        from_unit_interval(float(-res.fun), low, span),
+        y,
+    )
 
 
 def highs_failure(what: str, res: Any, shape: tuple[int, ...]) -> str:
@@ -191,7 +210,8 @@ def solve_zero_sum(game: Game, decompose: bool = True) -> list[FloatArray]:
         game: a two-player ``BayesianGame`` that is constant-sum on the support of its prior, or a
             two-player constant-sum ``NormalFormGame`` / ``UnitSumGame``.
         decompose: solve one small LP per connected component of the prior's support graph
-            (default) instead of the single per-type LP of the module docstring. Exact: in a
+            (default) instead of the single per-type LP of the module docstring (one LP for both
+            players: the opponent's strategy comes from its duals, see :func:`_maxmin_strategy`). Exact: in a
             two-player game that is constant-sum on the support, ``r_0(t_0, ·) = c − r_1(t_1, ·)`` on
             every support edge, so all types of one player in a component share one reward matrix
             and the component's matrix game, played by every type in it, is an equilibrium.
@@ -218,10 +238,9 @@ def solve_zero_sum(game: Game, decompose: bool = True) -> list[FloatArray]:
             "solve_zero_sum needs a constant-sum game (Σ_i r_i(t_i, a) = c on the prior's "
             "support); use solve_nash for general-sum games"
         )
-    r0, r1 = bgame.rewards[0], np.swapaxes(bgame.rewards[1], 1, 2)
+    r0 = bgame.rewards[0]
     if not decompose:
-        x, _ = _maxmin_strategy(bgame.prior, r0)
-        y, _ = _maxmin_strategy(bgame.prior.T, r1)
+        x, _, y = _maxmin_strategy(bgame.prior, r0)
         return _finish(bgame, [x, y], squeeze)
     x = np.full((bgame.n_types[0], bgame.n_actions[0]), 1.0 / bgame.n_actions[0])
     y = np.full((bgame.n_types[1], bgame.n_actions[1]), 1.0 / bgame.n_actions[1])

@@ -7,13 +7,14 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from conftest import bayesian_games, normal_form_games
+from conftest import bayesian_games, normal_form_games, seeds
 from hypothesis import given
 from hypothesis import strategies as st
 
-from powergames.games import NormalFormGame, matching_pennies
+from powergames.games import NormalFormGame, matching_pennies, random_bayesian_game
 from powergames.theory import (
     achieved_value,
+    best_response,
     achieved_value_batch,
     nash_conv,
     nash_conv_batch,
@@ -105,6 +106,30 @@ def test_matrix_game_one_lp_equals_two_lps(game_rng, method):
     x, y, v = matrix_game(a, method)
     span = float(np.ptp(a)) or 1.0
     assert nash_conv(g, [x, y]) <= 1e-9 * span
-    _, v_old = _maxmin_strategy(np.ones((1, 1)), a[None])
+    _, v_old, _ = _maxmin_strategy(np.ones((1, 1)), a[None])
     assert abs(v - v_old) <= 1e-9 * span
     assert abs(float(x @ a @ y) - v) <= 1e-9 * span
+
+
+@given(
+    seeds(),
+    st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    st.sampled_from(["simplex", "ipm"]),
+)
+def test_bayesian_one_lp_opponent_from_duals_equals_its_own_lp(seed, n_types, n_actions, method):
+    """The opponent's per-type strategy read from the duals of player 0's LP guarantees what the
+    opponent's own LP guarantees, and with player 0's strategy it is an equilibrium."""
+    rng = np.random.default_rng(seed)
+    game = random_bayesian_game(n_types, n_actions, rng, "constant_sum")
+    r1 = np.swapaxes(game.rewards[1], 1, 2)
+    x, v0, y = _maxmin_strategy(game.prior, game.rewards[0], method)
+    _, v1, _ = _maxmin_strategy(game.prior.T, r1, method)  # the opponent's own LP
+    span = max(1.0, max(float(np.ptp(r)) for r in game.rewards))
+    zero = ~game.type_support[1]
+    y[zero] = best_response(game, 1, [x, y])[zero]
+    assert nash_conv(game, [x, y]) <= 1e-9 * span
+    ach = achieved_value(game, [x, y])
+    assert abs(ach[0] - v0) <= 1e-9 * span
+    assert abs(ach[1] - v1) <= 1e-9 * span
+    assert np.all(y >= 0) and np.allclose(y.sum(axis=1), 1.0)
