@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from powergames.games import NormalFormGame, matching_pennies, random_bayesian_game
 from powergames.theory import (
     achieved_value,
-    best_response,
     achieved_value_batch,
+    best_response,
     nash_conv,
     nash_conv_batch,
     power,
