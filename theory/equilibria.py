@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -47,8 +48,13 @@ from powergames.games.checks import (
     to_unit_interval,
 )
 from powergames.theory.bayesian_power import best_response
+from powergames.theory.game_cache import GameCache
+from powergames.theory.interim_contraction import bayesian_view
 
 FloatArray = npt.NDArray[np.float64]
+
+#: Facts about a game (its constant sum) computed once per game object; games are immutable.
+_FACTS = GameCache()
 
 #: Largest induced normal form (entries per player) :func:`solve_nash` builds for a Bayesian game.
 MAX_INDUCED_ENTRIES = 1_000_000
@@ -63,6 +69,11 @@ HIGHS_OPTIONS = {
 def gambit_available() -> bool:
     """Whether the optional ``pygambit`` package can be imported (n-player general-sum solver)."""
     return importlib.util.find_spec("pygambit") is not None
+
+
+def _constant_sum(game: BayesianGame) -> float | None:
+    """``game.constant_sum_value()``, computed once per game object."""
+    return _FACTS.get(game, "constant_sum", game.constant_sum_value)
 
 
 def _clean(x: FloatArray) -> FloatArray:
@@ -230,10 +241,10 @@ def solve_zero_sum(game: Game, decompose: bool = True) -> list[FloatArray]:
         [[0.5, 0.5], [0.5, 0.5]]
     """
     squeeze = not check_game("game", game).per_type
-    bgame = as_bayesian(game)
+    bgame = bayesian_view(game)
     if bgame.n_players != 2:
         raise ValueError(f"solve_zero_sum needs a two-player game, got {bgame.n_players} players")
-    if bgame.constant_sum_value() is None:
+    if _constant_sum(bgame) is None:
         raise ValueError(
             "solve_zero_sum needs a constant-sum game (Σ_i r_i(t_i, a) = c on the prior's "
             "support); use solve_nash for general-sum games"
@@ -368,17 +379,24 @@ def _behaviour(
 
 
 # ---------------------------------------------------------------------- general-sum
-def _lemke_howson(payoffs: FloatArray, init_pivot: int) -> list[FloatArray]:
+def _qe_game(payoffs: Sequence[FloatArray]) -> Any:
+    """QuantEcon's bimatrix game of ``payoffs[0]``, ``payoffs[1]`` (each ``(k, l)``), each mapped
+    onto ``[0, 1]``: equilibria do not change under a positive affine map of a player's payoffs
+    (MATH.md (2.10)), and pivoting tolerances are absolute, so the solver sees that scale."""
     from quantecon.game_theory import NormalFormGame as QeGame
-    from quantecon.game_theory import Player, lemke_howson
+    from quantecon.game_theory import Player
 
-    # equilibria do not change when each player's payoffs are mapped affinely onto [0, 1]
-    # (MATH.md (2.10)); pivoting tolerances are absolute, so the solver sees that scale
     a, b = (to_unit_interval(payoffs[0])[0], to_unit_interval(payoffs[1])[0])
-    qe = QeGame([Player(a), Player(b.T)])
-    n_pivots = a.shape[0] + a.shape[1]
-    tried = [init_pivot % n_pivots] + [p for p in range(n_pivots) if p != init_pivot % n_pivots]
-    for pivot in tried:
+    return QeGame([Player(a), Player(b.T)])
+
+
+def _lemke_howson(qe: Any, init_pivot: int) -> list[FloatArray]:
+    """Lemke–Howson from ``init_pivot``; if it does not converge, from the other pivots in turn."""
+    from quantecon.game_theory import lemke_howson
+
+    n_pivots = sum(qe.nums_actions)
+    first = init_pivot % n_pivots
+    for pivot in itertools.chain([first], (p for p in range(n_pivots) if p != first)):
         ne, res = lemke_howson(qe, init_pivot=pivot, full_output=True)
         if res.converged:
             return [np.asarray(ne[0], dtype=np.float64), np.asarray(ne[1], dtype=np.float64)]
@@ -459,7 +477,7 @@ def solve_nash(
         2
     """
     squeeze = not check_game("game", game).per_type
-    bgame = as_bayesian(game)
+    bgame = bayesian_view(game)
     n = bgame.n_players
     methods = ("auto", "lemke_howson", "gnm", "logit", "lp")
     if method not in methods:
@@ -469,13 +487,19 @@ def solve_nash(
     if n == 1:
         profile = [best_response(bgame, 0, [bgame.uniform_profile()[0]])]
         return _finish(bgame, profile, squeeze)
-    if method == "lp" or (method == "auto" and n == 2 and bgame.is_constant_sum):
+    if method == "lp" or (method == "auto" and n == 2 and _constant_sum(bgame) is not None):
         return solve_zero_sum(game)
     if method == "lemke_howson" and n != 2:
         raise ValueError(f"lemke_howson solves two-player games, got {n} players")
+    if n == 2 and method in ("auto", "lemke_howson") and bgame.n_types == (1, 1):
+        # one type each: the induced normal form is the game itself
+        rewards = bgame.rewards
+        qe = _FACTS.get(bgame, "qe_game", lambda: _qe_game((rewards[0][0], rewards[1][0])))
+        mixed = _lemke_howson(qe, init_pivot)
+        return _finish(bgame, [_clean(m)[None] for m in mixed], squeeze)
     payoffs, maps = induced_normal_form(bgame, max_entries)
     if n == 2 and method in ("auto", "lemke_howson"):
-        mixed = _lemke_howson(payoffs, init_pivot)
+        mixed = _lemke_howson(_qe_game(payoffs), init_pivot)
     else:
         mixed = _gambit(payoffs, "logit" if method == "logit" else "gnm")
     return _finish(bgame, _behaviour(bgame, mixed, maps), squeeze)
