@@ -499,7 +499,7 @@ def solve_nash(
         return _finish(bgame, [_clean(m)[None] for m in mixed], squeeze)
     payoffs, maps = induced_normal_form(bgame, max_entries)
     if n == 2 and method in ("auto", "lemke_howson"):
-        mixed = _lemke_howson(_qe_game(payoffs), init_pivot)
+        mixed = _lemke_howson(_qe_game((payoffs[0], payoffs[1])), init_pivot)
     else:
         mixed = _gambit(payoffs, "logit" if method == "logit" else "gnm")
     return _finish(bgame, _behaviour(bgame, mixed, maps), squeeze)
