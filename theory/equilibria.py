@@ -114,8 +114,7 @@ def _maxmin_strategy(
         ``x`` of shape ``(T, k)``, the LP value ``Σ_s v_s`` (my ex-ante guaranteed payoff) and the
         opponent's ``y`` of shape ``(S, l)``.
     """
-    from scipy import sparse  # scipy.sparse and scipy.optimize are imported on first use (slow)
-    from scipy.optimize import linprog
+    from scipy.optimize import linprog  # imported on first use (slow)
 
     n_t, k, n_l = rewards.shape
     n_s = prior.shape[1]
@@ -124,6 +123,39 @@ def _maxmin_strategy(
     rewards, low, span = to_unit_interval(rewards)
     if span == 0.0:  # every strategy guarantees the same: the uniform one
         return np.full((n_t, k), 1.0 / k), low, np.full((n_s, n_l), 1.0 / n_l)
+    ipm = method == "ipm" or (method == "auto" and rewards.size >= IPM_MIN_ENTRIES)
+    res = linprog(
+        **zero_sum_lp(prior, rewards),
+        method="highs-ipm" if ipm else "highs-ds",
+        options=HIGHS_OPTIONS,
+    )
+    if res.status != 0:
+        raise RuntimeError(highs_failure("the zero-sum LP", res, (n_t, k, n_l)))
+    y = _clean(-np.asarray(res.ineqlin.marginals).reshape(n_s, n_l))
+    return (
+        _clean(res.x[: n_t * k].reshape(n_t, k)),
+        from_unit_interval(float(-res.fun), low, span),
+        y,
+    )
+
+
+def zero_sum_lp(prior: FloatArray, rewards: FloatArray) -> dict[str, Any]:
+    """The per-type LP of the module docstring as ``scipy.optimize.linprog`` arguments.
+
+    Variables ``[x (T·k), z (T·l), v (S)]``; sparse constraint matrices whose non-zeros are the
+    reward array, the prior and the simplex rows.
+
+    Args:
+        prior: ``(T, S)`` joint prior over (my type, opponent type).
+        rewards: ``(T, k, l)`` my rewards ``R(t, a, b)`` (already on the scale the LP should see).
+
+    Returns:
+        ``c``, ``A_ub``, ``b_ub``, ``A_eq``, ``b_eq`` and ``bounds`` (an ``(nvar, 2)`` array).
+    """
+    from scipy import sparse
+
+    n_t, k, n_l = rewards.shape
+    n_s = prior.shape[1]
     nx, nz = n_t * k, n_t * n_l
     nvar = nx + nz + n_s
     # equalities: z_{t,b} - Σ_a R[t,a,b] x_{t,a} = 0  (rows t*l + b)
@@ -162,26 +194,16 @@ def _maxmin_strategy(
     ).tocsr()
     c = np.zeros(nvar)
     c[nx + nz :] = -1.0
-    bounds = [(0, None)] * nx + [(None, None)] * (nz + n_s)
-    ipm = method == "ipm" or (method == "auto" and rewards.size >= IPM_MIN_ENTRIES)
-    res = linprog(
-        c,
-        A_ub=a_ub,
-        b_ub=np.zeros(n_s * n_l),
-        A_eq=a_eq,
-        b_eq=b_eq,
-        bounds=bounds,
-        method="highs-ipm" if ipm else "highs-ds",
-        options=HIGHS_OPTIONS,
-    )
-    if res.status != 0:
-        raise RuntimeError(highs_failure("the zero-sum LP", res, (n_t, k, n_l)))
-    y = _clean(-np.asarray(res.ineqlin.marginals).reshape(n_s, n_l))
-    return (
-        _clean(res.x[:nx].reshape(n_t, k)),
-        from_unit_interval(float(-res.fun), low, span),
-        y,
-    )
+    bounds = np.full((nvar, 2), [-np.inf, np.inf])
+    bounds[:nx, 0] = 0.0
+    return {
+        "c": c,
+        "A_ub": a_ub,
+        "b_ub": np.zeros(n_s * n_l),
+        "A_eq": a_eq,
+        "b_eq": b_eq,
+        "bounds": bounds,
+    }
 
 
 def highs_failure(what: str, res: Any, shape: tuple[int, ...]) -> str:
