@@ -78,7 +78,7 @@ def _constant_sum(game: BayesianGame) -> float | None:
 
 def _clean(x: FloatArray) -> FloatArray:
     """Clip LP round-off below 0 and renormalise each row to a distribution."""
-    x = np.clip(x, 0.0, None)
+    x = np.maximum(x, 0.0)
     return x / x.sum(axis=-1, keepdims=True)
 
 

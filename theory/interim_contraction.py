@@ -127,7 +127,8 @@ def prepare(game: Game, profile: Any) -> tuple[BayesianGame, list[FloatArray], b
         shapes = list(zip(game.n_types, game.n_actions))
         sigmas = fast_profile(profile, shapes)
         return game, sigmas if sigmas is not None else game.validate_profile(profile), False
-    bgame = bayesian_view(game)
+    # the one-type Bayesian view of a game, built once per game object
+    bgame = _LAYOUT_CACHE.get(game, "as_bayesian", lambda: as_bayesian(game))
     flat = fast_profile(profile, [(k,) for k in bgame.n_actions])
     if flat is None:
         flat = check_profile("profile", profile, bgame.n_actions)  # (k_i,) arrays, checked as such
