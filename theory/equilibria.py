@@ -275,6 +275,9 @@ def solve_zero_sum(game: Game, decompose: bool = True) -> list[FloatArray]:
     if not decompose:
         x, _, y = _maxmin_strategy(bgame.prior, r0)
         return _finish(bgame, [x, y], squeeze)
+    if bgame.n_types == (1, 1):  # one type each: the game is one matrix game
+        x, y = matrix_game(r0[0])[:2]
+        return _finish(bgame, [x[None], y[None]], squeeze)
     x = np.full((bgame.n_types[0], bgame.n_actions[0]), 1.0 / bgame.n_actions[0])
     y = np.full((bgame.n_types[1], bgame.n_actions[1]), 1.0 / bgame.n_actions[1])
     for types0, types1 in _components(bgame.prior):

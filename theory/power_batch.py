@@ -29,7 +29,7 @@ from powergames.theory.interim_contraction import bayesian_view
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["achieved_value_batch", "nash_conv_batch", "power_batch"]
+__all__ = ["achieved_value_batch", "nash_conv_batch", "power_achieved_batch", "power_batch"]
 
 
 def _fast_stack(
@@ -282,6 +282,16 @@ def power_batch(game: Game, profiles: Any) -> FloatArray:
         [[1.0, 1.0], [0.0, 0.0]]
     """
     return np.ascontiguousarray(_power_and_achieved(game, profiles)[0].T)
+
+
+def power_achieved_batch(game: Game, profiles: Any) -> tuple[FloatArray, FloatArray]:
+    """POWER and the achieved values of every profile at once (one contraction), each ``(B, n)``.
+
+    Args:
+        game, profiles: as in :func:`power_batch`.
+    """
+    pw, ach = _power_and_achieved(game, profiles)
+    return np.ascontiguousarray(pw.T), np.ascontiguousarray(ach.T)
 
 
 def achieved_value_batch(game: Game, profiles: Any) -> FloatArray:
