@@ -285,8 +285,8 @@ def evaluate_power_profiles(
     from powergames.theory.bayesian_power import achieved_value, interim_utility, nash_conv, power
     from powergames.theory.power_batch import power_achieved_batch
 
+    out: dict[str, float] = {}
     if is_stochastic(game):
-        out = {}
         for profile, prefix in zip(profiles, prefixes):
             out.update(evaluate_stochastic_power(game, profile, prefix))
         return out
@@ -303,7 +303,6 @@ def evaluate_power_profiles(
         pw_all = np.array([power(g, p) for p in profs])
         ach_all = np.array([achieved_value(g, p) for p in profs])
         nc_all = [float(nash_conv(g, p)) for p in profs]
-    out: dict[str, float] = {}
     c = constant_sum_value(g)
     for prof, prefix, pw, ach, nc in zip(profs, prefixes, pw_all, ach_all, nc_all):
         for i in range(g.n_players):
