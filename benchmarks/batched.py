@@ -13,7 +13,8 @@ and ``python benchmarks/batched.py`` (``--quick`` for fewer repetitions and no 1
    built in this script), and random constant-sum Bayesian games with 10 types × 10 and × 100
    actions per player (100 and 1,000 per-type strategy coordinates; the per-type LP
    ``zero_sum_lp``, with ``decompose=False``). The baselines solve for one player only; the library
-   returns both strategies from the same LP.
+   returns both strategies from the same LP. Twice the repetitions for the two games with 100
+   strategy coordinates per player, 3 for the 1,000×1,000 matrix game.
 3. ``solve_nash`` on a 20×20 bimatrix game against QuantEcon's ``lemke_howson`` called directly on a
    QuantEcon game built before the timing, and with the QuantEcon game built from the arrays in
    each call.
@@ -199,7 +200,7 @@ def zero_sum(rng: np.random.Generator, reps: int, quick: bool) -> list[str]:
                 lambda game=game: solve_zero_sum(game),
                 lambda a=a: matrix_lp(a, "highs-ds"),
                 lambda a=a: matrix_lp(a, "highs-ipm"),
-                2 if size > 100 else reps,
+                3 if size > 100 else 2 * reps,
             )
         )
     for k in [10, 100]:
@@ -212,7 +213,7 @@ def zero_sum(rng: np.random.Generator, reps: int, quick: bool) -> list[str]:
                 lambda game=game: solve_zero_sum(game, decompose=False),
                 lambda p=prior, r=r0: bayesian_lp(p, r, "highs-ds"),
                 lambda p=prior, r=r0: bayesian_lp(p, r, "highs-ipm"),
-                reps if k < 100 else max(2, reps // 2),
+                2 * reps if k < 100 else reps,
             )
         )
     for name, game, cand, ds, ipm, n_reps in cases:
