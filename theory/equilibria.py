@@ -520,8 +520,8 @@ def solve_nash(
         # one type each: the induced normal form is the game itself
         rewards = bgame.rewards
         qe = _FACTS.get(bgame, "qe_game", lambda: _qe_game((rewards[0][0], rewards[1][0])))
-        mixed = _lemke_howson(qe, init_pivot)
-        return _finish(bgame, [_clean(m)[None] for m in mixed], squeeze)
+        mixed = [_clean(m) for m in _lemke_howson(qe, init_pivot)]
+        return mixed if squeeze else [m[None] for m in mixed]  # one type of probability 1 each
     payoffs, maps = induced_normal_form(bgame, max_entries)
     if n == 2 and method in ("auto", "lemke_howson"):
         mixed = _lemke_howson(_qe_game((payoffs[0], payoffs[1])), init_pivot)
