@@ -6,7 +6,8 @@ and ``python benchmarks/batched.py`` (``--quick`` for fewer repetitions and no 1
 1. ``nash_conv_batch`` on B = 1,000 random profiles of one game against a Python loop over the
    per-call ``nash_conv`` (the library's own API) and against a loop over OpenSpiel's C++
    ``pyspiel.nash_conv`` (one C++ policy per profile, built before the timing), on a 2-player 10×10
-   game, 3 players × 4 actions and 4 players × 4 actions; the answers are compared.
+   game, 3 players × 4 actions and 4 players × 4 actions; the answers are compared. Then
+   Bayesian games against the per-call loop and against the einsum path.
 2. ``solve_zero_sum`` against one HiGHS LP on the same game, solved by dual simplex and by interior
    point (``scipy.optimize.linprog``, ``highs-ds`` / ``highs-ipm``, the library's tolerances):
    random 100×100 and 1,000×1,000 matrix games (the textbook LP ``max v s.t. Aᵀx ≥ v, x ∈ Δ``,
@@ -30,8 +31,10 @@ import argparse
 import os
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from unittest import mock
 
 import one_thread  # noqa: E402, F401  (first: one BLAS/OpenMP thread before NumPy loads)
 
@@ -138,6 +141,42 @@ def batched_nash_conv(rng: np.random.Generator, reps: int) -> list[str]:
             cells += ["not installed", "—"]
         name = f"{k}×{k}" if n == 2 else f"{n} players × {k}"
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {diff} |")
+    lines += [
+        "",
+        "Bayesian games (random prior with zeros, `random_bayesian_game`): `nash_conv_batch` "
+        "against the per-call loop, and the einsum over the prior and the rewards that the joint "
+        "(type, action) tensor replaced where it is small (`_JOINT_MAX_ENTRIES`, "
+        "`_JOINT_MAX_RATIO`).",
+        "",
+        "| game | path taken | `nash_conv_batch` (min / median) | per-call loop (min) | speed-up | "
+        "einsum path (min) | speed-up | max abs diff |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    module = sys.modules["powergames.theory.power_batch"]
+    for n, t, k in [(2, 10, 10), (2, 30, 30), (3, 3, 3), (4, 2, 4)]:
+        g = random_bayesian_game((t,) * n, (k,) * n, rng)
+        profiles = [rng.dirichlet(np.ones(k), size=(batch, t)) for _ in range(n)]
+        rows = [[p[b] for p in profiles] for b in range(batch)]
+
+        def einsum(g=g, profiles=profiles):
+            with mock.patch.object(module, "_JOINT_MAX_ENTRIES", 0):
+                return nash_conv_batch(g, profiles)
+
+        fns = [
+            lambda g=g, profiles=profiles: nash_conv_batch(g, profiles),
+            lambda g=g, rows=rows: [nash_conv(g, r) for r in rows],
+            einsum,
+        ]
+        values = nash_conv_batch(g, profiles)
+        diff = float(np.abs(np.array(fns[1]()) - values).max())
+        path = "joint" if module._joint_rewards(g) is not None else "einsum"
+        times = interleaved(fns, reps, inner=[10, 1, 1])
+        lines.append(
+            f"| {n} players, {t} types × {k} actions | {path} | {fmt(min(times[0]))} / "
+            f"{fmt(statistics.median(times[0]))} | {fmt(min(times[1]))} | "
+            f"{ratios(times[1], times[0])} | {fmt(min(times[2]))} | {ratios(times[2], times[0])} | "
+            f"{diff:.1e} |"
+        )
     lines.append("")
     return lines
 

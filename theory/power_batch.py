@@ -6,15 +6,20 @@ types), are validated once (vectorised), and each player's unnormalised interim 
 
     Ũ_i[b, t_i, a_i] = Σ_{t_{-i}, a_{-i}} Ω(t) Π_{j≠i} σ_j[b, t_j, a_j] r_i(t_i, a)      MATH.md (2.1)
 
-come from one contraction per player (the reward tensor with the prior first, then each other
-player's stacked strategies; NumPy's einsum picks the order and BLAS for the first product). The
-results agree with :func:`~powergames.theory.bayesian_power.nash_conv` per profile up to rounding.
+come from one contraction per player. A game without types — and a Bayesian game whose joint
+tensors ``Ω(t) r_i(t_i, a)`` over (type, action) pairs are small (:func:`_joint_rewards`) — is
+contracted by :func:`_interim_one_type`: one BLAS matrix product of the reward tensor with the
+stacked outer product of the players on one side of a split, then one broadcast product over the
+rest, with the batch as the contiguous axis. Other Bayesian games go through NumPy's einsum (the
+prior and the reward tensor, then each other player's stacked strategies). The results agree with
+:func:`~powergames.theory.bayesian_power.nash_conv` per profile up to rounding.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+import math
 import operator
 from collections.abc import Sequence
 from typing import Any
@@ -24,7 +29,8 @@ import numpy.typing as npt
 
 from powergames.games.base import Game, check_game
 from powergames.games.bayesian import BayesianGame
-from powergames.games.checks import SUM_TOL, as_float_array, first_index
+from powergames.games.checks import SUM_TOL, as_float_array, first_index, frozen
+from powergames.theory.game_cache import GameCache
 from powergames.theory.interim_contraction import bayesian_view
 
 FloatArray = npt.NDArray[np.float64]
@@ -230,6 +236,45 @@ def _interim(bgame: BayesianGame, sigmas: list[FloatArray], i: int) -> FloatArra
     return np.asarray(out, dtype=np.float64)
 
 
+#: Largest joint reward tensor ``Ω(t) r_i(t_i, a)`` (entries per player) built for a Bayesian game;
+#: above, the einsum contraction of the prior and the rewards is used.
+_JOINT_MAX_ENTRIES = 1 << 20
+
+#: For two players, the joint tensor is used up to this many times the entries of ``rewards[i]``.
+_JOINT_MAX_RATIO = 16
+
+#: Joint reward tensors per Bayesian game (dropped when the game is collected).
+_JOINT_CACHE = GameCache()
+
+
+def _joint_rewards(game: BayesianGame) -> list[FloatArray] | None:
+    """Per player ``J_i[(t_0, a_0), …, (t_{n-1}, a_{n-1})] = Ω(t) r_i(t_i, a)``, one axis of size
+    ``T_j k_j`` per player (type major), built once per game; ``None`` above
+    :data:`_JOINT_MAX_ENTRIES`, or for two players above :data:`_JOINT_MAX_RATIO` times the reward
+    array (there the einsum over the prior and the rewards does less arithmetic; with more players
+    its intermediate tensors cost far more than the joint tensor, measured in benchmarks/batched.py).
+
+    With it a Bayesian game is a game without types whose player ``j`` plays the pair
+    ``(t_j, a_j)`` with weight ``σ_j(t_j, a_j)``: the multilinear contraction of
+    :func:`_interim_one_type` gives ``Ũ_i(t_i, a_i)`` of MATH.md (2.1) (times ``Ω_i(t_i)``) at once.
+    """
+    n = game.n_players
+    sizes = [t * k for t, k in zip(game.n_types, game.n_actions)]
+    joint = math.prod(sizes)
+    if joint > _JOINT_MAX_ENTRIES or (n == 2 and joint > _JOINT_MAX_RATIO * game.rewards[0].size):
+        return None
+
+    def build() -> list[FloatArray]:
+        order = [label for j in range(n) for label in (j, n + j)]  # t_0, a_0, t_1, a_1, ...
+        out = []
+        for i in range(n):
+            j = np.einsum(game.prior, list(range(n)), game.rewards[i], [i, *range(n, 2 * n)], order)
+            out.append(frozen(np.ascontiguousarray(j).reshape(sizes)))
+        return out
+
+    return _JOINT_CACHE.get(game, "joint_rewards", build)
+
+
 def _power_and_achieved(game: Game, profiles: Any) -> tuple[FloatArray, FloatArray]:
     """POWER and achieved values, both ``(n, B)`` (the batch contiguous)."""
     bgame, sigmas = _check_profiles(game, profiles)
@@ -237,15 +282,26 @@ def _power_and_achieved(game: Game, profiles: Any) -> tuple[FloatArray, FloatArr
     n = bgame.n_players
     pw = np.empty((n, batch))
     ach = np.empty_like(pw)
-    if all(t == 1 for t in bgame.n_types):
-        rewards = [r[0] for r in bgame.rewards]
-        plan, worst = _plan(tuple(bgame.n_actions))
+    types = bgame.n_types
+    if all(t == 1 for t in types):
+        rewards: list[FloatArray] | None = [r[0] for r in bgame.rewards]
+    else:
+        rewards = _joint_rewards(bgame)
+    if rewards is not None:
+        sizes = tuple(t * k for t, k in zip(types, bgame.n_actions))
+        plan, worst = _plan(sizes)
         step = max(1, _CHUNK_ENTRIES // worst)
         with np.errstate(over="ignore", invalid="ignore"):
             for lo in range(0, batch, step):
-                flat = [np.ascontiguousarray(s[lo : lo + step, 0].T) for s in sigmas]
+                flat = [
+                    np.ascontiguousarray(s[lo : lo + step].reshape(-1, size).T)
+                    for s, size in zip(sigmas, sizes)
+                ]
                 for i, u in enumerate(_interim_one_type(rewards, flat, plan)):
-                    pw[i, lo : lo + step] = u.max(axis=0)
+                    if types[i] == 1:
+                        pw[i, lo : lo + step] = u.max(axis=0)
+                    else:
+                        pw[i, lo : lo + step] = u.reshape(types[i], -1, u.shape[1]).max(1).sum(0)
                     ach[i, lo : lo + step] = (flat[i] * u).sum(axis=0)
     else:
         for i in range(n):

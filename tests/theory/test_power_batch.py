@@ -35,17 +35,29 @@ def stacked(rng, game, batch):
 
 
 @given(
-    st.one_of(normal_form_games(max_players=4, max_k=3), bayesian_games("general")),
+    st.one_of(
+        normal_form_games(max_players=4, max_k=3),
+        bayesian_games("general"),
+        bayesian_games("general", min_players=4, max_players=4, max_types=2, max_actions=2),
+    ),
     st.integers(1, 7),
+    st.sampled_from(["joint", "joint in chunks of 1", "einsum"]),
 )
-def test_batch_equals_per_profile(game_rng, batch):
+def test_batch_equals_per_profile(game_rng, batch, path):
+    """Every batched path (the joint (type, action) tensor, in one chunk or one profile per
+    chunk, and the einsum over the prior and the rewards) against the per-profile functions."""
     game, rng = game_rng
     profiles = stacked(rng, game, batch)
-    pw, ach, nc = (
-        power_batch(game, profiles),
-        achieved_value_batch(game, profiles),
-        nash_conv_batch(game, profiles),
-    )
+    module = sys.modules["powergames.theory.power_batch"]
+    with (
+        mock.patch.object(module, "_JOINT_MAX_ENTRIES", 0 if path == "einsum" else 1 << 20),
+        mock.patch.object(module, "_CHUNK_ENTRIES", 1 if path.endswith("1") else 1 << 16),
+    ):
+        pw, ach, nc = (
+            power_batch(game, profiles),
+            achieved_value_batch(game, profiles),
+            nash_conv_batch(game, profiles),
+        )
     scale = max(
         1.0, max(float(np.abs(r).max()) for r in (getattr(game, "rewards", None) or [game.payoffs]))
     )
