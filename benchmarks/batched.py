@@ -78,9 +78,8 @@ def fmt(seconds: float) -> str:
 
 def ratios(base: list[float], cand: list[float]) -> str:
     """``min ratio / median ratio`` of baseline time over candidate time."""
-    return (
-        f"{min(base) / min(cand):,.0f}× / {statistics.median(base) / statistics.median(cand):,.0f}×"
-    )
+    lo, mid = min(base) / min(cand), statistics.median(base) / statistics.median(cand)
+    return " / ".join(f"{r:,.0f}×" if r >= 10 else f"{r:.1f}×" for r in (lo, mid))
 
 
 def openspiel_loop(payoffs: np.ndarray, profiles: list[np.ndarray]):
