@@ -15,7 +15,7 @@ and ``python benchmarks/batched.py`` (``--quick`` for fewer repetitions and no 1
    actions per player (100 and 1,000 per-type strategy coordinates; the per-type LP
    ``zero_sum_lp``, with ``decompose=False``). The baselines solve for one player only; the library
    returns both strategies from the same LP. Twice the repetitions for the two games with 100
-   strategy coordinates per player, 3 for the 1,000×1,000 matrix game.
+   strategy coordinates per player, 4 for the 1,000×1,000 matrix game.
 3. ``solve_nash`` on a 20×20 bimatrix game against QuantEcon's ``lemke_howson`` called directly on a
    QuantEcon game built before the timing, and with the QuantEcon game built from the arrays in
    each call.
@@ -58,13 +58,15 @@ def timed(fn: Callable[[], object], inner: int = 1) -> float:
 def interleaved(
     fns: list[Callable[[], object]], reps: int, inner: int | list[int] = 1
 ) -> list[list[float]]:
-    """Per-call times of every function, one sample of each per round; a sample is the mean over
+    """Per-call times of every function, one sample of each per round, the order rotated from
+    round to round (so that no function always follows the same one); a sample is the mean over
     ``inner`` consecutive calls (per function when a list)."""
     counts = inner if isinstance(inner, list) else [inner] * len(fns)
     out: list[list[float]] = [[] for _ in fns]
-    for _ in range(reps):
-        for j, fn in enumerate(fns):
-            out[j].append(timed(fn, counts[j]))
+    for r in range(reps):
+        for step in range(len(fns)):
+            j = (r + step) % len(fns)
+            out[j].append(timed(fns[j], counts[j]))
     return out
 
 
@@ -238,7 +240,7 @@ def zero_sum(rng: np.random.Generator, reps: int, quick: bool) -> list[str]:
                 lambda game=game: solve_zero_sum(game),
                 lambda a=a: matrix_lp(a, "highs-ds"),
                 lambda a=a: matrix_lp(a, "highs-ipm"),
-                3 if size > 100 else 2 * reps,
+                4 if size > 100 else 2 * reps,
             )
         )
     for k in [10, 100]:
