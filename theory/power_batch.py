@@ -268,7 +268,9 @@ def _joint_rewards(game: BayesianGame) -> list[FloatArray] | None:
         order = [label for j in range(n) for label in (j, n + j)]  # t_0, a_0, t_1, a_1, ...
         out = []
         for i in range(n):
-            j = np.einsum(game.prior, list(range(n)), game.rewards[i], [i, *range(n, 2 * n)], order)
+            operands: list[Any] = [game.prior, list(range(n))]
+            operands += [game.rewards[i], [i, *range(n, 2 * n)], order]
+            j = np.einsum(*operands)
             out.append(frozen(np.ascontiguousarray(j).reshape(sizes)))
         return out
 
