@@ -90,6 +90,7 @@ from powergames.theory.population import (
 from powergames.theory.power_batch import (
     achieved_value_batch,
     nash_conv_batch,
+    power_achieved_batch,
     power_batch,
 )
 from powergames.theory.power_cases import (
@@ -204,6 +205,7 @@ __all__ = [
     "policy_copying_profile",
     "pooled_policy",
     "power",
+    "power_achieved_batch",
     "power_batch",
     "power_d",
     "power_map",

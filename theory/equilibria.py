@@ -14,8 +14,9 @@
   maximising player 0's ex-ante payoff against a best-responding opponent, and the ex-ante saddle
   point is a Bayesian Nash equilibrium (an ex-ante best reply is an interim best reply for every
   type of positive probability). The auxiliary ``z`` keeps the constraint matrix sparse: its
-  non-zeros are the reward array plus the prior, never the joint type × action tensor. Each
-  player's strategy comes from its own LP; the result is cleaned (clipped, renormalised). By
+  non-zeros are the reward array plus the prior, never the joint type × action tensor. One LP
+  gives both players: the opponent's per-type strategy is the multipliers of the constraints on
+  ``v_s``; the result is cleaned (clipped, renormalised). By
   default the LP is split over the connected components of the prior's support, where it reduces
   to one matrix game per component (see :func:`solve_zero_sum`). Types of probability 0 play a best reply under the marginal-belief convention of
   :mod:`powergames.theory.bayesian_power`.
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -46,8 +48,13 @@ from powergames.games.checks import (
     to_unit_interval,
 )
 from powergames.theory.bayesian_power import best_response
+from powergames.theory.game_cache import GameCache
+from powergames.theory.interim_contraction import bayesian_view
 
 FloatArray = npt.NDArray[np.float64]
+
+#: Facts about a game (its constant sum) computed once per game object; games are immutable.
+_FACTS = GameCache()
 
 #: Largest induced normal form (entries per player) :func:`solve_nash` builds for a Bayesian game.
 MAX_INDUCED_ENTRIES = 1_000_000
@@ -64,9 +71,14 @@ def gambit_available() -> bool:
     return importlib.util.find_spec("pygambit") is not None
 
 
+def _constant_sum(game: BayesianGame) -> float | None:
+    """``game.constant_sum_value()``, computed once per game object."""
+    return _FACTS.get(game, "constant_sum", game.constant_sum_value)
+
+
 def _clean(x: FloatArray) -> FloatArray:
     """Clip LP round-off below 0 and renormalise each row to a distribution."""
-    x = np.clip(x, 0.0, None)
+    x = np.maximum(x, 0.0)
     return x / x.sum(axis=-1, keepdims=True)
 
 
@@ -80,18 +92,29 @@ def _finish(game: BayesianGame, profile: list[FloatArray], squeeze: bool) -> lis
 
 
 # ---------------------------------------------------------------------- zero-sum LP
-def _maxmin_strategy(prior: FloatArray, rewards: FloatArray) -> tuple[FloatArray, float]:
-    """Player "me"'s optimal per-type strategy in a two-player constant-sum Bayesian game.
+def _maxmin_strategy(
+    prior: FloatArray, rewards: FloatArray, method: Literal["auto", "simplex", "ipm"] = "auto"
+) -> tuple[FloatArray, float, FloatArray]:
+    """Both players' optimal per-type strategies in a two-player constant-sum Bayesian game, one LP.
+
+    The LP of the module docstring is solved for "me"; the multipliers ``μ_{s,b} ≥ 0`` of its
+    constraints ``v_s ≤ Σ_t Ω(t, s) z_{t,b}`` are the opponent's strategy: stationarity in the free
+    ``v_s`` gives ``Σ_b μ_{s,b} = 1``, and the dual ``min Σ_t w_t  s.t.  w_t ≥ Σ_s Ω(t, s)
+    Σ_b R(t, a, b) μ_{s,b}`` minimises my ex-ante best-reply payoff over the opponent's per-type
+    strategies ``y_s = μ_{s,·}`` — its optimal (minmax) strategy (MATH.md (2.9)). Rows of opponent
+    types of probability 0 are some distribution (the caller replaces them).
 
     Args:
         prior: ``(T, S)`` joint prior over (my type, opponent type).
         rewards: ``(T, k, l)`` my rewards ``R(t, a, b)``.
+        method: ``"simplex"`` (HiGHS dual simplex), ``"ipm"`` (interior point with crossover) or
+            ``"auto"`` (interior point from :data:`IPM_MIN_ENTRIES` reward entries).
 
     Returns:
-        ``x`` of shape ``(T, k)`` and the LP value ``Σ_s v_s`` (my ex-ante guaranteed payoff).
+        ``x`` of shape ``(T, k)``, the LP value ``Σ_s v_s`` (my ex-ante guaranteed payoff) and the
+        opponent's ``y`` of shape ``(S, l)``.
     """
-    from scipy import sparse  # scipy.sparse and scipy.optimize are imported on first use (slow)
-    from scipy.optimize import linprog
+    from scipy.optimize import linprog  # imported on first use (slow)
 
     n_t, k, n_l = rewards.shape
     n_s = prior.shape[1]
@@ -99,7 +122,40 @@ def _maxmin_strategy(prior: FloatArray, rewards: FloatArray) -> tuple[FloatArray
     # strategies do not change under a positive affine map, MATH.md (2.10)); the value is mapped back
     rewards, low, span = to_unit_interval(rewards)
     if span == 0.0:  # every strategy guarantees the same: the uniform one
-        return np.full((n_t, k), 1.0 / k), low
+        return np.full((n_t, k), 1.0 / k), low, np.full((n_s, n_l), 1.0 / n_l)
+    ipm = method == "ipm" or (method == "auto" and rewards.size >= IPM_MIN_ENTRIES)
+    res = linprog(
+        **zero_sum_lp(prior, rewards),
+        method="highs-ipm" if ipm else "highs-ds",
+        options=HIGHS_OPTIONS,
+    )
+    if res.status != 0:
+        raise RuntimeError(highs_failure("the zero-sum LP", res, (n_t, k, n_l)))
+    y = _clean(-np.asarray(res.ineqlin.marginals).reshape(n_s, n_l))
+    return (
+        _clean(res.x[: n_t * k].reshape(n_t, k)),
+        from_unit_interval(float(-res.fun), low, span),
+        y,
+    )
+
+
+def zero_sum_lp(prior: FloatArray, rewards: FloatArray) -> dict[str, Any]:
+    """The per-type LP of the module docstring as ``scipy.optimize.linprog`` arguments.
+
+    Variables ``[x (T·k), z (T·l), v (S)]``; sparse constraint matrices whose non-zeros are the
+    reward array, the prior and the simplex rows.
+
+    Args:
+        prior: ``(T, S)`` joint prior over (my type, opponent type).
+        rewards: ``(T, k, l)`` my rewards ``R(t, a, b)`` (already on the scale the LP should see).
+
+    Returns:
+        ``c``, ``A_ub``, ``b_ub``, ``A_eq``, ``b_eq`` and ``bounds`` (an ``(nvar, 2)`` array).
+    """
+    from scipy import sparse
+
+    n_t, k, n_l = rewards.shape
+    n_s = prior.shape[1]
     nx, nz = n_t * k, n_t * n_l
     nvar = nx + nz + n_s
     # equalities: z_{t,b} - Σ_a R[t,a,b] x_{t,a} = 0  (rows t*l + b)
@@ -138,20 +194,16 @@ def _maxmin_strategy(prior: FloatArray, rewards: FloatArray) -> tuple[FloatArray
     ).tocsr()
     c = np.zeros(nvar)
     c[nx + nz :] = -1.0
-    bounds = [(0, None)] * nx + [(None, None)] * (nz + n_s)
-    res = linprog(
-        c,
-        A_ub=a_ub,
-        b_ub=np.zeros(n_s * n_l),
-        A_eq=a_eq,
-        b_eq=b_eq,
-        bounds=bounds,
-        method="highs-ds",
-        options=HIGHS_OPTIONS,
-    )
-    if res.status != 0:
-        raise RuntimeError(highs_failure("the zero-sum LP", res, (n_t, k, n_l)))
-    return _clean(res.x[:nx].reshape(n_t, k)), from_unit_interval(float(-res.fun), low, span)
+    bounds = np.full((nvar, 2), [-np.inf, np.inf])
+    bounds[:nx, 0] = 0.0
+    return {
+        "c": c,
+        "A_ub": a_ub,
+        "b_ub": np.zeros(n_s * n_l),
+        "A_eq": a_eq,
+        "b_eq": b_eq,
+        "bounds": bounds,
+    }
 
 
 def highs_failure(what: str, res: Any, shape: tuple[int, ...]) -> str:
@@ -191,7 +243,8 @@ def solve_zero_sum(game: Game, decompose: bool = True) -> list[FloatArray]:
         game: a two-player ``BayesianGame`` that is constant-sum on the support of its prior, or a
             two-player constant-sum ``NormalFormGame`` / ``UnitSumGame``.
         decompose: solve one small LP per connected component of the prior's support graph
-            (default) instead of the single per-type LP of the module docstring. Exact: in a
+            (default) instead of the single per-type LP of the module docstring (one LP for both
+            players: the opponent's strategy comes from its duals, see :func:`_maxmin_strategy`). Exact: in a
             two-player game that is constant-sum on the support, ``r_0(t_0, ·) = c − r_1(t_1, ·)`` on
             every support edge, so all types of one player in a component share one reward matrix
             and the component's matrix game, played by every type in it, is an equilibrium.
@@ -210,19 +263,21 @@ def solve_zero_sum(game: Game, decompose: bool = True) -> list[FloatArray]:
         [[0.5, 0.5], [0.5, 0.5]]
     """
     squeeze = not check_game("game", game).per_type
-    bgame = as_bayesian(game)
+    bgame = bayesian_view(game)
     if bgame.n_players != 2:
         raise ValueError(f"solve_zero_sum needs a two-player game, got {bgame.n_players} players")
-    if bgame.constant_sum_value() is None:
+    if _constant_sum(bgame) is None:
         raise ValueError(
             "solve_zero_sum needs a constant-sum game (Σ_i r_i(t_i, a) = c on the prior's "
             "support); use solve_nash for general-sum games"
         )
-    r0, r1 = bgame.rewards[0], np.swapaxes(bgame.rewards[1], 1, 2)
+    r0 = bgame.rewards[0]
     if not decompose:
-        x, _ = _maxmin_strategy(bgame.prior, r0)
-        y, _ = _maxmin_strategy(bgame.prior.T, r1)
+        x, _, y = _maxmin_strategy(bgame.prior, r0)
         return _finish(bgame, [x, y], squeeze)
+    if bgame.n_types == (1, 1):  # one type each: the game is one matrix game
+        x, y = matrix_game(r0[0])[:2]
+        return _finish(bgame, [x[None], y[None]], squeeze)
     x = np.full((bgame.n_types[0], bgame.n_actions[0]), 1.0 / bgame.n_actions[0])
     y = np.full((bgame.n_types[1], bgame.n_actions[1]), 1.0 / bgame.n_actions[1])
     for types0, types1 in _components(bgame.prior):
@@ -349,17 +404,24 @@ def _behaviour(
 
 
 # ---------------------------------------------------------------------- general-sum
-def _lemke_howson(payoffs: FloatArray, init_pivot: int) -> list[FloatArray]:
+def _qe_game(payoffs: Sequence[FloatArray]) -> Any:
+    """QuantEcon's bimatrix game of ``payoffs[0]``, ``payoffs[1]`` (each ``(k, l)``), each mapped
+    onto ``[0, 1]``: equilibria do not change under a positive affine map of a player's payoffs
+    (MATH.md (2.10)), and pivoting tolerances are absolute, so the solver sees that scale."""
     from quantecon.game_theory import NormalFormGame as QeGame
-    from quantecon.game_theory import Player, lemke_howson
+    from quantecon.game_theory import Player
 
-    # equilibria do not change when each player's payoffs are mapped affinely onto [0, 1]
-    # (MATH.md (2.10)); pivoting tolerances are absolute, so the solver sees that scale
     a, b = (to_unit_interval(payoffs[0])[0], to_unit_interval(payoffs[1])[0])
-    qe = QeGame([Player(a), Player(b.T)])
-    n_pivots = a.shape[0] + a.shape[1]
-    tried = [init_pivot % n_pivots] + [p for p in range(n_pivots) if p != init_pivot % n_pivots]
-    for pivot in tried:
+    return QeGame([Player(a), Player(b.T)])
+
+
+def _lemke_howson(qe: Any, init_pivot: int) -> list[FloatArray]:
+    """Lemke–Howson from ``init_pivot``; if it does not converge, from the other pivots in turn."""
+    from quantecon.game_theory import lemke_howson
+
+    n_pivots = sum(qe.nums_actions)
+    first = init_pivot % n_pivots
+    for pivot in itertools.chain([first], (p for p in range(n_pivots) if p != first)):
         ne, res = lemke_howson(qe, init_pivot=pivot, full_output=True)
         if res.converged:
             return [np.asarray(ne[0], dtype=np.float64), np.asarray(ne[1], dtype=np.float64)]
@@ -440,7 +502,7 @@ def solve_nash(
         2
     """
     squeeze = not check_game("game", game).per_type
-    bgame = as_bayesian(game)
+    bgame = bayesian_view(game)
     n = bgame.n_players
     methods = ("auto", "lemke_howson", "gnm", "logit", "lp")
     if method not in methods:
@@ -450,13 +512,19 @@ def solve_nash(
     if n == 1:
         profile = [best_response(bgame, 0, [bgame.uniform_profile()[0]])]
         return _finish(bgame, profile, squeeze)
-    if method == "lp" or (method == "auto" and n == 2 and bgame.is_constant_sum):
+    if method == "lp" or (method == "auto" and n == 2 and _constant_sum(bgame) is not None):
         return solve_zero_sum(game)
     if method == "lemke_howson" and n != 2:
         raise ValueError(f"lemke_howson solves two-player games, got {n} players")
+    if n == 2 and method in ("auto", "lemke_howson") and bgame.n_types == (1, 1):
+        # one type each: the induced normal form is the game itself
+        rewards = bgame.rewards
+        qe = _FACTS.get(bgame, "qe_game", lambda: _qe_game((rewards[0][0], rewards[1][0])))
+        mixed = [_clean(m) for m in _lemke_howson(qe, init_pivot)]
+        return mixed if squeeze else [m[None] for m in mixed]  # one type of probability 1 each
     payoffs, maps = induced_normal_form(bgame, max_entries)
     if n == 2 and method in ("auto", "lemke_howson"):
-        mixed = _lemke_howson(payoffs, init_pivot)
+        mixed = _lemke_howson(_qe_game((payoffs[0], payoffs[1])), init_pivot)
     else:
         mixed = _gambit(payoffs, "logit" if method == "logit" else "gnm")
     return _finish(bgame, _behaviour(bgame, mixed, maps), squeeze)

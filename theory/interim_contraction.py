@@ -43,7 +43,14 @@ from powergames.theory.game_cache import GameCache
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["fast_profile", "marginal_rows", "power_achieved", "prepare", "unnormalised"]
+__all__ = [
+    "bayesian_view",
+    "fast_profile",
+    "marginal_rows",
+    "power_achieved",
+    "prepare",
+    "unnormalised",
+]
 
 #: Reward arrays laid out for the contraction, per game (dropped when the game is collected).
 _LAYOUT_CACHE = GameCache()
@@ -104,6 +111,13 @@ def power_achieved(
         return us.max(axis=2).sum(axis=1), (np.stack(sigmas) * us).sum(axis=(1, 2))
     pw = np.array([u[i].max(axis=1).sum() for i in range(n)])
     return pw, np.array([np.vdot(sigmas[i], u[i]) for i in range(n)])
+
+
+def bayesian_view(game: Game) -> BayesianGame:
+    """The game as a :class:`BayesianGame`; for a game without types, built once per game object."""
+    if check_game("game", game).per_type:
+        return as_bayesian(game)
+    return _LAYOUT_CACHE.get(game, "as_bayesian", lambda: as_bayesian(game))
 
 
 def prepare(game: Game, profile: Any) -> tuple[BayesianGame, list[FloatArray], bool]:

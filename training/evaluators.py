@@ -274,28 +274,49 @@ def evaluate_power(
         ``T_i > 1``), ``<prefix>/achieved/p<i>``, ``<prefix>/sum``, ``<prefix>/nash_conv`` and for a
         constant-sum game ``<prefix>/c`` and ``<prefix>/sum_minus_c``.
     """
-    from powergames.theory.bayesian_power import achieved_value, interim_utility, nash_conv, power
+    return evaluate_power_profiles(game, [profile], [prefix])
 
-    if is_stochastic(game):
-        return evaluate_stochastic_power(game, profile, prefix)
-    g = power_game(game)
-    prof = _normalise_profile(g, profile)
-    pw = np.asarray(power(g, prof), dtype=np.float64)
-    ach = np.asarray(achieved_value(g, prof), dtype=np.float64)
+
+def evaluate_power_profiles(
+    game: Game, profiles: Sequence[Sequence[npt.ArrayLike]], prefixes: Sequence[str]
+) -> dict[str, float]:
+    """:func:`evaluate_power` of several profiles of one game (e.g. the current and the average
+    one), POWER and achieved values from one batched contraction (``power_achieved_batch``)."""
+    from powergames.theory.bayesian_power import achieved_value, interim_utility, nash_conv, power
+    from powergames.theory.power_batch import power_achieved_batch
+
     out: dict[str, float] = {}
-    for i in range(g.n_players):
-        out[f"{prefix}/p{i}"] = float(pw[i])
-        if is_bayesian(g) and int(g.type_sizes[i]) > 1:
-            f = np.asarray(interim_utility(g, i, prof), dtype=np.float64)
-            for t, v in enumerate(f.max(axis=1)):
-                out[f"{prefix}/p{i}/t{t}"] = float(v)
-        out[f"{prefix}/achieved/p{i}"] = float(ach[i])
-    out[f"{prefix}/sum"] = float(pw.sum())
+    if is_stochastic(game):
+        for profile, prefix in zip(profiles, prefixes):
+            out.update(evaluate_stochastic_power(game, profile, prefix))
+        return out
+    g = power_game(game)
+    profs = [_normalise_profile(g, p) for p in profiles]
+    try:  # a ValueError (bad profile, or an overflow the per-call functions rescale) goes per call
+        pw_all, ach_all = power_achieved_batch(
+            g, [np.stack([p[i] for p in profs]) for i in range(g.n_players)]
+        )
+        nc_all = [float(v) for v in (pw_all - ach_all).sum(axis=1)]
+        if not np.all(np.isfinite(nc_all)):
+            raise ValueError("NashConv overflows")
+    except ValueError:
+        pw_all = np.array([power(g, p) for p in profs])
+        ach_all = np.array([achieved_value(g, p) for p in profs])
+        nc_all = [float(nash_conv(g, p)) for p in profs]
     c = constant_sum_value(g)
-    if c is not None:
-        out[f"{prefix}/c"] = c
-        out[f"{prefix}/sum_minus_c"] = float(pw.sum()) - c
-    out[f"{prefix}/nash_conv"] = float(nash_conv(g, prof))
+    for prof, prefix, pw, ach, nc in zip(profs, prefixes, pw_all, ach_all, nc_all):
+        for i in range(g.n_players):
+            out[f"{prefix}/p{i}"] = float(pw[i])
+            if is_bayesian(g) and int(g.type_sizes[i]) > 1:
+                f = np.asarray(interim_utility(g, i, prof), dtype=np.float64)
+                for t, v in enumerate(f.max(axis=1)):
+                    out[f"{prefix}/p{i}/t{t}"] = float(v)
+            out[f"{prefix}/achieved/p{i}"] = float(ach[i])
+        out[f"{prefix}/sum"] = float(pw.sum())
+        if c is not None:
+            out[f"{prefix}/c"] = c
+            out[f"{prefix}/sum_minus_c"] = float(pw.sum()) - c
+        out[f"{prefix}/nash_conv"] = nc
     return out
 
 
@@ -440,9 +461,8 @@ class PowerEvaluator(Evaluator):
     def evaluate(self, ctx: EvalContext) -> dict[str, float]:
         if ctx.profile is None:
             raise ValueError("the power evaluator needs a per-player profile")
-        out = evaluate_power(ctx.game, ctx.profile, prefix="power")
         avg = ctx.average_profile if ctx.average_profile is not None else ctx.profile
-        out.update(evaluate_power(ctx.game, avg, prefix="power_avg"))
+        out = evaluate_power_profiles(ctx.game, [ctx.profile, avg], ["power", "power_avg"])
         out.update(power_case_metrics(ctx.game))
         return out
 

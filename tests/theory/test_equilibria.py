@@ -95,6 +95,38 @@ def test_lemke_howson_on_random_bimatrix_games(seed, k0, k1):
     assert nash_conv(game, profile) <= EXACT
 
 
+@given(
+    seed=seeds(),
+    k0=st.integers(1, 6),
+    k1=st.integers(1, 6),
+    pivot=st.integers(0, 11),
+    bayesian=st.booleans(),
+    integer=st.booleans(),
+)
+def test_one_type_lemke_howson_equals_the_induced_normal_form_path(
+    seed, k0, k1, pivot, bayesian, integer
+):
+    """Skipping the induced normal form (one type per player) finds the equilibrium the path
+    through it finds from the same pivot (degenerate integer games included)."""
+    rng = np.random.default_rng(seed)
+    payoffs = (
+        rng.integers(-2, 3, size=(2, k0, k1)).astype(float)
+        if integer
+        else rng.normal(size=(2, k0, k1))
+    )
+    game = NormalFormGame(payoffs)
+    if bayesian:
+        game = BayesianGame(np.ones((1, 1)), (payoffs[0][None], payoffs[1][None]))
+    profile = solve_nash(game, method="lemke_howson", init_pivot=pivot)
+    bgame = equilibria_module.as_bayesian(game)
+    induced, maps = induced_normal_form(bgame)
+    mixed = equilibria_module._lemke_howson(equilibria_module._qe_game(induced), pivot)
+    slow = equilibria_module._behaviour(bgame, mixed, maps)
+    for fast, old in zip(profile, slow):
+        np.testing.assert_allclose(np.reshape(fast, -1), old.reshape(-1), rtol=0, atol=1e-12)
+    assert nash_conv(game, profile) <= EXACT
+
+
 @given(seed=seeds(), kind=st.sampled_from(["general", "common_payoff"]))
 def test_bayesian_general_sum_through_the_induced_normal_form(seed, kind):
     rng = np.random.default_rng(seed)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from powergames.games.bayesian import random_bayesian_game
 from powergames.games.symmetric import random_symmetric_unit_sum_game
 from powergames.games.unit_sum import UnitSumGame
+from powergames.theory import achieved_value, nash_conv, power
 from powergames.theory.theorem_policies import coalition_copying_policy
 from powergames.training.evaluators import (
     EvalCallback,
@@ -19,6 +20,7 @@ from powergames.training.evaluators import (
     Evaluator,
     PowerEvaluator,
     evaluate_power,
+    evaluate_power_profiles,
     evaluate_shares,
 )
 from powergames.training.stochastic_evaluation import power_case_metrics
@@ -104,6 +106,32 @@ def test_power_gap_equals_nash_conv_in_constant_sum_games(seed: int) -> None:
     marg = np.asarray(game.prior).sum(axis=1)
     per_type = sum(marg[t] * m[f"power/p0/t{t}"] for t in range(2))
     assert np.isclose(per_type, m["power/p0"], atol=1e-12)
+
+
+@settings(max_examples=20)
+@given(seeds(), st.booleans())
+def test_power_of_several_profiles_in_one_batch_equals_the_per_call_functions(seed, types) -> None:
+    """The evaluator's batched POWER / achieved / NashConv of the current and average profiles
+    equal the per-call functions of each profile."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 4))
+    sizes = tuple(int(x) for x in rng.integers(1, 4, size=n))
+    game = random_bayesian_game(sizes if types else (1,) * n, sizes[::-1], rng)
+    if not types:
+        game = game.as_normal_form()
+    shapes = [(t, k) if types else (k,) for t, k in zip(game.type_sizes, game.action_sizes)]
+    profiles = [[random_simplex(rng, s) for s in shapes] for _ in range(2)]
+    m = evaluate_power_profiles(game, profiles, ["power", "power_avg"])
+    for prefix, prof in zip(["power", "power_avg"], profiles):
+        pw, ach = power(game, prof), achieved_value(game, prof)
+        for i in range(n):
+            assert abs(m[f"{prefix}/p{i}"] - pw[i]) <= 1e-12
+            assert abs(m[f"{prefix}/achieved/p{i}"] - ach[i]) <= 1e-12
+        assert abs(m[f"{prefix}/nash_conv"] - nash_conv(game, prof)) <= 1e-11
+    one_by_one = evaluate_power(game, profiles[0])
+    one_by_one.update(evaluate_power(game, profiles[1], "power_avg"))
+    assert list(m) == list(one_by_one)
+    np.testing.assert_allclose(list(m.values()), list(one_by_one.values()), rtol=0, atol=1e-11)
 
 
 @settings(max_examples=20)
