@@ -28,7 +28,6 @@ minority.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -117,7 +116,13 @@ class SB3Network:
                 f"{type(model).__name__}"
             )
         self.model = model
-        self.network = copy.deepcopy(model.policy)
+        # a fresh module of the learner's policy class, as SB3 builds it, holding a copy of the
+        # learner's weights (a deep copy of the live module can hit non-leaf tensors)
+        self.network = model.policy_class(
+            model.observation_space, model.action_space, model.lr_schedule,
+            **getattr(model, "policy_kwargs", {}),
+        )  # fmt: skip
+        self.network.load_state_dict(model.policy.state_dict())
         self.network.set_training_mode(False)
         self.copied_at = int(getattr(model, "_n_updates", 0))
         self.refreshes += 1

@@ -21,6 +21,8 @@ minority at or below ``1/k`` for every ``x``; the metrics report ``c0/one_over_k
   an oracle copier copying the new learner; a cloning copier with its clones frozen), then played
   for ``episodes`` episodes (``br_estimate/c0/mean`` with its CI and ``br_estimate/budget``). It
   is a lower estimate of the best-response value (a learner with a finite budget).
+* :class:`GridCloningCurveEvaluator` (``grid_cloning_curve``): the empirical copier against the
+  minority's current policy held fixed, as the clone's data grows (``bc_curve/n<N>/…``).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from powergames.training.gridworld_play import majority_seats, play_episodes
 __all__ = [
     "GRID_EVALUATORS",
     "GridBestResponseEvaluator",
+    "GridCloningCurveEvaluator",
     "GridEvalContext",
     "GridExactSharesEvaluator",
     "GridSharesEvaluator",
@@ -241,10 +244,80 @@ class GridBestResponseEvaluator(Evaluator):
         return out
 
 
+class GridCloningCurveEvaluator(Evaluator):
+    """The empirical copier as its data grows, against the minority's current policy held fixed.
+
+    For each data size ``N``: ``N`` (observation, move) pairs of the minority, drawn at random
+    from episodes of the oracle-copying profile (everyone running the minority's policy), train a
+    fresh :class:`~powergames.agents.behaviour_cloning.CloningCopyingMajority`; the minority then
+    plays ``episodes`` episodes against copies of that clone. Metrics ``bc_curve/n<N>/c0/mean``
+    (``lo``, ``hi``: the interval over episodes) and ``bc_curve/n<N>/tv``: the mean total variation
+    between the clone and the policy at held-out observations of the same profile — the quantity
+    whose ``(k − 1)``-fold bounds the one-step loss in (1.13).
+
+    Args:
+        sizes: the data sizes ``N`` (increasing).
+        episodes, confidence: the evaluation episodes and interval level.
+        clone: keyword arguments of the clones (``hidden``, ``epochs``, ``lr``).
+    """
+
+    name = "grid_cloning_curve"
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        episodes: int = 256,
+        confidence: float = 0.95,
+        clone: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.sizes = [_check_run_size("sizes[]", n) for n in sizes]
+        if not self.sizes or self.sizes != sorted(set(self.sizes)):
+            raise ValueError(f"sizes must be increasing positive integers, got {list(sizes)}")
+        self.episodes = _check_run_size("episodes", episodes)
+        self.confidence = float(confidence)
+        self.clone = dict(clone or {})
+
+    def evaluate(self, ctx: GridEvalContext) -> dict[str, float]:  # type: ignore[override]
+        from powergames.agents.behaviour_cloning import CloningCopyingMajority
+        from powergames.agents.policy_copying import PolicyCopyingMajority
+
+        size = int(ctx.grid_args.get("n_agents", 2)) - 1
+        horizon = int(ctx.grid_args.get("max_cycles", 50))
+        oracle = PolicyCopyingMajority([ctx.minority], size, k=ctx.k)
+
+        def pairs(n: int) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+            rec: list[Any] = []
+            episodes = -(-n // horizon)
+            play_episodes(ctx.grid_args, ctx.seat, ctx.minority, oracle, episodes, ctx.rng, rec)
+            obs = np.concatenate([o for o, _ in rec])
+            act = np.concatenate([a for _, a in rec])
+            pick = ctx.rng.permutation(obs.shape[0])[:n]
+            return obs[pick], act[pick]
+
+        held_out, _ = pairs(4096)
+        truth = ctx.minority.probs(held_out)
+        data_obs, data_act = pairs(self.sizes[-1])
+        out: dict[str, float] = {}
+        for n in self.sizes:
+            bc = CloningCopyingMajority(
+                size, 1, held_out.shape[1], window=n, k=ctx.k, min_samples=1,
+                refit_every=n + 1, seed=int(ctx.rng.integers(2**31)), **self.clone,
+            )  # fmt: skip
+            bc.observe(data_obs[:n, None], data_act[:n, None])
+            tv = 0.5 * np.abs(bc.clones[0].probs(held_out) - truth).sum(axis=1)
+            shares, _ = play_episodes(
+                ctx.grid_args, ctx.seat, ctx.minority, bc, self.episodes, ctx.rng
+            )
+            out.update(interval_metrics(f"bc_curve/n{n}/c0", shares[:, ctx.seat], self.confidence))
+            out[f"bc_curve/n{n}/tv"] = float(tv.mean())
+        return out
+
+
 #: Names (as in gridworld configs) → classes; registered with the run evaluators.
 GRID_EVALUATORS: dict[str, type[Evaluator]] = {
     "grid_shares": GridSharesEvaluator,
     "grid_exact": GridExactSharesEvaluator,
     "grid_best_response": GridBestResponseEvaluator,
+    "grid_cloning_curve": GridCloningCurveEvaluator,
 }
 EVALUATOR_CLASSES.update(GRID_EVALUATORS)

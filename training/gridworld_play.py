@@ -142,6 +142,7 @@ def play_episodes(
     majority: Any,
     episodes: int,
     rng: np.random.Generator,
+    record: list[tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]] | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
     """Play ``episodes`` whole episodes at once (nobody learns: ``observe`` is not called).
 
@@ -153,6 +154,8 @@ def play_episodes(
             one, so evaluations never move the majority's training streams).
         episodes: ``E``.
         rng: the evaluation's generator.
+        record: if given, the minority's observations ``(E, D)`` and moves ``(E,)`` of every
+            round are appended to it.
 
     Returns:
         ``(shares, x)``: mean per-step share of every seat per episode ``(E, n)`` and each
@@ -166,6 +169,8 @@ def play_episodes(
     for _ in range(grid.max_cycles):
         joint = np.empty((grid.n_envs, grid.n_agents), dtype=np.int64)
         joint[:, seat] = sample_rows(minority.probs(obs[:, seat]), rng)
+        if record is not None:
+            record.append((obs[:, seat].copy(), joint[:, seat].copy()))
         joint[:, others] = majority.act(obs[:, others], rng=rng)
         obs, pay, _, _, _ = grid.step(joint)
         total += pay
