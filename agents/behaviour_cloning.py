@@ -89,7 +89,6 @@ class BehaviourClone:
                 )
             else:
                 self.model = th.nn.Sequential(th.nn.Linear(self.obs_dim, self.n_actions))
-        self.model.double()
 
     @property
     def size(self) -> int:
@@ -135,7 +134,7 @@ class BehaviourClone:
 
         if self.size == 0:
             raise ValueError("BehaviourClone.fit: no (observation, action) pairs seen yet")
-        x = th.as_tensor(self._obs[: self.size], dtype=th.float64)
+        x = th.as_tensor(self._obs[: self.size])
         y = th.as_tensor(self._act[: self.size])
         opt = th.optim.Adam(self.model.parameters(), lr=self.lr)
         loss = th.zeros(())
@@ -151,11 +150,11 @@ class BehaviourClone:
         """The clone's action probabilities ``(B, A)``."""
         import torch as th
 
-        obs = np.asarray(observations, dtype=np.float64)
+        obs = np.asarray(observations, dtype=np.float32)
         if obs.ndim != 2 or obs.shape[1] != self.obs_dim:
             raise ValueError(f"observations must have shape (B, {self.obs_dim}), got {obs.shape}")
         with th.no_grad():
-            p = th.softmax(self.model(th.as_tensor(obs)), dim=1).numpy()
+            p = th.softmax(self.model(th.as_tensor(obs)), dim=1).double().numpy()
         return p / p.sum(axis=1, keepdims=True)
 
     def weights(self) -> dict[str, npt.NDArray[np.float64]]:
