@@ -8,13 +8,21 @@ the agents standing on a cell of kind ``X`` (among all agents when none is), fro
 before the move. Starts are uniform over the joint positions (exchangeable), so no seat is special.
 Small sizes therefore have the exact form ``resource_gridworld(layout, n)`` (tests check rollouts
 against its exact values); large sizes are simulation-only — this class never builds the
-transition array.
+transition array. Registered as ``"powergames/resource-grid-v0"``.
 
-Observations are egocentric: a ``(2r + 1) × (2r + 1)`` window centred on the acting agent, with
-channels wall, one per resource kind, and the number of *other* agents on each cell (unlabelled,
-divided by ``n − 1``), flattened to a ``Box`` in ``[0, 1]``. ``X`` is never observed.
-``infos[agent]`` holds ``"round"``, at reset and at every step. Rendering: ``"ansi"`` (text) and
+Observations are egocentric, flat ``float32`` in ``Box(0, 1, (D,))`` with
+``D = (K + 2)·d² + 2`` (``d = 2r + 1``, ``K`` kinds); :meth:`ResourceGridEnv.observation_layout`
+names the blocks: the ``d × d`` window centred on the acting agent, channel by channel (``"wall"``,
+``"resource_<letter>"`` per kind, ``"others"``: the number of *other* agents on each cell,
+unlabelled, divided by ``n − 1``), then ``"type"`` (one entry, 1: every agent has the one type) and
+``"round"`` (the round about to be played over ``max_cycles``; a Markov learner ignores it). ``X``
+is never observed. ``infos[agent]`` holds ``"round"`` (the round just played, 0 at reset) and
+``"joint_action"`` (a tuple of ints; ``(-1,)·n`` at reset), at reset and at every step alike.
+Rendering: ``"ansi"`` (text), ``"human"`` (that text printed after every step) and
 ``"rgb_array"`` (an ``(H·c, W·c, 3)`` uint8 image, ``c = 16`` pixels per cell).
+
+A step is a few table look-ups (:mod:`powergames.envs.gridworld_tables`): moves and shares in plain
+Python over the agents, every window in one NumPy gather.
 """
 
 from __future__ import annotations
@@ -27,38 +35,47 @@ import numpy as np
 from pettingzoo import ParallelEnv
 
 from powergames.envs.agent_ids import agent_position
+from powergames.envs.gridworld_tables import DEFAULT_LAYOUT, GridTables
 from powergames.envs.seeding import SeededRandom
-from powergames.games.checks import check_distribution, check_positive_int
+from powergames.games.checks import check_positive_int
 from powergames.games.gridworld import MOVES
+
+__all__ = ["ResourceGridEnv"]
 
 _COLOURS = np.array(
     [[230, 230, 230], [60, 60, 60], [240, 200, 80], [120, 190, 240], [170, 230, 140]],
     dtype=np.uint8,
 )
+_MOVE_NAMES = tuple(MOVES)
+_N_MOVES = len(MOVES)
 
 
 class ResourceGridEnv(SeededRandom, ParallelEnv):
     """The resource gridworld (module docstring).
 
     Args:
-        layout: rows of equal length: ``"#"`` wall, ``"."`` empty, letters resource kinds.
+        layout: rows of equal length (a list of strings): ``"#"`` wall, ``"."`` empty, letters
+            resource kinds.
         n_agents: how many agents.
         view_radius: ``r``: the window is ``(2r + 1)²`` cells.
         wrap: a torus (default) or a walled grid.
         x_prior: distribution of the hidden kind ``X``; uniform when ``None``.
         max_cycles: episode length (truncation).
-        render_mode: ``None``, ``"ansi"`` or ``"rgb_array"``.
+        render_mode: ``None``, ``"ansi"``, ``"human"`` or ``"rgb_array"``.
+
+    Raises:
+        ValueError, TypeError: a bad argument, named in the message.
     """
 
     metadata: dict[str, Any] = {
         "name": "resource_grid_v0",
-        "render_modes": ["ansi", "rgb_array"],
+        "render_modes": ["ansi", "human", "rgb_array"],
         "is_parallelizable": True,
     }
 
     def __init__(
         self,
-        layout: Sequence[str] = ("a...", "....", "..b.", "...."),
+        layout: Sequence[str] = DEFAULT_LAYOUT,
         n_agents: int = 2,
         view_radius: int = 1,
         wrap: bool = True,
@@ -66,59 +83,42 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
         max_cycles: int = 50,
         render_mode: str | None = None,
     ) -> None:
-        rows = tuple(layout)
-        if (
-            not rows
-            or any(not isinstance(r, str) for r in rows)
-            or len({len(r) for r in rows}) != 1
-        ):
-            raise ValueError("layout must be a non-empty sequence of equal-length strings")
-        self.layout = rows
-        self.n_agents = check_positive_int("n_agents", n_agents)
-        self.view_radius = check_positive_int("view_radius", view_radius, minimum=0)
+        t = self.tables = GridTables(layout, n_agents, view_radius, wrap, x_prior)
         self.max_cycles = check_positive_int("max_cycles", max_cycles)
-        self.wrap = bool(wrap)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be None or one of {self.metadata['render_modes']}, got "
-                f"{render_mode!r}"
-            )
+        modes = self.metadata["render_modes"]
+        if render_mode is not None and (
+            not isinstance(render_mode, str) or render_mode not in modes
+        ):
+            raise ValueError(f"render_mode must be None or one of {modes}, got {render_mode!r}")
         self.render_mode = render_mode
-        h, w = len(rows), len(rows[0])
-        self.wall = np.array([[ch == "#" for ch in r] for r in rows])
-        kinds = sorted({ch for r in rows for ch in r if ch not in "#."})
-        if not kinds:
-            raise ValueError("layout must mark at least one resource cell with a letter")
-        self.kinds = kinds
-        self.kind = np.array([[kinds.index(ch) if ch in kinds else -1 for ch in r] for r in rows])
-        self.open_cells = np.argwhere(~self.wall)
-        nk = len(kinds)
-        self.x_prior = (
-            np.full(nk, 1.0 / nk)
-            if x_prior is None
-            else check_distribution("x_prior", x_prior, (nk,))
+        self.layout, self.n_agents, self.view_radius, self.wrap = (
+            t.layout,
+            t.n_agents,
+            t.view_radius,
+            t.wrap,
         )
-        self._moves = np.array(list(MOVES.values()), dtype=np.int64)
-        d = 2 * self.view_radius + 1
-        self._n_channels = 2 + nk
+        self.kinds, self.kind, self.wall, self.x_prior = t.kinds, t.kind, t.wall, t.x_prior
+        self.open_cells = t.open_cells
+        self._shape = t.shape
+        self._n_channels = t.n_channels
         self.possible_agents = [f"player_{i}" for i in range(self.n_agents)]
         self.agents: list[str] = []
         self._index = {a: i for i, a in enumerate(self.possible_agents)}
-        self._obs_space = gymnasium.spaces.Box(
-            0.0, 1.0, shape=(self._n_channels * d * d,), dtype=np.float32
-        )
-        self._act_space = gymnasium.spaces.Discrete(len(MOVES))
+        self._obs_space = gymnasium.spaces.Box(0.0, 1.0, shape=(t.size,), dtype=np.float32)
+        self._act_space = gymnasium.spaces.Discrete(_N_MOVES)
         self.observation_spaces = dict.fromkeys(self.possible_agents, self._obs_space)
         self.action_spaces = dict.fromkeys(self.possible_agents, self._act_space)
-        self.positions = np.zeros((self.n_agents, 2), dtype=np.int64)
+        self._layout = t.layout_slices()
+        self._cells: list[int] = [int(t.open_flat[0])] * self.n_agents
         self._x = 0
         self._round = 0
-        self._shape = (h, w)
-        self._static = self._static_windows()
+        self._no_action = (-1,) * self.n_agents
+        self._last: tuple[int, ...] = self._no_action
+        self._last_rewards: list[float] = [0.0] * self.n_agents
 
     # ------------------------------------------------------------------ spaces
     def observation_space(self, agent: str) -> gymnasium.spaces.Box:
-        """The same flattened egocentric window ``Box`` for every agent."""
+        """The same flattened egocentric ``Box`` for every agent."""
         agent_position(self._index, agent)
         return self._obs_space
 
@@ -127,97 +127,118 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
         agent_position(self._index, agent)
         return self._act_space
 
-    # ------------------------------------------------------------------ dynamics
+    def observation_layout(self, agent: str) -> dict[str, slice]:
+        """Block name → slice of ``agent``'s observation (module docstring; the same for all)."""
+        agent_position(self._index, agent)
+        return dict(self._layout)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def positions(self) -> np.ndarray:
+        """``(n, 2)`` ``(row, col)`` of every agent (a copy; assign to move the agents)."""
+        return self.tables.positions_of(self._cells)
+
+    @positions.setter
+    def positions(self, value: Any) -> None:
+        p = np.asarray(value)
+        if p.shape != (self.n_agents, 2) or p.dtype.kind not in "iu":
+            raise ValueError(
+                f"positions must be integers of shape ({self.n_agents}, 2), got {p.shape}"
+            )
+        h, w = self._shape
+        cells = self.tables.cells_of(np.clip(p, 0, (h - 1, w - 1)))
+        if np.any((p < 0) | (p >= (h, w))) or self.wall.ravel()[cells].any():
+            raise ValueError(f"positions must be open cells of the {h}×{w} grid, got {p.tolist()}")
+        self._cells = [int(c) for c in cells]
+
     def shares(self) -> np.ndarray:
         """This step's shares ``(n,)`` at the current positions and hidden ``X``."""
-        on = self.kind[self.positions[:, 0], self.positions[:, 1]] == self._x
-        count = int(on.sum())
-        if count == 0:
-            return np.full(self.n_agents, 1.0 / self.n_agents)
-        return on / count
+        return np.array(self._pay(self._cells))
 
-    def _static_windows(self) -> np.ndarray:
-        """``(h, w, C − 1, d, d)``: the wall and resource channels of the window at every cell
-        (outside a walled grid reads as wall), built once."""
-        h, w = self._shape
-        r = self.view_radius
-        base = np.zeros((self._n_channels - 1, h, w), dtype=np.float32)
-        base[0] = self.wall
-        for k in range(len(self.kinds)):
-            base[1 + k] = self.kind == k
-        if self.wrap:
-            padded = np.pad(base, ((0, 0), (r, r), (r, r)), mode="wrap")
-        else:
-            padded = np.pad(base, ((0, 0), (r, r), (r, r)))
-            padded[0, :r], padded[0, -r or None :] = 1.0, 1.0
-            padded[0, :, :r], padded[0, :, -r or None :] = 1.0, 1.0
-            if r == 0:
-                padded[0] = base[0]
-        win = np.lib.stride_tricks.sliding_window_view(padded, (2 * r + 1, 2 * r + 1), axis=(1, 2))
-        return np.ascontiguousarray(np.moveaxis(win, 0, 2))  # (h, w, C-1, d, d)
+    def _pay(self, cells: list[int]) -> list[float]:
+        """The shares (MATH.md §5's ``s_i(x, s)``): ``1/m`` to each of the ``m`` agents on a cell
+        of kind ``X``, ``1/n`` to all when ``m = 0``."""
+        on = self.tables.on_kind[self._x]
+        hit = [on[c] for c in cells]
+        m = hit.count(True)
+        if m == 0:
+            return [1.0 / self.n_agents] * self.n_agents
+        v = 1.0 / m
+        return [v if h else 0.0 for h in hit]
 
     def _observations(self) -> dict[str, np.ndarray]:
-        h, w = self._shape
-        r = self.view_radius
-        d = 2 * r + 1
-        n = self.n_agents
-        pos = self.positions
-        out = np.empty((n, self._n_channels, d, d), dtype=np.float32)
-        out[:, :-1] = self._static[pos[:, 0], pos[:, 1]]
-        # other agents: the offset of j from i (wrapped on a torus), counted where within the view
-        diff = pos[None, :, :] - pos[:, None, :]  # (i, j, 2)
-        if self.wrap:
-            diff = (diff + (h // 2, w // 2)) % (h, w) - (h // 2, w // 2)
-        seen = np.all(np.abs(diff) <= r, axis=2)
-        np.fill_diagonal(seen, False)
-        others = np.zeros((n, d, d), dtype=np.float32)
-        i_idx, j_idx = np.nonzero(seen)
-        if i_idx.size:
-            np.add.at(others, (i_idx, diff[i_idx, j_idx, 0] + r, diff[i_idx, j_idx, 1] + r), 1.0)
-            if self.wrap and (
-                h < d or w < d
-            ):  # a small torus: an agent can appear in several cells
-                others = self._others_slow(pos)
-        elif self.wrap and (h < d or w < d):
-            others = self._others_slow(pos)
-        out[:, -1] = others / max(1, n - 1)
-        flat = out.reshape(n, -1)
-        return {a: flat[i] for i, a in enumerate(self.possible_agents)}
+        """One fresh ``(D,)`` row per agent (rows of one new ``(n, D)`` array)."""
+        t = self.tables
+        cells = self._cells
+        if t.pairs:
+            out = t.base.take(cells, axis=0)  # (n, D), a fresh copy
+            flat = out.reshape(-1)  # a view
+            rel, size, mirror = t.rel, t.size, t.mirror
+            centre = t.others.start + t.centre
+            hits: list[int] = []  # flat indices of "one other agent here", with repeats
+            at = 0
+            for i, c in enumerate(cells):  # each pair once: j sees i at the mirrored spot
+                row = rel[c]
+                at2 = at
+                for c2 in cells[i + 1 :]:
+                    at2 += size
+                    k = row[c2]
+                    if k > 0:
+                        hits += (at + k, at2 + mirror - k)
+                    elif k:  # the same cell: each sees the other at the centre
+                        hits += (at + centre, at2 + centre)
+                at += size
+            if len(set(hits)) == len(hits):
+                one = 1.0 / t.norm
+                for k in hits:
+                    flat[k] = one
+            else:
+                counts: dict[int, int] = {}
+                for k in hits:
+                    counts[k] = counts.get(k, 0) + 1
+                for k, m in counts.items():
+                    flat[k] = m / t.norm
+        else:
+            arr = np.array(cells)
+            out = t.base[arr]
+            win = t.window[arr]  # (n, d²)
+            seen = np.bincount(arr, minlength=len(t.kind_of) + 1)[win]
+            if t.self_images:
+                seen -= win == arr[:, None]
+            else:
+                seen[:, t.centre] -= 1
+            out[:, t.others] = seen / t.norm
+        if self._round:
+            out[:, -1] = self._round / self.max_cycles
+        return dict(zip(self.possible_agents, out))
 
-    def _others_slow(self, pos: np.ndarray) -> np.ndarray:
-        """Other agents per window cell by direct lookup (a torus smaller than the window)."""
-        h, w = self._shape
-        r = self.view_radius
-        d = 2 * r + 1
-        occ = np.zeros((h, w), dtype=np.float32)
-        np.add.at(occ, (pos[:, 0], pos[:, 1]), 1.0)
-        offs = np.arange(-r, r + 1)
-        out = np.empty((self.n_agents, d, d), dtype=np.float32)
-        for i, (y, x) in enumerate(pos):
-            out[i] = occ[(y + offs) % h][:, (x + offs) % w]
-            out[i, r, r] -= 1.0
-        return out
-
+    # ------------------------------------------------------------------ episode
     def reset(
         self, seed: int | None = None, options: dict | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
         """Draw the hidden kind ``X`` and uniform, independent starting cells."""
         self._reseed(seed)
         rng = self.np_random
+        t = self.tables
         self._x = int(rng.choice(len(self.kinds), p=self.x_prior))
-        self.positions = self.open_cells[rng.integers(len(self.open_cells), size=self.n_agents)]
+        self._cells = t.open_flat[rng.integers(len(t.open_flat), size=self.n_agents)].tolist()
         self.agents = list(self.possible_agents)
         self._round = 0
-        return self._observations(), {a: {"round": 0} for a in self.agents}
+        self._last = self._no_action
+        return self._observations(), {
+            a: {"round": 0, "joint_action": self._no_action} for a in self.agents
+        }
 
-    def _parse(self, actions: Mapping[str, Any]) -> np.ndarray:
+    def _parse(self, actions: Mapping[str, Any]) -> list[int]:
+        """The actions in agent order, every one checked (``step``'s fast path takes a dict of
+        in-range Python ints without this call)."""
         if not isinstance(actions, Mapping):
             raise TypeError(f"actions must be a dict agent -> action, got {type(actions).__name__}")
         extra = set(actions) - set(self.agents)
         if extra:
-            raise ValueError(f"actions for unknown or finished agent {sorted(extra)[0]!r}")
-        out = np.empty(len(self.agents), dtype=np.int64)
-        for i, a in enumerate(self.agents):
+            raise ValueError(f"actions for unknown or finished agent {sorted(extra, key=str)[0]!r}")
+        out = []
+        for a in self.agents:
             if a not in actions:
                 raise ValueError(f"missing action for agent {a!r}")
             x = actions[a]
@@ -225,12 +246,12 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
                 x = x.item()
             if isinstance(x, bool) or not isinstance(x, int | np.integer):
                 raise TypeError(f"action for agent {a!r} must be an integer, got {x!r}")
-            if not 0 <= x < len(MOVES):
+            if not 0 <= x < _N_MOVES:
                 raise ValueError(
-                    f"action {x!r} for agent {a!r} is out of range: Discrete({len(MOVES)}) "
+                    f"action {x!r} for agent {a!r} is out of range: Discrete({_N_MOVES}) "
                     f"({', '.join(MOVES)})"
                 )
-            out[i] = x
+            out.append(int(x))
         return out
 
     def step(self, actions: Mapping[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
@@ -240,42 +261,66 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
             ValueError: an out-of-range, unknown or missing action, or a step after the end.
             TypeError: ``actions`` not a dict or an action not an integer.
         """
-        if not self.agents:
+        agents = self.agents
+        if not agents:
             raise ValueError(
                 "step() called after the episode ended (or before reset()); call reset()"
             )
-        acts = self._parse(actions)
-        pay = self.shares()
-        h, w = self._shape
-        target = self.positions + self._moves[acts]
-        if self.wrap:
-            target %= (h, w)
-            inside = np.ones(self.n_agents, dtype=bool)
+        if type(actions) is dict and len(actions) == len(agents):  # the fast path: Python ints
+            try:
+                acts = [actions[a] for a in agents]
+            except KeyError:
+                acts = self._parse(actions)
+            else:
+                for x in acts:
+                    if type(x) is not int or not 0 <= x < _N_MOVES:
+                        acts = self._parse(actions)
+                        break
         else:
-            inside = (
-                (target[:, 0] >= 0) & (target[:, 0] < h) & (target[:, 1] >= 0) & (target[:, 1] < w)
-            )
-        clipped = np.where(inside[:, None], target, self.positions)
-        blocked = self.wall[clipped[:, 0], clipped[:, 1]]
-        self.positions = np.where((inside & ~blocked)[:, None], clipped, self.positions)
-        self._round += 1
-        agents = list(self.agents)
+            acts = self._parse(actions)
+        cells = self._cells
+        on = self.tables.on_kind[self._x]
+        hit = [on[c] for c in cells]
+        m = hit.count(True)  # the shares, as _pay (MATH.md §5)
+        if m:
+            v = 1.0 / m
+            pay = [v if h else 0.0 for h in hit]
+        else:
+            pay = [1.0 / self.n_agents] * self.n_agents
+        nxt = self.tables.next_cell
+        self._cells = [nxt[c][a] for c, a in zip(cells, acts)]
+        joint = tuple(acts)
+        played = self._round
+        self._round = played + 1
+        self._last, self._last_rewards = joint, pay
         done = self._round >= self.max_cycles
-        rewards = {a: float(pay[i]) for i, a in enumerate(agents)}
-        infos = {a: {"round": self._round} for a in agents}
         obs = self._observations()
+        rewards = dict(zip(agents, pay))
         terms = dict.fromkeys(agents, False)
         truncs = dict.fromkeys(agents, done)
+        infos = {a: {"round": played, "joint_action": joint} for a in agents}
         if done:
             self.agents = []
+        if self.render_mode == "human":
+            print(self._text())
         return obs, rewards, terms, truncs, infos
 
     # ------------------------------------------------------------------ rendering
     def _text(self) -> str:
+        """The round, the hidden ``X``, the grid (agents as digits) and the last round's moves."""
         grid = [list(r) for r in self.layout]
-        for i, (y, x) in enumerate(self.positions):
+        pos = self.positions
+        for i, (y, x) in enumerate(pos):
             grid[y][x] = str(i % 10)
-        return f"round {self._round}/{self.max_cycles}\n" + "\n".join("".join(r) for r in grid)
+        head = f"resource_grid: round {self._round}/{self.max_cycles}, X = {self.kinds[self._x]}"
+        lines = [head, *("".join(r) for r in grid)]
+        if self._round == 0:
+            lines.append("  no actions yet")
+        else:
+            for i, a in enumerate(self.possible_agents):
+                move, r = _MOVE_NAMES[self._last[i]], self._last_rewards[i]
+                lines.append(f"  {a}: {move:<5} → {tuple(int(v) for v in pos[i])}  reward {r:+.4f}")
+        return "\n".join(lines)
 
     def _image(self, cell: int = 16) -> np.ndarray:
         h, w = self._shape
@@ -295,16 +340,17 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
         return img
 
     def render(self) -> str | np.ndarray | None:
-        """``"ansi"``: the grid as text (agents as digits); ``"rgb_array"``: an image."""
+        """``"ansi"``: the grid as text (agents as digits); ``"human"``: that text printed;
+        ``"rgb_array"``: an ``(H·16, W·16, 3)`` uint8 image."""
         if self.render_mode is None:
             gymnasium.logger.warn("render() called without a render_mode")
             return None
-        if self.render_mode == "ansi":
-            return self._text()
-        return self._image()
+        if self.render_mode == "rgb_array":
+            return self._image()
+        if self.render_mode == "human":
+            print(self._text())
+            return None
+        return self._text()
 
     def close(self) -> None:
         """Nothing to release."""
-
-
-__all__ = ["ResourceGridEnv"]

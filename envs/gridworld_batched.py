@@ -4,7 +4,7 @@
 (same shares, moves and egocentric windows; agent ``i``'s observation in copy ``b`` is
 ``obs[b, i]``) with arrays in and out, like :class:`powergames.envs.batched.BatchedGameEnv`:
 
-* ``reset(seed) -> (obs (B, n, D) float32, info)``;
+* ``reset(seed) -> (obs (B, n, D) float32, info)`` (``D`` and the blocks as the single env's);
 * ``step(actions (B, n) int) -> (obs, rewards (B, n), terminated (B,), truncated (B,), info)``.
 
 ``info`` holds ``"round"``. Copies run in lock-step (``max_cycles`` steps per episode); with
@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from powergames.envs.gridworld import ResourceGridEnv
+from powergames.envs.gridworld_tables import DEFAULT_LAYOUT, N_MOVES
 from powergames.envs.seeding import SeededRandom
 from powergames.games.checks import check_positive_int
 
@@ -37,7 +38,7 @@ class BatchedResourceGrid(SeededRandom):
 
     def __init__(
         self,
-        layout: Sequence[str] = ("a...", "....", "..b.", "...."),
+        layout: Sequence[str] = DEFAULT_LAYOUT,
         n_agents: int = 2,
         n_envs: int = 64,
         view_radius: int = 1,
@@ -50,54 +51,56 @@ class BatchedResourceGrid(SeededRandom):
         self.n_envs = check_positive_int("n_envs", n_envs)
         self.n_agents = self.single.n_agents
         self.max_cycles = self.single.max_cycles
-        self.autoreset = bool(autoreset)
-        s = self.single
-        h, w = s._shape
-        r = s.view_radius
-        self._offs = np.arange(-r, r + 1)
-        self.positions = np.zeros((self.n_envs, self.n_agents, 2), dtype=np.int64)
+        if not isinstance(autoreset, bool):
+            raise TypeError(f"autoreset must be True or False, got {autoreset!r}")
+        self.autoreset = autoreset
+        self.tables = self.single.tables
+        self._cells = np.zeros((self.n_envs, self.n_agents), dtype=np.int64)  # flat cells
         self._x = np.zeros(self.n_envs, dtype=np.int64)
         self._round = 0
-        self._h, self._w, self._r = h, w, r
+        # copy b's cells are counted in bins [b·(H·W + 1), (b + 1)·(H·W + 1)): one bincount
+        self._bins = len(self.tables.kind_of) + 1
+        self._offset = (np.arange(self.n_envs) * self._bins)[:, None, None]
 
     @property
     def observation_shape(self) -> tuple[int, int, int]:
         """``(B, n, D)``."""
-        return (self.n_envs, self.n_agents, int(self.single._obs_space.shape[0]))
+        return (self.n_envs, self.n_agents, self.tables.size)
+
+    @property
+    def positions(self) -> np.ndarray:
+        """``(B, n, 2)`` ``(row, col)`` of every agent of every copy (a copy)."""
+        return self.tables.positions_of(self._cells)
 
     def _draw(self) -> None:
-        s = self.single
+        t = self.tables
         rng = self.np_random
-        self._x = rng.choice(len(s.kinds), size=self.n_envs, p=s.x_prior)
-        cells = rng.integers(len(s.open_cells), size=(self.n_envs, self.n_agents))
-        self.positions = s.open_cells[cells]
+        self._x = rng.choice(len(t.kinds), size=self.n_envs, p=t.x_prior)
+        self._cells = t.open_flat[rng.integers(len(t.open_flat), size=(self.n_envs, self.n_agents))]
         self._round = 0
 
     def _observe(self) -> np.ndarray:
-        s = self.single
-        B, n = self.n_envs, self.n_agents
-        h, w, r = self._h, self._w, self._r
-        d = 2 * r + 1
-        y, x = self.positions[..., 0], self.positions[..., 1]
-        out = np.empty((B, n, s._n_channels, d, d), dtype=np.float32)
-        out[:, :, :-1] = s._static[y, x]
-        occ = np.zeros((B, h + 2 * r, w + 2 * r), dtype=np.float32)
-        b_idx = np.repeat(np.arange(B), n)
-        np.add.at(occ, (b_idx, y.ravel() + r, x.ravel() + r), 1.0)
-        if s.wrap and r:
-            # fold the padded border onto the torus: cell (y, x) is seen at every (y ± k h, x ± k w)
-            core = occ[:, r : r + h, r : r + w]
-            occ = core[:, (np.arange(-r, h + r) % h)][:, :, (np.arange(-r, w + r) % w)]
-        ys = (y[..., None] + self._offs + r)[..., :, None]  # (B, n, d, 1)
-        xs = (x[..., None] + self._offs + r)[..., None, :]  # (B, n, 1, d)
-        others = occ[np.arange(B)[:, None, None, None], ys, xs]
-        others[:, :, r, r] -= 1.0
-        out[:, :, -1] = others / max(1, n - 1)
-        return out.reshape(B, n, -1)
+        """``(B, n, D)``: every agent's egocentric observation (as the single env's)."""
+        t = self.tables
+        cells = self._cells
+        out = t.base[cells]  # (B, n, D)
+        win = t.window[cells]  # (B, n, d²)
+        counts = np.bincount(
+            cells.ravel() + np.repeat(self._offset.ravel(), self.n_agents),
+            minlength=self.n_envs * self._bins,
+        )
+        seen = counts[win + self._offset]
+        if t.self_images:
+            seen -= win == cells[..., None]
+        else:
+            seen[..., t.centre] -= 1
+        out[..., t.others] = seen / t.norm
+        out[..., -1] = self._round / self.max_cycles
+        return out
 
     def _shares(self) -> np.ndarray:
-        s = self.single
-        on = s.kind[self.positions[..., 0], self.positions[..., 1]] == self._x[:, None]
+        """``(B, n)``: this step's shares in every copy (MATH.md §5)."""
+        on = self.tables.kind_flat[self._cells] == self._x[:, None]
         count = on.sum(axis=1, keepdims=True)
         return np.where(count > 0, on / np.maximum(count, 1), 1.0 / self.n_agents)
 
@@ -121,25 +124,10 @@ class BatchedResourceGrid(SeededRandom):
                 f"actions must be an integer array of shape {(self.n_envs, self.n_agents)}, got "
                 f"{a.shape} of {a.dtype}"
             )
-        if a.min() < 0 or a.max() >= len(self.single._moves):
-            raise ValueError(f"actions must be in [0, {len(self.single._moves)})")
-        s = self.single
+        if a.min() < 0 or a.max() >= N_MOVES:
+            raise ValueError(f"actions must be in [0, {N_MOVES})")
         pay = self._shares()
-        h, w = self._h, self._w
-        target = self.positions + s._moves[a]
-        if s.wrap:
-            target %= (h, w)
-            inside = np.ones(target.shape[:2], dtype=bool)
-        else:
-            inside = (
-                (target[..., 0] >= 0)
-                & (target[..., 0] < h)
-                & (target[..., 1] >= 0)
-                & (target[..., 1] < w)
-            )
-        clipped = np.where(inside[..., None], target, self.positions)
-        blocked = s.wall[clipped[..., 0], clipped[..., 1]]
-        self.positions = np.where((inside & ~blocked)[..., None], clipped, self.positions)
+        self._cells = self.tables.next_array[self._cells, a]
         self._round += 1
         done = self._round >= self.max_cycles
         obs = self._observe()

@@ -25,7 +25,8 @@ An id is built one of two ways (:class:`EnvSpec`): from a *game factory*, wrappe
 or from an *env factory* that builds the ``ParallelEnv`` itself from its keyword arguments, e.g.
 ``"powergames/population-bargaining-v0"`` →
 :class:`~powergames.envs.population_bargaining.PopulationBargainingEnv` (which takes ``max_cycles``
-and ``render_mode`` but no ``history``, and has no game object for :func:`make_game`).
+and ``render_mode`` but no ``history``, and has no game object for :func:`make_game`), or ``"powergames/resource-grid-v0"`` →
+:class:`~powergames.envs.gridworld.ResourceGridEnv` (``layout`` a list of row strings).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from powergames.envs.game_factories import (
     symmetric_unit_sum,
     unit_sum,
 )
+from powergames.envs.gridworld import ResourceGridEnv
 from powergames.envs.population_bargaining import PopulationBargainingEnv
 from powergames.envs.single_agent import SingleAgentEnv
 from powergames.envs.stochastic_env import stochastic_env
@@ -377,6 +379,15 @@ def _register_builtin() -> None:
         description=(
             "a random Bayesian stochastic game (n_states, n_players, "
             "n_actions, n_types, kind, constant, discount/horizon, seed; MATH.md §5)"
+        ),
+    )
+    register(
+        "powergames/resource-grid-v0",
+        env_factory=ResourceGridEnv,
+        description=(
+            "the resource gridworld: n_agents on a torus (or walled grid) collecting the kind a "
+            "hidden X makes valuable, egocentric windows (layout, n_agents, view_radius, wrap, "
+            "x_prior, max_cycles; MATH.md §5)"
         ),
     )
 

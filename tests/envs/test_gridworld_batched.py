@@ -18,6 +18,7 @@ from powergames.theory.stochastic_coalitions import stochastic_coalition_values
         (["a.#.", "#...", "..b."], 3, 1, False),
         (["a.", ".b"], 4, 1, True),
         (["a.#..", ".....", "..b.."], 2, 0, True),
+        (["ab", ".."], 3, 2, True),
     ],
 )
 def test_observations_and_shares_match_the_single_env(layout, n, radius, wrap):
@@ -29,6 +30,7 @@ def test_observations_and_shares_match_the_single_env(layout, n, radius, wrap):
         for b in range(env.n_envs):
             single.positions = env.positions[b].copy()
             single._x = int(env._x[b])
+            single._round = env._round
             want = single._observations()
             for i, a in enumerate(single.possible_agents):
                 np.testing.assert_array_equal(obs[b, i], want[a])

@@ -57,6 +57,7 @@ def test_rollouts_agree_with_the_exact_form(layout, wrap):
         (["a.#.", "#...", "..b."], 3, 1, False),
         (["a.", ".b"], 4, 1, True),
         (["a.#..", ".....", "..b.."], 3, 0, False),
+        (["ab", ".."], 3, 2, True),  # a torus smaller than the radius: own images are not "others"
     ],
 )
 def test_observations_are_egocentric_and_hide_x(layout, n, radius, wrap):
@@ -66,7 +67,9 @@ def test_observations_are_egocentric_and_hide_x(layout, n, radius, wrap):
     for seed in range(5):
         obs, infos = env.reset(seed=seed)
         for i, a in enumerate(env.possible_agents):
-            window = obs[a].reshape(env._n_channels, d, d)
+            layout = env.observation_layout(a)
+            assert obs[a][layout["type"]].tolist() == [1.0] and obs[a][layout["round"]] == 0.0
+            window = obs[a][: layout["type"].start].reshape(env._n_channels, d, d)
             y, x = env.positions[i]
             for dy in range(-radius, radius + 1):
                 for dx in range(-radius, radius + 1):
@@ -85,7 +88,7 @@ def test_observations_are_egocentric_and_hide_x(layout, n, radius, wrap):
                         1 for j in range(n) if j != i and tuple(env.positions[j]) == (cy, cx)
                     )
                     assert cell[-1] * (n - 1) == pytest.approx(others)
-            assert set(infos[a]) == {"round"}
+            assert infos[a] == {"round": 0, "joint_action": (-1,) * n}
     # the same positions under either X give the same observations
     env.reset(seed=1)
     first = env._observations()
@@ -109,8 +112,66 @@ def test_bad_input():
     with pytest.raises(ValueError, match="resource cell"):
         ResourceGridEnv(["..", ".."])
     with pytest.raises(ValueError, match="render_mode"):
-        ResourceGridEnv(render_mode="human")
+        ResourceGridEnv(render_mode="video")
     env = ResourceGridEnv()
     env.reset(seed=0)
     with pytest.raises(ValueError, match="out of range"):
         env.step({"player_0": 7, "player_1": 0})
+
+
+def test_registered_id_takes_json_kwargs_and_names_bad_ones():
+    from powergames.envs import make
+
+    env = make("powergames/resource-grid-v0", layout=["a.", ".b"], n_agents=3, max_cycles=2)
+    assert isinstance(env, ResourceGridEnv) and env.metadata["name"] == "resource_grid_v0"
+    obs, _ = env.reset(seed=0)
+    assert all(env.observation_space(a).contains(o) for a, o in obs.items())
+    for kwargs, error, name in [
+        ({"layout": "a..."}, TypeError, "layout"),
+        ({"layout": ["a.", "."]}, ValueError, "layout"),
+        ({"layout": [".."]}, ValueError, "resource cell"),
+        ({"wrap": "yes"}, TypeError, "wrap"),
+        ({"n_agents": 0}, ValueError, "n_agents"),
+        ({"x_prior": [0.5, 0.6]}, ValueError, "x_prior"),
+        ({"view_radius": 1.5}, TypeError, "view_radius"),
+        ({"coalitions": [[0]]}, ValueError, "coalitions"),
+    ]:
+        with pytest.raises(error, match=name):
+            make("powergames/resource-grid-v0", **kwargs)
+
+
+def test_positions_setter_checks_cells():
+    env = ResourceGridEnv(["a#", ".b"], n_agents=2, wrap=False)
+    env.positions = [[1, 0], [1, 1]]
+    assert env.positions.tolist() == [[1, 0], [1, 1]]
+    for bad in ([[0, 1], [1, 1]], [[2, 0], [1, 1]], [[0, 0]]):
+        with pytest.raises(ValueError, match="positions"):
+            env.positions = bad
+
+
+@pytest.mark.parametrize(
+    ("layout", "n", "radius", "wrap"),
+    [
+        (["a...", "....", "..b."], 4, 1, True),
+        (["a.#..", "#....", "..b.."], 5, 1, False),
+        (["a.#..", ".....", "..b.."], 3, 0, False),
+        (["a....", ".....", "..b..", ".....", "....."], 6, 2, True),
+    ],
+)
+def test_pair_table_path_equals_the_window_gather_path(layout, n, radius, wrap):
+    """The pair-table observations (small grids) equal the NumPy window gather on random joint
+    positions, crowded ones (every agent on one cell) included."""
+    fast = ResourceGridEnv(layout, n_agents=n, view_radius=radius, wrap=wrap)
+    slow = ResourceGridEnv(layout, n_agents=n, view_radius=radius, wrap=wrap)
+    assert fast.tables.pairs
+    slow.tables.pairs = False
+    rng = np.random.default_rng(0)
+    cells = fast.open_cells
+    draws = [cells[rng.integers(len(cells), size=n)] for _ in range(200)]
+    draws += [np.repeat(cells[:1], n, axis=0), np.repeat(cells[-1:], n, axis=0)]
+    for pos in draws:
+        fast.positions = slow.positions = pos
+        fast._round = slow._round = int(rng.integers(3))
+        a, b = fast._observations(), slow._observations()
+        for agent in fast.possible_agents:
+            np.testing.assert_array_equal(a[agent], b[agent])
