@@ -154,7 +154,7 @@ class SB3Network:
 def sample_rows(probs: FloatArray, rng: np.random.Generator) -> IntArray:
     """One action per row of ``probs`` ``(B, A)`` by inversion with ``rng``; shape ``(B,)``."""
     cdf = np.cumsum(probs, axis=1)
-    u = rng.random(probs.shape[0])[:, None] * cdf[:, -1:]
+    u = rng.random((probs.shape[0], 1)) * cdf[:, -1:]
     return np.minimum((u >= cdf).sum(axis=1), probs.shape[1] - 1).astype(np.int64)
 
 
@@ -193,7 +193,7 @@ def copy_assignment(
             f"k = {k} needs (k - 1)·|c_2| = {(k - 1) * small} majority members, but the majority "
             f"has {big} (largest admissible k: {max_guarantee_k(big, big + small)})"
         )
-    copies = [list(range(l * small, (l + 1) * small)) for l in range(k - 1)]
+    copies = [list(range(c * small, (c + 1) * small)) for c in range(k - 1)]
     return int(k), copies, list(range((k - 1) * small, big))
 
 
@@ -292,9 +292,7 @@ class PolicyCopyingMajority:
             out[:, seats] = p.reshape(B, len(seats), self.n_actions)
         return out
 
-    def act(
-        self, observations: npt.ArrayLike, rng: np.random.Generator | None = None
-    ) -> IntArray:
+    def act(self, observations: npt.ArrayLike, rng: np.random.Generator | None = None) -> IntArray:
         """The members' moves ``(B, |c_1|)``: copy ``l`` draws from its own generator (or, when
         ``rng`` is given, e.g. in evaluations, every member draws independently from ``rng``)."""
         p = self.probs(observations)
@@ -304,7 +302,9 @@ class PolicyCopyingMajority:
         for own, seats in zip(self.rngs, groups):
             if seats:
                 flat = p[:, seats].reshape(-1, self.n_actions)
-                out[:, seats] = sample_rows(flat, own if rng is None else rng).reshape(B, len(seats))
+                out[:, seats] = sample_rows(flat, own if rng is None else rng).reshape(
+                    B, len(seats)
+                )
         return out
 
     def observe(self, observations: Any, actions: Any) -> None:

@@ -27,5 +27,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_grid_config(args.config)
     out = args.out or f"runs/{cfg.name}"
     summary = run_grid_copying(cfg, out, jobs=args.jobs)
-    print(f"{cfg.name}: {summary['wall_seconds']:.0f} s with {args.jobs} job(s); figure {out}/copying.png")
+    print(
+        f"{cfg.name}: {summary['wall_seconds']:.0f} s with {args.jobs} job(s); figure {out}/copying.png"
+    )
     return 0

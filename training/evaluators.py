@@ -570,3 +570,5 @@ class EvalCallback(BaseCallback):
         self.num_timesteps = self.model.num_timesteps
         if self.mode == "rollout" and self._due():
             self.evaluate(self.num_timesteps)
+
+import powergames.training.gridworld_evaluation  # noqa: E402, F401  (registers the gridworld evaluators)

@@ -41,7 +41,7 @@ from powergames.games.gridworld import resource_gridworld
 from powergames.games.stochastic import MAX_ENTRIES
 from powergames.theory.stochastic_coalitions import stochastic_coalition_values
 from powergames.training.evaluators import EVALUATOR_CLASSES, Evaluator
-from powergames.training.gridworld_play import majority_seats, play_episodes
+from powergames.training.gridworld_play import majority_seats, play_episodes, window_view
 
 __all__ = [
     "GRID_EVALUATORS",
@@ -82,9 +82,7 @@ class GridEvalContext:
     best_response: Callable[[int, np.random.Generator], tuple[MemberPolicy, Any]] | None = None
 
 
-def interval_metrics(
-    prefix: str, values: npt.ArrayLike, confidence: float
-) -> dict[str, float]:
+def interval_metrics(prefix: str, values: npt.ArrayLike, confidence: float) -> dict[str, float]:
     """``<prefix>/mean``, ``/lo``, ``/hi`` (normal interval of the mean at ``confidence``) and
     ``/n`` for samples ``(N,)``; a single sample gets a zero-width interval."""
     v = np.asarray(values, dtype=np.float64)
@@ -188,8 +186,8 @@ def exact_grid_shares(
         x_prior=args.get("x_prior"), wrap=bool(args.get("wrap", True)),
     )  # fmt: skip
     sim = BatchedResourceGrid(**args, n_envs=grid.n_states, autoreset=False)
-    sim.positions = grid.cells[grid.states].astype(np.int64)  # (S, n, 2): every joint state
-    obs = sim._observe()  # (S, n, D): each player's egocentric view of each state
+    sim._cells = sim.tables.cells_of(grid.cells[grid.states])  # (S, n): every joint state
+    obs = window_view(sim, sim._observe())  # (S, n, D): each player's view of each state
     others = majority_seats(n, seat)
     pols: list[FloatArray] = [np.empty(0)] * n
     pols[seat] = np.asarray(minority.probs(obs[:, seat]), dtype=np.float64)

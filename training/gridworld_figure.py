@@ -25,12 +25,11 @@ PALETTE = ["#d62728", "#2ca02c", "#1f77b4", "#9467bd"]
 
 
 def seed_interval(
-    means: np.ndarray, lo: np.ndarray, hi: np.ndarray, confidence: float = 0.95
+    stats: np.ndarray, confidence: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and interval over seeds: ``means``, ``lo``, ``hi`` of shape ``(n_seeds, T)``.
-
-    Several seeds: Student ``t`` over the seeds' means. One seed: its own interval.
-    """
+    """Mean and interval over seeds from ``stats`` ``(3, n_seeds, T)``: each seed's mean, lower and
+    upper bound. Several seeds: Student ``t`` over the seeds' means; one seed: its own interval."""
+    means, lo, hi = stats
     m = means.mean(axis=0)
     if means.shape[0] == 1:
         return m, lo[0], hi[0]
@@ -63,17 +62,19 @@ def plot_copying(root: str | Path, cfg: Any) -> Path:
         steps = np.asarray(runs[0]["step"])
         label = cfg.experiments[name].agents[1].name or name
         colour = PALETTE[i % len(PALETTE)]
-        m, lo, hi = seed_interval(*(_columns(runs, f"grid/c0/{p}") for p in ("mean", "lo", "hi")))
+        m, lo, hi = seed_interval(
+            np.stack([_columns(runs, f"grid/c0/{p}") for p in ("mean", "lo", "hi")])
+        )
         ax.plot(steps, m, color=colour, marker="o", markersize=3, label=label)
         ax.fill_between(steps, lo, hi, color=colour, alpha=0.2)
         k = runs[0]["grid/c0/one_over_k"][0]
         sizes = sorted(int(c.split("/")[1][1:]) for c in runs[0] if c.endswith("/c0/mean")
                        and c.startswith("bc_curve/"))  # fmt: skip
         if sizes:
-            cm, clo, chi = seed_interval(*(
-                np.array([[r[f"bc_curve/n{n}/c0/{p}"][-1] for n in sizes] for r in runs])
+            cm, clo, chi = seed_interval(np.array([
+                [[r[f"bc_curve/n{n}/c0/{p}"][-1] for n in sizes] for r in runs]
                 for p in ("mean", "lo", "hi")
-            ))  # fmt: skip
+            ]))  # fmt: skip
             cx.errorbar(sizes, cm, yerr=[cm - clo, chi - cm], color=colour, marker="o",
                         capsize=3)  # fmt: skip
             tv = np.array([[r[f"bc_curve/n{n}/tv"][-1] for n in sizes] for r in runs]).mean(0)
@@ -84,7 +85,9 @@ def plot_copying(root: str | Path, cfg: Any) -> Path:
         n_x = len(kinds)
         for j, xk in enumerate(kinds):
             fm, flo, fhi = seed_interval(
-                *(_columns(runs, f"grid/c0/{xk}/{p}")[:, -1:] for p in ("mean", "lo", "hi"))
+                np.stack(
+                    [_columns(runs, f"grid/c0/{xk}/{p}")[:, -1:] for p in ("mean", "lo", "hi")]
+                )
             )
             pos = j + (i - (len(names) - 1) / 2) * width
             bx.bar(pos, fm[0], width * 0.9, color=colour, alpha=0.75,
@@ -104,15 +107,17 @@ def plot_copying(root: str | Path, cfg: Any) -> Path:
                          label=f"1/k = {k:.3g}: Theorem 2's cap on the minority")  # fmt: skip
         axis.grid(alpha=0.3)
         axis.set_ylabel("PPO minority's mean share per step")
-        lo, hi = axis.get_ylim()
-        axis.set_ylim(max(0.0, lo), min(1.0, hi))
+        y0, y1 = axis.get_ylim()
+        axis.set_ylim(max(0.0, float(y0)), min(1.0, float(y1)))
     ax.set_xlabel("training steps (summed over the parallel games)")
     ax.set_title(f"While PPO learns\n(line: mean over seeds; band: {band})", fontsize=10)
     from powergames.envs.gridworld import ResourceGridEnv
     from powergames.training.gridworld_play import grid_kwargs
 
     letters = ResourceGridEnv(**grid_kwargs(cfg.env.kwargs)).kinds
-    bx.set_xticks(range(n_x), [f"hidden X = '{letters[j]}'\n('{letters[j]}' cells pay)" for j in range(n_x)])
+    bx.set_xticks(
+        range(n_x), [f"hidden X = '{letters[j]}'\n('{letters[j]}' cells pay)" for j in range(n_x)]
+    )
     bx.set_title(f"After training, per hidden X\n(bar: mean; whisker: {band})", fontsize=10)
     cx.set_xscale("log", base=2)
     cx.set_xlabel("clone's data: (observation, move) pairs of the minority")

@@ -11,11 +11,17 @@
 * :func:`play_episodes` plays ``E`` evaluation episodes at once and returns every seat's mean
   per-step share per episode ``(E, n)`` with the episode's hidden ``X`` ``(E,)``.
 * :func:`grid_kwargs` splits a config's env kwargs into the grid's.
+
+**The Markov view.** The environment's observation ends with a ``"type"`` and a ``"round"`` entry
+(:meth:`~powergames.envs.gridworld.ResourceGridEnv.observation_layout`). The players here see only
+the egocentric window blocks (:func:`window_view`: wall, resource and others channels, ``D = (K +
+2)·d²``), so every policy is a stationary Markov policy of the joint positions, as MATH.md §5's
+exact form (and :func:`~powergames.training.gridworld_evaluation.exact_grid_shares`) needs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium
@@ -26,7 +32,14 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnv
 from powergames.agents.policy_copying import MemberPolicy, sample_rows
 from powergames.envs.gridworld_batched import BatchedResourceGrid
 
-__all__ = ["GRID_KEYS", "MinorityVecEnv", "grid_kwargs", "majority_seats", "play_episodes"]
+__all__ = [
+    "GRID_KEYS",
+    "MinorityVecEnv",
+    "grid_kwargs",
+    "majority_seats",
+    "play_episodes",
+    "window_view",
+]
 
 #: The keyword arguments of the grid (as for ``ResourceGridEnv``) a config may give.
 GRID_KEYS = ("layout", "n_agents", "view_radius", "wrap", "x_prior", "max_cycles")
@@ -48,6 +61,12 @@ def grid_kwargs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     if "layout" in out:
         out["layout"] = tuple(out["layout"])
     return out
+
+
+def window_view(grid: BatchedResourceGrid, obs: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """The window blocks of observations ``(…, D_env)`` → ``(…, D)`` (module docstring)."""
+    blocks = grid.tables.layout_slices()
+    return obs[..., : min(blocks["type"].start, blocks["round"].start)]
 
 
 def majority_seats(n_agents: int, seat: int) -> list[int]:
@@ -77,8 +96,10 @@ class MinorityVecEnv(VecEnv):
         self.seed_value = int(seed)
         self.render_mode = None
         single = grid.single
-        super().__init__(grid.n_envs, single.observation_space("player_0"), single.action_space("player_0"))
-        self._obs = np.zeros(grid.observation_shape, dtype=np.float32)
+        dim = window_view(grid, np.zeros(grid.observation_shape[2], dtype=np.float32)).shape[0]
+        space = gymnasium.spaces.Box(0.0, 1.0, shape=(dim,), dtype=np.float32)
+        super().__init__(grid.n_envs, space, single.action_space("player_0"))
+        self._obs = np.zeros((grid.n_envs, grid.n_agents, dim), dtype=np.float32)
         self._actions = np.zeros(grid.n_envs, dtype=np.int64)
         self._ep_reward = np.zeros(grid.n_envs)
         self._started = False
@@ -86,7 +107,8 @@ class MinorityVecEnv(VecEnv):
     def reset(self) -> npt.NDArray[np.float32]:
         seed = self.seed_value if not self._started else None
         self._started = True
-        self._obs, _ = self.grid.reset(seed=seed)
+        obs, _ = self.grid.reset(seed=seed)
+        self._obs = window_view(self.grid, obs)
         self._ep_reward[:] = 0.0
         return self._obs[:, self.seat].copy()
 
@@ -106,7 +128,7 @@ class MinorityVecEnv(VecEnv):
         self._ep_reward += rewards
         infos: list[dict[str, Any]] = [{} for _ in range(B)]
         if truncated.any():
-            final = info["final_observation"]
+            final = window_view(self.grid, info["final_observation"])
             for b in range(B):
                 infos[b] = {
                     "terminal_observation": final[b, self.seat].copy(),
@@ -114,8 +136,8 @@ class MinorityVecEnv(VecEnv):
                     "episode": {"r": float(self._ep_reward[b]), "l": self.grid.max_cycles},
                 }
             self._ep_reward[:] = 0.0
-        self._obs = obs
-        return obs[:, self.seat].copy(), rewards, truncated.copy(), infos
+        self._obs = window_view(self.grid, obs)
+        return self._obs[:, self.seat].copy(), rewards, truncated.copy(), infos
 
     def close(self) -> None:
         """Nothing to release."""
@@ -162,7 +184,8 @@ def play_episodes(
         episode's hidden kind ``(E,)``.
     """
     grid = BatchedResourceGrid(**dict(grid_args), n_envs=int(episodes), autoreset=False)
-    obs, _ = grid.reset(seed=int(rng.integers(2**63 - 1)))
+    raw, _ = grid.reset(seed=int(rng.integers(2**63 - 1)))
+    obs = window_view(grid, raw)
     x = grid._x.copy()  # the hidden kinds drawn at reset (never shown to the players)
     others = majority_seats(grid.n_agents, seat)
     total = np.zeros((grid.n_envs, grid.n_agents))
@@ -172,7 +195,7 @@ def play_episodes(
         if record is not None:
             record.append((obs[:, seat].copy(), joint[:, seat].copy()))
         joint[:, others] = majority.act(obs[:, others], rng=rng)
-        obs, pay, _, _, _ = grid.step(joint)
+        raw, pay, _, _, _ = grid.step(joint)
+        obs = window_view(grid, raw)
         total += pay
     return total / grid.max_cycles, x.astype(np.int64)
-

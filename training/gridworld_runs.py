@@ -61,7 +61,7 @@ from powergames.training.gridworld_evaluation import (
     GridExactSharesEvaluator,
     GridSharesEvaluator,
 )
-from powergames.training.gridworld_play import MinorityVecEnv, grid_kwargs
+from powergames.training.gridworld_play import MinorityVecEnv, grid_kwargs, window_view
 from powergames.training.kinds import AgentKind, agent_label
 from powergames.training.rundir import MetricsTable, atomic_write_json, atomic_write_text
 
@@ -121,6 +121,9 @@ MAJORITY_KINDS: dict[str, AgentKind] = {
 }  # fmt: skip
 
 
+_EVERY_EVAL: list[Literal["grid_shares", "grid_exact"]] = ["grid_shares", "grid_exact"]
+
+
 class GridEvalConfig(_Strict):
     """When and how to evaluate a gridworld run."""
 
@@ -131,7 +134,7 @@ class GridEvalConfig(_Strict):
     confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
     """Level of the confidence intervals."""
     evaluators: list[Literal["grid_shares", "grid_exact"]] = Field(
-        default_factory=lambda: ["grid_shares", "grid_exact"]
+        default_factory=lambda: list(_EVERY_EVAL)
     )
     """Evaluators run at every evaluation (``grid_exact`` is skipped on grids too large)."""
     best_response_budget: int = Field(default=0, ge=0)
@@ -167,12 +170,16 @@ def check_config(cfg: GridCopyingConfig) -> None:
         ConfigError: naming the key.
     """
     if cfg.env.id != "powergames/resource-grid-v0":
-        raise ConfigError(f"env.id: the copying experiment runs powergames/resource-grid-v0, got {cfg.env.id!r}")
+        raise ConfigError(
+            f"env.id: the copying experiment runs powergames/resource-grid-v0, got {cfg.env.id!r}"
+        )
     try:
         args = grid_kwargs(cfg.env.kwargs)
         BatchedResourceGrid(**args, n_envs=1)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(str(exc) if str(exc).startswith("env.") else f"env.kwargs: {exc}") from None
+        raise ConfigError(
+            str(exc) if str(exc).startswith("env.") else f"env.kwargs: {exc}"
+        ) from None
     n = int(args.get("n_agents", 2))
     if cfg.budget % cfg.eval.every:
         raise ConfigError(f"budget: must be a multiple of eval.every = {cfg.eval.every}")
@@ -180,21 +187,29 @@ def check_config(cfg: GridCopyingConfig) -> None:
         where = f"experiments.{name}.agents"
         learner, majority = exp.agents
         if learner.kind not in LEARNER_KINDS or len(learner.seats) != 1:
-            raise ConfigError(f"{where}[0]: the minority is one SB3 learner ({', '.join(LEARNER_KINDS)}) on one seat")
+            raise ConfigError(
+                f"{where}[0]: the minority is one SB3 learner ({', '.join(LEARNER_KINDS)}) on one seat"
+            )
         kind = MAJORITY_KINDS.get(majority.kind)
         if kind is None:
-            raise ConfigError(f"{where}[1].kind: unknown majority kind {majority.kind!r} (known: {', '.join(MAJORITY_KINDS)})")
+            raise ConfigError(
+                f"{where}[1].kind: unknown majority kind {majority.kind!r} (known: {', '.join(MAJORITY_KINDS)})"
+            )
         bad = sorted(set(majority.params) - kind.accepted())
         if bad:
-            raise ConfigError(f"{where}[1].params.{bad[0]}: unknown parameter of {majority.kind!r} "
-                              f"(accepted: {', '.join(sorted(kind.accepted())) or 'none'})")
+            raise ConfigError(
+                f"{where}[1].params.{bad[0]}: unknown parameter of {majority.kind!r} "
+                f"(accepted: {', '.join(sorted(kind.accepted())) or 'none'})"
+            )
         if majority.params.get("target", 0) != 0:
             raise ConfigError(f"{where}[1].params.target: copiers copy the learner, agents[0]")
         if sorted(learner.seats + majority.seats) != list(range(n)):
             raise ConfigError(f"{where}: the seats must partition the players 0..{n - 1}")
         n_steps = int(learner.params.get("n_steps", 2048 if learner.kind == "ppo" else 5))
         if cfg.eval.every % (n_steps * cfg.n_envs):
-            raise ConfigError(f"eval.every: must be a multiple of n_steps·n_envs = {n_steps * cfg.n_envs} ({name})")
+            raise ConfigError(
+                f"eval.every: must be a multiple of n_steps·n_envs = {n_steps * cfg.n_envs} ({name})"
+            )
         try:
             MAJORITY_KINDS[majority.kind].factory(len(majority.seats), 1, 0, dict(majority.params))
         except (TypeError, ValueError) as exc:
@@ -247,9 +262,11 @@ def _run_one(job: tuple[dict[str, Any], str, int, str]) -> dict[str, Any]:
     seat = learner_cfg.seats[0]
     env_ss, maj_ss, torch_ss, eval_ss = np.random.SeedSequence([seed]).spawn(4)
     grid = BatchedResourceGrid(**args, n_envs=cfg.n_envs)
-    obs_dim = grid.observation_shape[2]
+    obs_dim = window_view(grid, np.zeros(grid.observation_shape[2], dtype=np.float32)).shape[0]
     maj_seed = int(maj_ss.generate_state(1)[0])
-    majority = MAJORITY_KINDS[maj_cfg.kind].factory(len(maj_cfg.seats), obs_dim, maj_seed, dict(maj_cfg.params))
+    majority = MAJORITY_KINDS[maj_cfg.kind].factory(
+        len(maj_cfg.seats), obs_dim, maj_seed, dict(maj_cfg.params)
+    )
     venv = MinorityVecEnv(grid, seat, majority, seed=int(env_ss.generate_state(1)[0]))
     torch_seed = int(torch_ss.generate_state(1)[0] % (2**31 - 1))
     model = _learner(learner_cfg.kind, learner_cfg.params, venv, torch_seed)
@@ -297,12 +314,24 @@ def _run_one(job: tuple[dict[str, Any], str, int, str]) -> dict[str, Any]:
         model.learn(cfg.eval.every, reset_num_timesteps=False)
         extra: list[Any] = []
         if step == cfg.budget and cfg.eval.best_response_budget:
-            extra = [GridBestResponseEvaluator(cfg.eval.best_response_budget, cfg.eval.episodes, cfg.eval.confidence)]
+            extra = [
+                GridBestResponseEvaluator(
+                    cfg.eval.best_response_budget, cfg.eval.episodes, cfg.eval.confidence
+                )
+            ]
         if step == cfg.budget and cfg.eval.cloning_curve and maj_cfg.kind == "bc_copying":
-            clone = {p: maj_cfg.params[p] for p in ("hidden", "epochs", "lr") if p in maj_cfg.params}
-            extra.append(GridCloningCurveEvaluator(cfg.eval.cloning_curve, cfg.eval.episodes, cfg.eval.confidence, clone))
+            clone = {
+                p: maj_cfg.params[p] for p in ("hidden", "epochs", "lr") if p in maj_cfg.params
+            }
+            extra.append(
+                GridCloningCurveEvaluator(
+                    cfg.eval.cloning_curve, cfg.eval.episodes, cfg.eval.confidence, clone
+                )
+            )
         last = evaluate(step, extra)
-    weights = {f"learner/{k_}": v.detach().cpu().numpy() for k_, v in model.policy.state_dict().items()}
+    weights = {
+        f"learner/{k_}": v.detach().cpu().numpy() for k_, v in model.policy.state_dict().items()
+    }
     for j, clone in enumerate(getattr(majority, "clones", [])):
         weights.update({f"clone{j}/{k_}": v for k_, v in clone.weights().items()})
     np.savez(path / "weights.npz", **weights)
@@ -329,7 +358,11 @@ def run_grid_copying(
     if (root / "summary.json").exists():
         raise ConfigError(f"{root} already holds a run; choose another directory")
     data = cfg.model_dump(mode="json")
-    runs = [(data, name, s, str(root / name / f"seed_{s}")) for name in cfg.experiments for s in cfg.seeds]
+    runs = [
+        (data, name, s, str(root / name / f"seed_{s}"))
+        for name in cfg.experiments
+        for s in cfg.seeds
+    ]
     executor: Any = LocalExecutor(jobs) if jobs > 1 else SerialExecutor()
     t0 = time.perf_counter()
     out: dict[str, dict[str, Any]] = {name: {} for name in cfg.experiments}
@@ -338,7 +371,12 @@ def run_grid_copying(
             raise result
         out[job[1]][f"seed_{job[2]}"] = result
         echo(f"  {job[1]} seed {job[2]}: {result['wall_seconds']:.0f} s")
-    summary = {"name": cfg.name, "wall_seconds": time.perf_counter() - t0, "jobs": jobs, "runs": out}
+    summary = {
+        "name": cfg.name,
+        "wall_seconds": time.perf_counter() - t0,
+        "jobs": jobs,
+        "runs": out,
+    }
     atomic_write_json(root / "summary.json", summary)
     plot_copying(root, cfg)
     return summary

@@ -90,7 +90,7 @@ def test_sb3_network_is_a_copy_refreshed_when_the_learner_updates():
     model = PPO("MlpPolicy", venv, n_steps=16, batch_size=32, n_epochs=2, seed=0, device="cpu")
     net = SB3Network(model)
     maj.set_target([net])
-    obs = np.random.default_rng(2).random((7, grid.observation_shape[2])).astype(np.float32)
+    obs = np.random.default_rng(2).random((7, venv.observation_space.shape[0])).astype(np.float32)
 
     def own(o):
         with th.no_grad():

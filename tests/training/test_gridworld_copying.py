@@ -84,7 +84,10 @@ def test_exact_and_monte_carlo_shares_agree_and_see_exploitation():
         assert mc[f"grid/c0/x{x}/lo"] <= exact[x, 0] <= mc[f"grid/c0/x{x}/hi"]
     copies = PolicyCopyingMajority([seeker], 2, seed=0)
     assert np.allclose(exact_grid_shares(TINY, 0, seeker, copies), 1 / 3)
-    assert GridExactSharesEvaluator().applies(dict(TINY, layout=["a...", "....", "..b."]), []) is not None
+    assert (
+        GridExactSharesEvaluator().applies(dict(TINY, layout=["a...", "....", "..b."]), [])
+        is not None
+    )
 
 
 def test_oracle_copier_holds_a_learning_ppo_minority_to_one_over_k_exactly(tmp_path):
