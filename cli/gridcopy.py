@@ -1,6 +1,6 @@
 """Run the gridworld copying experiment: an SB3 minority against a majority (MATH.md §5).
 
-``powergames gridcopy configs/gridworld_copying.yaml --out runs/gridworld_copying --jobs 2``
+``powergames gridcopy configs/copying/gridworld.yaml --out runs/gridworld_copying --jobs 2``
 trains and evaluates every (experiment, seed) of the file (see
 :mod:`powergames.training.gridworld_runs`), writes one run directory per pair under ``--out`` and
 draws ``<out>/copying.png``.

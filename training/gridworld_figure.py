@@ -119,6 +119,8 @@ def plot_copying(root: str | Path, cfg: Any) -> Path:
         range(n_x), [f"hidden X = '{letters[j]}'\n('{letters[j]}' cells pay)" for j in range(n_x)]
     )
     bx.set_title(f"After training, per hidden X\n(bar: mean; whisker: {band})", fontsize=10)
+    y0, y1 = cx.get_ylim()
+    cx.set_ylim(y0, y1 + 0.08 * (y1 - y0))  # room for the TV labels
     cx.set_xscale("log", base=2)
     cx.set_xlabel("clone's data: (observation, move) pairs of the minority")
     cx.set_title("Empirical copier as its data grows: fresh clones of the\nfinal PPO policy "

@@ -1,6 +1,6 @@
 """The copying experiment: an SB3 minority against a majority in the resource gridworld (MATH.md §5).
 
-A config (``configs/gridworld_copying.yaml``) names the grid (``env``), the schedule (``budget``,
+A config (``configs/copying/gridworld.yaml``) names the grid (``env``), the schedule (``budget``,
 ``n_envs`` lock-stepped games, ``eval``), the ``seeds`` and one or more ``experiments``, each a list
 of ``agents`` in the format of the other run configs (``kind``, ``seats``, ``params``): one SB3
 on-policy learner (``ppo``, ``a2c``) on one seat (the minority ``c0``) and one majority entry on

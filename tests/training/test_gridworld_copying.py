@@ -28,7 +28,7 @@ from powergames.training.gridworld_runs import (
     run_grid_copying,
 )
 
-SHIPPED = Path(__file__).resolve().parents[2] / "configs" / "gridworld_copying.yaml"
+SHIPPED = Path(__file__).resolve().parents[2] / "configs" / "copying" / "gridworld.yaml"
 TINY = {"layout": ["a.b"], "n_agents": 3, "view_radius": 1, "max_cycles": 6}
 PPO = {"n_steps": 32, "batch_size": 64, "learning_rate": 0.003, "n_epochs": 2}
 
