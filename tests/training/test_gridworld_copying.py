@@ -129,7 +129,6 @@ def test_oracle_copier_holds_ppo_within_the_ci_on_the_shipped_grid(tmp_path):
     assert fixed["grid/c0/lo"][-1] > 1 / 3
 
 
-@pytest.mark.slow
 def test_a_suite_writes_data_only_and_its_figure(tmp_path):
     path = _config(tmp_path, experiments={
         "fixed": {"agents": [{"name": "PPO", "kind": "ppo", "seats": [0], "params": PPO},
