@@ -571,5 +571,6 @@ class EvalCallback(BaseCallback):
         if self.mode == "rollout" and self._due():
             self.evaluate(self.num_timesteps)
 
+
 # registers the gridworld evaluators (that module imports this one: kept last)
 import powergames.training.gridworld_evaluation  # noqa: E402, F401
