@@ -199,11 +199,13 @@ class CloningCopyingMajority(PolicyCopyingMajority):
         )  # fmt: skip
         self.refit_every = check_positive_int("refit_every", refit_every)
         self.min_samples = check_positive_int("min_samples", min_samples)
-        seeds = np.random.default_rng(seed).spawn(minority_size + 1)[1:]
+        # the clones' initial weights: children k .. k+m-1 of the seed's SeedSequence (the
+        # copies' generators are children 0 .. k-1), so no two streams coincide
+        seeds = np.random.SeedSequence(seed).spawn(self.k + minority_size)[self.k :]
         self.clones = [
             BehaviourClone(
                 obs_dim, n_actions, window, hidden=hidden, epochs=epochs, lr=lr,
-                seed=int(s.integers(2**31 - 1)),
+                seed=int(s.generate_state(1)[0] % (2**31 - 1)),
             )
             for s in seeds
         ]  # fmt: skip

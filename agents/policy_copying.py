@@ -236,7 +236,8 @@ class PolicyCopyingMajority:
         self.leftover = check_distribution(
             "leftover", np.full(na, 1.0 / na) if leftover is None else leftover, shape=(na,)
         )
-        self.rngs = list(np.random.default_rng(seed).spawn(self.k))  # k - 1 copies + leftover
+        # k - 1 copies + the leftover group: children 0 .. k-1 of the seed's SeedSequence
+        self.rngs = [np.random.default_rng(c) for c in np.random.SeedSequence(seed).spawn(self.k)]
         self.minority: list[MemberPolicy] | None = None
         if minority is not None:
             self.set_target(minority)
