@@ -22,7 +22,9 @@ Rendering: ``"ansi"`` (text), ``"human"`` (that text printed after every step) a
 ``"rgb_array"`` (an ``(H·c, W·c, 3)`` uint8 image, ``c = 16`` pixels per cell).
 
 A step is a few table look-ups (:mod:`powergames.envs.gridworld_tables`): moves and shares in plain
-Python over the agents, every window in one NumPy gather.
+Python over the agents, the static part of every window in one NumPy ``take`` of precomputed rows,
+and the other-agents channel from a pair table (one look-up per pair of agents, grids of up to
+``MAX_PAIR_CELLS`` cells) or, on larger grids, one NumPy gather of occupancy counts.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from powergames.envs.agent_ids import agent_position
 from powergames.envs.gridworld_tables import DEFAULT_LAYOUT, GridTables
 from powergames.envs.seeding import SeededRandom
 from powergames.games.checks import check_positive_int
-from powergames.games.gridworld import MOVES
+from powergames.games.gridworld import MOVES, GridWorld, resource_gridworld
+from powergames.games.stochastic import StochasticUnitSumGame
 
 __all__ = ["ResourceGridEnv"]
 
@@ -115,6 +118,8 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
         self._no_action = (-1,) * self.n_agents
         self._last: tuple[int, ...] = self._no_action
         self._last_rewards: list[float] = [0.0] * self.n_agents
+        self._all_false = dict.fromkeys(self.possible_agents, False)
+        self._all_true = dict.fromkeys(self.possible_agents, True)
 
     # ------------------------------------------------------------------ spaces
     def observation_space(self, agent: str) -> gymnasium.spaces.Box:
@@ -151,6 +156,28 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
             raise ValueError(f"positions must be open cells of the {h}×{w} grid, got {p.tolist()}")
         self._cells = [int(c) for c in cells]
 
+    def exact_form(
+        self, discount: float | None = None, horizon: int | None = None
+    ) -> tuple[GridWorld, StochasticUnitSumGame]:
+        """The exact ``(grid, game)`` of these dynamics (:func:`resource_gridworld`; small sizes:
+        it allocates ``S = C^n`` joint states), over ``max_cycles`` steps unless a ``discount`` or
+        another ``horizon`` is given. :meth:`state_index` is the current joint state in it."""
+        if discount is None and horizon is None:
+            horizon = self.max_cycles
+        return resource_gridworld(
+            self.layout, self.n_agents, discount=discount, horizon=horizon,
+            x_prior=self.x_prior, wrap=self.wrap,
+        )  # fmt: skip
+
+    def state_index(self) -> int:
+        """The current joint state's index in :meth:`exact_form`'s game (open cells in reading
+        order, agents in seat order, C order: ``Σ_i cell_i · C^(n−1−i)``)."""
+        rank = {int(c): i for i, c in enumerate(self.tables.open_flat)}
+        out = 0
+        for c in self._cells:
+            out = out * len(rank) + rank[c]
+        return out
+
     def shares(self) -> np.ndarray:
         """This step's shares ``(n,)`` at the current positions and hidden ``X``."""
         return np.array(self._pay(self._cells))
@@ -172,12 +199,14 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
         cells = self._cells
         if t.pairs:
             out = t.base.take(cells, axis=0)  # (n, D), a fresh copy
-            flat = out.reshape(-1)  # a view
+            flat = out.ravel()  # a view
             rel, size, mirror = t.rel, t.size, t.mirror
             centre = t.others.start + t.centre
             hits: list[int] = []  # flat indices of "one other agent here", with repeats
-            at = 0
+            at, now = size - 1, self._round / self.max_cycles
             for i, c in enumerate(cells):  # each pair once: j sees i at the mirrored spot
+                flat[at] = now  # the "round" entry, last of the row
+                at -= size - 1
                 row = rel[c]
                 at2 = at
                 for c2 in cells[i + 1 :]:
@@ -187,7 +216,7 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
                         hits += (at + k, at2 + mirror - k)
                     elif k:  # the same cell: each sees the other at the centre
                         hits += (at + centre, at2 + centre)
-                at += size
+                at += 2 * size - 1
             if len(set(hits)) == len(hits):
                 one = 1.0 / t.norm
                 for k in hits:
@@ -208,7 +237,6 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
             else:
                 seen[:, t.centre] -= 1
             out[:, t.others] = seen / t.norm
-        if self._round:
             out[:, -1] = self._round / self.max_cycles
         return dict(zip(self.possible_agents, out))
 
@@ -296,8 +324,8 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
         done = self._round >= self.max_cycles
         obs = self._observations()
         rewards = dict(zip(agents, pay))
-        terms = dict.fromkeys(agents, False)
-        truncs = dict.fromkeys(agents, done)
+        terms = self._all_false.copy()  # every agent is in play until the episode ends
+        truncs = self._all_true.copy() if done else self._all_false.copy()
         infos = {a: {"round": played, "joint_action": joint} for a in agents}
         if done:
             self.agents = []

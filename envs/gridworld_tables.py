@@ -13,7 +13,11 @@ is a few table look-ups: cells are *flat* indices ``c = row · W + col`` of the 
   on — outside the grid);
 * ``base[c]``: ``(D,)`` float32, the observation at ``c`` with the other-agents channel zero:
   ``[wall (d²), kind 0 (d²), …, kind K−1 (d²), others (d²), type (1) = 1, round (1) = 0]``
-  (outside a walled grid reads as wall).
+  (outside a walled grid reads as wall);
+* ``rel[c][c']`` (grids of up to ``MAX_PAIR_CELLS`` cells and ``MAX_PAIR_AGENTS`` agents, when
+  every window cell is distinct): where an agent on ``c'`` shows in the observation of an agent
+  on ``c`` (0: out of view; −1: the same cell, the centre); ``mirror − rel[c][c']`` is where the
+  agent on ``c`` shows for the one on ``c'``.
 
 The other-agents channel of agent ``i`` at window cell ``p`` is ``#{j ≠ i : c_j = window[c_i][p]}
 / max(1, n − 1)``: on a torus smaller than the window an agent's own images are not counted.
@@ -30,7 +34,14 @@ from powergames.games.checks import check_distribution, check_positive_int
 from powergames.games.gridworld import MOVES
 from powergames.games.stochastic import check_size
 
-__all__ = ["DEFAULT_LAYOUT", "N_MOVES", "GridTables", "check_layout"]
+__all__ = [
+    "DEFAULT_LAYOUT",
+    "MAX_PAIR_AGENTS",
+    "MAX_PAIR_CELLS",
+    "N_MOVES",
+    "GridTables",
+    "check_layout",
+]
 
 #: The pair table of :class:`GridTables` is built up to this many grid cells and agents.
 MAX_PAIR_CELLS = 1024

@@ -175,3 +175,24 @@ def test_pair_table_path_equals_the_window_gather_path(layout, n, radius, wrap):
         a, b = fast._observations(), slow._observations()
         for agent in fast.possible_agents:
             np.testing.assert_array_equal(a[agent], b[agent])
+
+
+def test_exact_form_and_state_index_follow_the_simulation():
+    """Every step's shares are the exact game's shares at state_index(), and the simulated move
+    is the exact transition (MATH.md §5)."""
+    env = ResourceGridEnv(["a.#", "..b"], n_agents=2, wrap=False, max_cycles=6)
+    grid, game = env.exact_form()
+    assert game.horizon == 6 and game.n_states == grid.n_cells**2
+    rng = np.random.default_rng(0)
+    for seed in range(3):
+        env.reset(seed=seed)
+        while env.agents:
+            s = env.state_index()
+            assert grid.states[s].tolist() == [
+                int(np.flatnonzero((grid.cells == p).all(axis=1))[0]) for p in env.positions
+            ]
+            acts = rng.integers(5, size=2)
+            want = game.shares[(env._x, s, slice(None), *acts)]
+            _, rew, *_ = env.step({a: int(acts[i]) for i, a in enumerate(env.possible_agents)})
+            np.testing.assert_allclose([rew[a] for a in env.possible_agents], want)
+            assert game.transitions[(s, *acts, env.state_index())] == 1.0
