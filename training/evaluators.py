@@ -590,3 +590,7 @@ class EvalCallback(BaseCallback):
         self.num_timesteps = self.model.num_timesteps
         if self.mode == "rollout" and self._due():
             self.evaluate(self.num_timesteps)
+
+
+# registers the gridworld evaluators (that module imports this one: kept last)
+import powergames.training.gridworld_evaluation  # noqa: E402, F401
