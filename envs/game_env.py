@@ -62,7 +62,13 @@ from powergames.envs.adapter import GameAdapter, adapt
 from powergames.envs.agent_ids import agent_position
 from powergames.envs.count_path import CountPath
 from powergames.envs.observations import ObservationEncoder, resolve_history
-from powergames.envs.per_agent import copies, copies_of_one, stacks, step_result
+from powergames.envs.per_agent import (
+    copies,
+    copies_of_one,
+    reset_result,
+    stacks,
+    step_result,
+)
 from powergames.envs.rendering import TextRender, check_render_mode, round_text
 from powergames.envs.seeding import np_random as checked_np_random
 from powergames.games.base import Game
@@ -102,6 +108,9 @@ class GameEnv(TextRender, CountPath, ParallelEnv):
     Raises:
         TypeError, ValueError: an unsupported game or bad arguments (named in the message).
     """
+
+    #: Derived, not saved in checkpoints: rebuilt on first use.
+    __snapshot_exclude__ = ("_reset_infos",)
 
     metadata = {
         "name": "powergames_game_v0",
@@ -175,6 +184,8 @@ class GameEnv(TextRender, CountPath, ParallelEnv):
         self._copies = copies(names, self._stacked)
         self._spread = copies_of_one(names)
         self._result = step_result(names, self._stacked)
+        self._reset_result = reset_result(names, self._stacked)
+        self._reset_infos: dict[int, dict[str, Any]] = {}  # the reset info of each context
         self._obs_spaces = dict(zip(names, self.encoder.spaces))
         self._act_spaces = {a: self._make_action_space(s) for a, s in zip(names, self.seats)}
         self._checker = ActionChecker(names, self.seats, adapter.n_actions, multi=coalition)
@@ -331,14 +342,10 @@ class GameEnv(TextRender, CountPath, ParallelEnv):
         packed = self._obs_cache.get((0, None, self._type_key[ctx]))
         if packed is None:
             packed = self._observe(0, None, None, ctx)
-        obs = self._copies(packed)
-        ctx_key = self._ctx_key
-        if ctx_key is None:
-            infos = self._spread({"round": 0, "joint_action": self._no_action})
-        else:
-            value = self._ctx_value[ctx]  # type: ignore[index]
-            infos = self._spread({"round": 0, "joint_action": self._no_action, ctx_key: value})
-        return obs, infos
+        info = self._reset_infos.get(ctx)
+        if info is None:
+            info = self._reset_infos[ctx] = self._info(0, self._no_action, ctx)
+        return self._reset_result(packed, info)
 
     def _check_state_option(self, x: Any) -> int:
         if self.adapter.context_key != "state":
@@ -495,7 +502,8 @@ class GameEnv(TextRender, CountPath, ParallelEnv):
         state["_cache"] = {}
         state["_reward_dicts"] = {}
         state["_count_cache"] = {}
-        del state["_copies"], state["_spread"], state["_result"]  # closures: see __setstate__
+        for closure in ("_copies", "_spread", "_result", "_reset_result"):  # see __setstate__
+            del state[closure]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -503,6 +511,7 @@ class GameEnv(TextRender, CountPath, ParallelEnv):
         self._copies = copies(self.possible_agents, self._stacked)
         self._spread = copies_of_one(self.possible_agents)
         self._result = step_result(self.possible_agents, self._stacked)
+        self._reset_result = reset_result(self.possible_agents, self._stacked)
 
     def __repr__(self) -> str:
         return (

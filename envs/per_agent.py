@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["copies", "copies_of_one", "stacks"]
+__all__ = ["copies", "copies_of_one", "reset_result", "stacks", "step_result"]
 
 
 #: From this many agents on, observations of equal length are kept as one ``(n, D)`` array.
@@ -164,3 +164,24 @@ def step_result(names: Sequence[str], stacked: bool = False) -> StepResult:
         return obs, rewards.copy(), terminations, false.copy(), infos
 
     return five
+
+
+def reset_result(names: Sequence[str], stacked: bool = False) -> Callable[[Any, dict], tuple]:
+    """``f(rows, info)`` → ``reset``'s ``({a: copy of its row}, {a: a copy of info})``.
+
+    Written out for two agents (the common case of a one-shot game, reset every step).
+    """
+    if len(names) == 2 and not stacked:
+        a, b = names
+
+        def two(rows: Any, info: dict) -> tuple:
+            r, s = rows
+            return {a: r.copy(), b: s.copy()}, {a: info.copy(), b: info.copy()}
+
+        return two
+    obs_of, keys = copies(names, stacked), tuple(names)
+
+    def general(rows: Any, info: dict) -> tuple:
+        return obs_of(rows), {k: info.copy() for k in keys}
+
+    return general
