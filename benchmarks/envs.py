@@ -31,7 +31,6 @@ from pettingzoo import ParallelEnv  # noqa: E402
 from powergames.envs import BatchedGameEnv, make  # noqa: E402
 from powergames.games.symmetric import majority_game  # noqa: E402
 
-
 #: Player counts of the large-n rows (games in count form, issue 16).
 LARGE = (20, 100)
 
@@ -233,7 +232,6 @@ def main(argv: list[str] | None = None) -> int:
         {k: (lambda e=e: batched_rate(e, plans, steps)) for k, e in batched.items()}, repeats
     )
 
-    floor = rates["minimal ParallelEnv (constant dicts)"]
     rps = rates.get("pettingzoo.classic.rps_v2")
     lines = [
         "## envs",
