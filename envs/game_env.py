@@ -223,6 +223,7 @@ class GameEnv(TextRender, CountPath, ParallelEnv):
         self._obs_cache: dict[tuple[Any, ...], Any] = {}
         self._reward_dicts: dict[tuple[int, int], dict[str, float]] = {}
         self._count_cache: dict[tuple[Any, ...], tuple[Any, list[float]]] = {}
+        self._info_dicts: dict[tuple[Any, ...], dict[str, Any]] = {}
         self._cache: dict[tuple[Any, ...], tuple[Any, dict[str, float], dict[str, Any]]] = {}
         self._no_action = (-1,) * n
         # fast path: one Discrete action per player and a joint-action index (needs n >= 2, so
@@ -466,7 +467,14 @@ class GameEnv(TextRender, CountPath, ParallelEnv):
                 if len(shared) >= _CACHE_MAX:
                     shared.clear()
                 shared[(ctx, idx)] = rew
-        tr = (obs, rew, self._info(t1 - 1, joint, ctx))
+        # one info dict per (round, joint action, context), shared by the next contexts' keys
+        info_key = (t1 - 1, joint, ctx)
+        info = self._info_dicts.get(info_key)
+        if info is None:
+            if len(self._info_dicts) >= _CACHE_MAX:
+                self._info_dicts.clear()
+            info = self._info_dicts[info_key] = self._info(t1 - 1, joint, ctx)
+        tr = (obs, rew, info)
         cache = self._cache
         if len(cache) >= _CACHE_MAX:
             cache.clear()
@@ -502,6 +510,7 @@ class GameEnv(TextRender, CountPath, ParallelEnv):
         state["_cache"] = {}
         state["_reward_dicts"] = {}
         state["_count_cache"] = {}
+        state["_info_dicts"] = {}
         for closure in ("_copies", "_spread", "_result", "_reset_result"):  # see __setstate__
             del state[closure]
         return state
