@@ -110,7 +110,7 @@ class GameEnv(TextRender, CountPath, ParallelEnv):
     """
 
     #: Derived, not saved in checkpoints: rebuilt on first use.
-    __snapshot_exclude__ = ("_reset_infos",)
+    __snapshot_exclude__ = ("_reset_infos", "_one_context")
 
     metadata = {
         "name": "powergames_game_v0",
@@ -246,6 +246,10 @@ class GameEnv(TextRender, CountPath, ParallelEnv):
         self._np_random_seed: int | None = None
         self._round = 0
         self._ctxs: list[int] = []
+        # every episode's contexts when the game has one context (None: drawn at reset)
+        self._one_context: list[int] | None = (
+            [0] * self._episode_len if adapter.n_contexts == 1 else None
+        )
         self._last_joint: tuple[int, ...] | None = None  # the last round's joint action
 
     def _make_action_space(self, seat: tuple[int, ...]) -> gymnasium.spaces.Space:
@@ -332,7 +336,10 @@ class GameEnv(TextRender, CountPath, ParallelEnv):
             self._obs_cache.clear()
             self._cache.clear()
             self._count_cache.clear()
-        ctxs = self.adapter.draw_episode(self._np_random, length)
+            if self._one_context is not None:
+                self._one_context = [0] * length
+        # a single context: nothing to draw (read-only, so one list serves every episode)
+        ctxs = self._one_context or self.adapter.draw_episode(self._np_random, length)
         if options and "state" in options:
             ctxs = [self._check_state_option(options["state"])] * length
         self._ctxs = ctxs
