@@ -20,9 +20,11 @@ import numpy as np
 import numpy.typing as npt
 
 from powergames.games.checks import check_distribution, check_positive_int, first_index, frozen
+from powergames.games.memory import check_memory
 
-#: Largest number of count vectors a count-form table may have (a guard against silent huge allocations).
-MAX_COUNT_VECTORS = 50_000_000
+#: Largest number of count vectors of one enumeration (ranks and sizes stay far inside int64); what
+#: memory allows is checked separately (:func:`check_count_size`, :mod:`powergames.games.memory`).
+MAX_COUNT_VECTORS = 2**33
 
 #: Largest count grid ``(n+1)**(k-1)`` the FFT convolution allocates.
 MAX_GRID_ENTRIES = 2**25
@@ -39,7 +41,9 @@ __all__ = [
     "compositions",
     "convolve_counts",
     "convolve_many",
+    "multinomial_factors",
     "multinomial_pmf",
+    "multinomial_weights",
     "n_compositions",
 ]
 
@@ -64,7 +68,13 @@ def n_compositions(total: int, n_parts: int) -> int:
 
 
 def check_count_size(total: int, n_parts: int) -> int:
-    """:func:`n_compositions`, refused above :data:`MAX_COUNT_VECTORS` (ValueError with the size)."""
+    """:func:`n_compositions`, refused when their int64 enumeration does not fit in memory.
+
+    Raises:
+        ValueError: more than :data:`MAX_COUNT_VECTORS` count vectors, or an enumeration
+            (``size * n_parts * 8`` bytes) above :func:`~powergames.games.memory.memory_budget`;
+            the message gives the estimate.
+    """
     size = n_compositions(total, n_parts)
     if size > MAX_COUNT_VECTORS:
         raise ValueError(
@@ -72,6 +82,10 @@ def check_count_size(total: int, n_parts: int) -> int:
             f"{MAX_COUNT_VECTORS} the count form allows (about {size * 8 / 2**30:.1f} GiB per "
             "float64 column)"
         )
+    check_memory(
+        f"the {size:,} count vectors of {total} players over {n_parts} actions",
+        {"int64 count vectors": size * n_parts * 8},
+    )
     return size
 
 
@@ -207,11 +221,63 @@ def composition_index(counts: object, total: int | None = None) -> npt.NDArray[n
     return composition_ranks(arr, total)
 
 
+def multinomial_factors(
+    total: int, strategy: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], float]:
+    """Per-action factor tables of the multinomial, MATH.md (1.7): ``P(c) = scale · Π_a F[a, c_a]``.
+
+    Since ``Σ_a c_a = N``, ``P(c) = N! N^{-N} Π_a (N σ_a)^{c_a} / c_a!``; each factor
+    ``(N σ_a)^c / c!`` peaks near its mean ``c = N σ_a``. ``F[a, c]`` is that factor divided by its
+    maximum over ``c`` (so in ``[0, 1]``, 1 at the mode) and ``log scale = log N! − N log N +
+    Σ_a max_c(…)`` is ``O(log N)``: the product neither overflows nor loses a probability above
+    ~1e-300. Evaluating ``P`` over count vectors then costs ``k`` look-ups in tables of ``N + 1``
+    entries and ``k − 1`` products, with no ``exp`` per count vector.
+
+    Args:
+        total: ``N >= 0`` (unchecked).
+        strategy: shape ``(k,)``, a distribution (unchecked).
+
+    Returns:
+        ``(F, scale)``: ``F`` of shape ``(k, N + 1)``, ``scale`` a float.
+    """
+    from scipy.special import gammaln, xlogy
+
+    c = np.arange(total + 1, dtype=np.float64)
+    rate = max(total, 1) * np.asarray(strategy, dtype=np.float64)
+    log_f = xlogy(c[None, :], rate[:, None]) - gammaln(c + 1.0)
+    top = log_f.max(axis=1)
+    factors = np.exp(log_f - top[:, None])
+    log_scale = gammaln(total + 1.0) - xlogy(total, max(total, 1)) + top.sum()
+    return factors, float(np.exp(log_scale))
+
+
+def multinomial_weights(
+    counts: npt.NDArray[np.int64],
+    factors: npt.NDArray[np.float64],
+    scale: float,
+    out: npt.NDArray[np.float64] | None = None,
+) -> npt.NDArray[np.float64]:
+    """``scale · Π_a factors[a, counts[:, a]]`` for count vectors ``counts`` of shape ``(L, k)`` → ``(L,)``.
+
+    The multinomial probabilities of ``counts`` when ``(factors, scale)`` come from
+    :func:`multinomial_factors` (unchecked hot path).
+    """
+    k = counts.shape[1]
+    w = np.take(factors[0], counts[:, 0], out=out)
+    tmp = np.empty_like(w)
+    for a in range(1, k):
+        np.take(factors[a], counts[:, a], out=tmp)
+        w *= tmp
+    w *= scale
+    return w
+
+
 def multinomial_pmf(total: int, strategy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """The multinomial distribution of action counts of ``total`` players drawing i.i.d., MATH.md (1.7).
 
-    ``P(c) = total! / Π_a c_a! · Π_a strategy[a]^{c_a}`` for every count vector ``c``, computed in
-    log space (``0^0 = 1``, so actions of probability zero are handled exactly).
+    ``P(c) = total! / Π_a c_a! · Π_a strategy[a]^{c_a}`` for every count vector ``c``, computed from
+    per-action factor tables (:func:`multinomial_factors`; ``0^0 = 1``, so actions of probability
+    zero are handled exactly).
 
     Args:
         total: the number of players ``N >= 0``.
@@ -225,15 +291,12 @@ def multinomial_pmf(total: int, strategy: npt.NDArray[np.float64]) -> npt.NDArra
         >>> multinomial_pmf(2, np.array([0.5, 0.5])).round(4).tolist()
         [0.25, 0.5, 0.25]
     """
-    from scipy.special import gammaln, xlogy
-
     total = check_positive_int("total", total, minimum=0)
     sigma = check_distribution("strategy", strategy)
     if sigma.ndim != 1:
         raise ValueError(f"strategy must have shape (k,), got {sigma.shape}")
-    c = compositions(total, len(sigma)).astype(np.float64)
-    log_p = gammaln(total + 1.0) - gammaln(c + 1.0).sum(axis=1) + xlogy(c, sigma).sum(axis=1)
-    return np.exp(log_p)
+    factors, scale = multinomial_factors(total, sigma)
+    return multinomial_weights(compositions(total, len(sigma)), factors, scale)
 
 
 # ============================================================================= count distributions

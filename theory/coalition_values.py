@@ -29,6 +29,7 @@ from powergames.games.checks import as_float_array
 from powergames.games.counts import CountDistribution, convolve_counts, convolve_weighted
 from powergames.games.symmetric import SymmetricUnitSumGame
 from powergames.theory.coalition_policies import CoalitionPolicy, JointPolicy
+from powergames.theory.coalition_structure import structured_values
 from powergames.theory.partitions import check_coalitions
 
 __all__ = [
@@ -97,6 +98,19 @@ def _dense_values(
 
 
 def _symmetric_values(
+    game: SymmetricUnitSumGame,
+    coalitions: tuple[tuple[int, ...], ...],
+    policies: list[CoalitionPolicy],
+) -> npt.NDArray[np.float64]:
+    """MATH.md (1.9): by policy structure when the rests are small, else by prefix and suffix
+    convolutions of the coalitions' count distributions."""
+    fast = structured_values(game, coalitions, policies)
+    if fast is not None:
+        return fast
+    return convolved_values(game, coalitions, policies)
+
+
+def convolved_values(
     game: SymmetricUnitSumGame,
     coalitions: tuple[tuple[int, ...], ...],
     policies: list[CoalitionPolicy],

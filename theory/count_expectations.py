@@ -1,0 +1,158 @@
+"""Expected shares under "a multinomial plus a few shifted count vectors", in one pass (MATH.md §1).
+
+The kernel of structured coalition values (:mod:`powergames.theory.coalition_structure`): the
+others of one player are a large group drawing i.i.d. from ``σ`` (``N`` players, counts
+``Multinomial(N, σ)``, MATH.md (1.7)) plus a *small* independent part with a finite support of
+count vectors ``s`` with probabilities ``S(s)`` (shared-action coalitions, a few leftovers, one
+member's own shift). Then, for every state ``x`` and action ``a``,
+
+    E[table[x, a, c + s]] = Σ_s S(s) Σ_{c} Mult_N(c; σ) table[x, a, index(c + s)].     MATH.md (1.9)
+
+Two exact ways, chosen by cost:
+
+* **weights on the others' simplex** (small ``|s|``, ``σ_a > 0`` where ``s_a > 0``): with
+  ``N' = N + |s|``, ``Mult_N(c' - s) = N!/N'! · Mult_{N'}(c') · Π_a (c'_a)_{s_a} σ_a^{-s_a}``
+  (falling factorials), so the sum is one dot of ``table[x, a, :]`` with the weights
+  ``Mult_{N'}(c') · Σ_s S(s) N!/N'! Π_a (c'_a)_{s_a} σ_a^{-s_a}`` over the count vectors ``c'`` of
+  the ``n - 1`` others, in table order: one pass over the table, no gather;
+* **gather** (any shift): for each support point, the table's columns at ``index(c + s)`` over the
+  ``C(N+k-1, k-1)`` vectors ``c`` (fewer than the table's when ``N < n - 1``).
+
+Both run in blocks of count vectors, so the extra memory is a few blocks, not a table.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from powergames.games.counts import (
+    composition_ranks,
+    compositions,
+    multinomial_factors,
+    multinomial_weights,
+)
+from powergames.games.symmetric import SymmetricUnitSumGame
+
+#: Count vectors per block.
+BLOCK = 2**19
+
+#: Largest ``|s|`` (members of the small part) for the weights path; above it, gather.
+MAX_WEIGHT_SHIFT = 4
+
+#: Largest support of the small part for the weights path (one falling-factorial product each).
+MAX_WEIGHT_TERMS = 16
+
+__all__ = ["BLOCK", "Support", "expected_table", "gather_cost", "weights_apply"]
+
+#: A finite distribution of count vectors: ``(vectors (P, k) int64, probabilities (P,))``.
+Support = tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]
+
+
+def weights_apply(support: Support, sigma: npt.NDArray[np.float64]) -> bool:
+    """Whether the weights path is exact and cheap for this small part and ``σ``."""
+    vectors, _ = support
+    if len(vectors) > MAX_WEIGHT_TERMS or int(vectors[0].sum()) > MAX_WEIGHT_SHIFT:
+        return False
+    used = np.any(vectors > 0, axis=0)
+    return bool(np.all(sigma[used] > 0))
+
+
+def gather_cost(n_big: int, k: int, support: Support) -> int:
+    """Table columns the gather path reads: ``|support| · C(N+k-1, k-1)``."""
+    return len(support[0]) * math.comb(n_big + k - 1, k - 1)
+
+
+def expected_table(
+    game: SymmetricUnitSumGame,
+    n_big: int,
+    sigma: npt.NDArray[np.float64],
+    support: Support,
+    actions: npt.NDArray[np.bool_] | None = None,
+) -> npt.NDArray[np.float64]:
+    """``E[table[x, a, index(c + s)]]`` with ``c ~ Multinomial(n_big, σ)``, ``s ~ support``, MATH.md (1.9).
+
+    Args:
+        game: the count-form game.
+        n_big: ``N >= 0``; ``N + |s| = n - 1`` for every support point (unchecked).
+        sigma: shape ``(k,)``, the large group's strategy.
+        support: the small part's count vectors and probabilities.
+        actions: shape ``(k,)``, the actions needed (all when ``None``; the gather path skips the
+            others, whose entries are then 0).
+
+    Returns:
+        Shape ``(n_states, k)``.
+    """
+    k = game.n_actions
+    need = np.ones(k, dtype=bool) if actions is None else actions
+    if weights_apply(support, sigma):
+        return _by_weights(game, n_big, sigma, support)
+    return _by_gather(game, n_big, sigma, support, need)
+
+
+def _by_weights(
+    game: SymmetricUnitSumGame, n_big: int, sigma: npt.NDArray[np.float64], support: Support
+) -> npt.NDArray[np.float64]:
+    vectors, probs = support
+    total = game.n_players - 1
+    k = game.n_actions
+    factors, scale = multinomial_factors(total, sigma)
+    shift = total - n_big
+    # N!/N'! · S(s) · Π_a σ_a^{-s_a}, one coefficient per support point
+    ratio = math.exp(math.lgamma(n_big + 1) - math.lgamma(total + 1))
+    coef = [
+        float(p) * ratio * math.prod(float(sigma[a]) ** -int(v[a]) for a in range(k) if v[a])
+        for v, p in zip(vectors, probs)
+    ]
+    counts = game.counts
+    out = np.zeros((game.n_states, k))
+    for lo in range(0, len(counts), BLOCK):
+        c = counts[lo : lo + BLOCK]
+        w = multinomial_weights(c, factors, scale)
+        if shift:
+            w *= _falling_poly(c, vectors, coef)
+        out += game.table[:, :, lo : lo + len(c)] @ w
+    return out
+
+
+def _falling_poly(
+    c: npt.NDArray[np.int64], vectors: npt.NDArray[np.int64], coef: list[float]
+) -> npt.NDArray[np.float64]:
+    """``Σ_s coef_s Π_a (c_a)_{s_a}`` (falling factorials) over the rows of ``c``, shape ``(L,)``."""
+    out = np.zeros(len(c))
+    for v, cf in zip(vectors, coef):
+        term = np.full(len(c), cf)
+        for a in np.flatnonzero(v):
+            col = c[:, a].astype(np.float64)
+            for j in range(int(v[a])):
+                term *= col - j
+        out += term
+    return out
+
+
+def _by_gather(
+    game: SymmetricUnitSumGame,
+    n_big: int,
+    sigma: npt.NDArray[np.float64],
+    support: Support,
+    need: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.float64]:
+    vectors, probs = support
+    k = game.n_actions
+    total = game.n_players - 1
+    big = compositions(n_big, k)
+    factors, scale = multinomial_factors(n_big, sigma)
+    out = np.zeros((game.n_states, k))
+    for lo in range(0, len(big), BLOCK):
+        c = big[lo : lo + BLOCK]
+        w = multinomial_weights(c, factors, scale)
+        keep = np.flatnonzero(w)
+        if len(keep) < len(w) // 2:
+            c, w = c[keep], w[keep]
+        for v, p in zip(vectors, probs):
+            rank = composition_ranks(c + v, total)
+            for a in np.flatnonzero(need):
+                out[:, a] += p * (game.table[:, a, rank] @ w)
+    return out
