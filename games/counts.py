@@ -12,7 +12,7 @@ first use); nothing here knows about games.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -38,6 +38,7 @@ __all__ = [
     "check_count_size",
     "composition_index",
     "composition_ranks",
+    "composition_blocks",
     "compositions",
     "convolve_counts",
     "convolve_many",
@@ -134,6 +135,51 @@ def compositions(total: int, n_parts: int) -> npt.NDArray[np.int64]:
     total = check_positive_int("total", total, minimum=0)
     n_parts = check_positive_int("n_parts", n_parts)
     return _compositions_cached(total, n_parts)
+
+
+def composition_blocks(
+    total: int, n_parts: int, rows: int = 2**19
+) -> Iterator[tuple[int, npt.NDArray[np.int64]]]:
+    """Consecutive blocks of :func:`compositions` ``(total, n_parts)`` without the whole enumeration.
+
+    Yields ``(start, block)``: ``block`` (shape ``(L, n_parts)``, int64) is rows ``start:start+L`` of
+    ``compositions(total, n_parts)``. Rows with first count ``v`` are ``v`` followed by the count
+    vectors of ``total - v`` over ``n_parts - 1`` actions, which are the suffix of
+    ``compositions(total, n_parts - 1)`` whose first count is ``>= v``, shifted down by ``v``; so only
+    that ``C(total + n_parts - 2, n_parts - 2)``-row enumeration and one block are in memory.
+
+    Args:
+        total: ``N >= 0``; n_parts: ``k >= 1``; rows: about how many rows per block (``>= 1``).
+    """
+    total = check_positive_int("total", total, minimum=0)
+    n_parts = check_positive_int("n_parts", n_parts)
+    rows = check_positive_int("rows", rows)
+    if n_parts <= 2 or n_compositions(total, n_parts) <= rows:
+        full = compositions(total, n_parts)
+        for lo in range(0, len(full), rows):
+            yield lo, full[lo : lo + rows]
+        return
+    base = compositions(total, n_parts - 1)
+    # rows of `base` with first count >= v start at starts[v]
+    starts = np.concatenate([[0], np.cumsum(np.bincount(base[:, 0], minlength=total + 1))])
+    v, start = 0, 0
+    while v <= total:
+        group = [v]
+        size = len(base) - starts[v]
+        while v + len(group) <= total and size + len(base) - starts[v + len(group)] <= rows:
+            size += len(base) - starts[v + len(group)]
+            group.append(v + len(group))
+        block = np.empty((size, n_parts), dtype=np.int64)
+        at = 0
+        for u in group:
+            tail = base[starts[u] :]
+            block[at : at + len(tail), 0] = u
+            block[at : at + len(tail), 1] = tail[:, 0] - u
+            block[at : at + len(tail), 2:] = tail[:, 1:]
+            at += len(tail)
+        yield start, block
+        start += size
+        v += len(group)
 
 
 @lru_cache(maxsize=64)

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from powergames.games.checks import check_positive_int, check_rng
-from powergames.games.counts import check_count_size, composition_ranks, compositions
+from powergames.games.counts import check_count_size, composition_blocks, composition_ranks
 from powergames.games.memory import check_memory
 from powergames.games.symmetric import SymmetricUnitSumGame
 
@@ -26,10 +26,6 @@ MAX_SPREAD = 50.0
 _BLOCK = 2**20
 
 __all__ = ["MAX_SPREAD", "majority_game", "random_symmetric_unit_sum_game"]
-
-
-def _blocks(length: int) -> list[slice]:
-    return [slice(lo, min(lo + _BLOCK, length)) for lo in range(0, length, _BLOCK)]
 
 
 def majority_game(n_players: int, n_actions: int) -> SymmetricUnitSumGame:
@@ -64,22 +60,23 @@ def majority_game(n_players: int, n_actions: int) -> SymmetricUnitSumGame:
     n_counts = check_count_size(n - 1, k)
     check_memory(
         f"the majority game of {n} players and {k} actions",
-        {"table": k * n_counts * 8, "count vectors": n_counts * k * 8},
+        {"table": k * n_counts * 8, "blocks of count vectors": 8 * _BLOCK * k * 8},
     )
-    others = compositions(n - 1, k)
     inverse = 1.0 / np.arange(1, n + 1, dtype=np.float64)  # 1 / m_a for m_a = c_a + 1 in 1..n
     table = np.empty((1, k, n_counts))
-    for block in _blocks(n_counts):
-        c = others[block]
+    for lo, others in composition_blocks(n - 1, k, _BLOCK):
+        block = slice(lo, lo + len(others))
+        c = np.ascontiguousarray(others.T, dtype=np.int32)  # (k, L): one row per action
+        # a wins (ties toward lower actions) iff c_a >= max_{b<a} c_b and c_a + 1 >= max_{b>a} c_b
+        below = np.full((k, c.shape[1]), -1, dtype=np.int32)  # max over b < a
+        above = np.full((k, c.shape[1]), -1, dtype=np.int32)  # max over b > a
+        for a in range(1, k):
+            np.maximum(below[a - 1], c[a - 1], out=below[a])
+            np.maximum(above[k - a], c[k - a], out=above[k - a - 1])
         for a in range(k):
-            # a wins (ties toward lower actions) iff c_a + 1 > c_b for b < a and c_a + 1 >= c_b for b > a
-            own = c[:, a]
-            wins = np.ones(len(c), dtype=bool)
-            for b in range(k):
-                if b != a:
-                    wins &= (own >= c[:, b]) if b < a else (own + 1 >= c[:, b])
+            wins = (c[a] >= below[a]) & (c[a] + 1 >= above[a])
             row = table[0, a, block]
-            np.take(inverse, own, out=row)
+            np.take(inverse, c[a], out=row)
             row *= wins
     return SymmetricUnitSumGame.trusted(n, table, np.ones(1))
 
@@ -146,7 +143,7 @@ def random_symmetric_unit_sum_game(
         {
             "table": s * k * n_counts * 8,
             "normaliser": s * n_full * 8,
-            "count vectors": (n_counts + n_full) * k * 8,
+            "blocks of count vectors": 8 * _BLOCK * k * 8 * max(s, 1),
         },
     )
     # the weights w(x, a, c) = exp(spread · z) are drawn into the table and normalised in place
@@ -155,10 +152,10 @@ def random_symmetric_unit_sum_game(
     table *= spread
     np.exp(table, out=table)
     z = _normaliser(table, n)
-    others = compositions(n - 1, k)
-    for block in _blocks(n_counts):
+    for lo, others in composition_blocks(n - 1, k, _BLOCK):
+        block = slice(lo, lo + len(others))
         for a in range(k):
-            m = others[block].copy()
+            m = others.copy()
             m[:, a] += 1
             table[:, a, block] /= z[:, composition_ranks(m, n)]
     del z
@@ -169,10 +166,9 @@ def random_symmetric_unit_sum_game(
 def _normaliser(weights: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.float64]:
     """``Z(x, m) = Σ_b m_b w(x, b, m - e_b)`` over all players' count vectors ``m``, shape ``(S, n_full)``."""
     s, k, _ = weights.shape
-    full = compositions(n, k)
-    z = np.zeros((s, len(full)))
-    for block in _blocks(len(full)):
-        m = full[block]
+    z = np.zeros((s, check_count_size(n, k)))
+    for lo, m in composition_blocks(n, k, _BLOCK):
+        block = slice(lo, lo + len(m))
         for b in range(k):
             rows = np.flatnonzero(m[:, b])
             dropped = m[rows]

@@ -29,8 +29,8 @@ import numpy as np
 import numpy.typing as npt
 
 from powergames.games.counts import (
+    composition_blocks,
     composition_ranks,
-    compositions,
     multinomial_factors,
     multinomial_weights,
 )
@@ -106,10 +106,8 @@ def _by_weights(
         float(p) * ratio * math.prod(float(sigma[a]) ** -int(v[a]) for a in range(k) if v[a])
         for v, p in zip(vectors, probs)
     ]
-    counts = game.counts
     out = np.zeros((game.n_states, k))
-    for lo in range(0, len(counts), BLOCK):
-        c = counts[lo : lo + BLOCK]
+    for lo, c in composition_blocks(total, k, BLOCK):
         w = multinomial_weights(c, factors, scale)
         if shift:
             w *= _falling_poly(c, vectors, coef)
@@ -142,11 +140,9 @@ def _by_gather(
     vectors, probs = support
     k = game.n_actions
     total = game.n_players - 1
-    big = compositions(n_big, k)
     factors, scale = multinomial_factors(n_big, sigma)
     out = np.zeros((game.n_states, k))
-    for lo in range(0, len(big), BLOCK):
-        c = big[lo : lo + BLOCK]
+    for _, c in composition_blocks(n_big, k, BLOCK):
         w = multinomial_weights(c, factors, scale)
         keep = np.flatnonzero(w)
         if len(keep) < len(w) // 2:
