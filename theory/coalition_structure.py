@@ -39,8 +39,10 @@ from powergames.theory.coalition_policies import (
 )
 from powergames.theory.count_expectations import (
     Support,
+    expected_iid_rest,
     expected_table,
     gather_cost,
+    iid_rest_applies,
     weights_apply,
 )
 
@@ -115,6 +117,15 @@ class _Plan:
     sigma: npt.NDArray[np.float64]
     support: Support
     cost: float
+    iid_rest: tuple[int, npt.NDArray[np.float64]] | None = None  # the rest is one i.i.d. group
+
+    def expect(
+        self, game: SymmetricUnitSumGame, only: npt.NDArray[np.bool_] | None = None
+    ) -> npt.NDArray[np.float64]:
+        """``E[table[x, a, c]]`` over this plan's counts, shape ``(n_states, k)``."""
+        if self.iid_rest is not None:
+            return expected_iid_rest(game, self.n_big, self.sigma, *self.iid_rest)
+        return expected_table(game, self.n_big, self.sigma, self.support, only)
 
 
 def _plan(
@@ -132,6 +143,13 @@ def _plan(
         sigma, n_big = live[big_key]
     else:
         big_key, sigma, n_big = b"", np.full(k, 1.0 / k), 0
+    small = [(s, n) for key, (s, n) in live.items() if key != big_key]
+    if not others and not shift.any() and len(small) == 1 and iid_rest_applies(
+        small[0][1], small[0][0], sigma
+    ):
+        one_pass = float(game.n_counts * (k + game.n_states * k + small[0][1] * (k + 2)))
+        return _Plan(n_big, sigma, _support_of(_Part("iid", -1, 0, sigma), k), one_pass,
+                     (small[0][1], small[0][0]))  # fmt: skip
     support: Support | None = (shift[None, :].astype(np.int64), np.ones(1))
     for key, (s, n) in live.items():
         if key != big_key and support is not None:
@@ -154,8 +172,12 @@ def structured_values(
     game: SymmetricUnitSumGame,
     coalitions: tuple[tuple[int, ...], ...],
     policies: Sequence[CoalitionPolicy],
+    use_unit_sum: bool = True,
 ) -> npt.NDArray[np.float64] | None:
     """``r_j(x)`` by policy structure (module docstring), shape ``(n_states, n_coalitions)``.
+
+    With ``use_unit_sum`` the costliest coalition is ``1 −`` the others (MATH.md (1.3)); without,
+    every coalition is computed (the sum over coalitions is then a check of the others).
 
     Returns ``None`` when a rest is not small or the plan would read the table more than
     :data:`MAX_PASSES` times; then the convolution path (MATH.md (1.8)) is the cheaper exact one.
@@ -199,7 +221,7 @@ def structured_values(
                 need[q.coalition].add(t)
     job_cost = [sum(item[0].cost for item in items) for _, _, items in jobs]
     cost = [sum(job_cost[t] for t in need[j]) for j in range(n_coal)]
-    skip = int(np.argmax(cost)) if n_coal > 1 else -1
+    skip = int(np.argmax(cost)) if n_coal > 1 and use_unit_sum else -1
     wanted = set().union(*(need[j] for j in range(n_coal) if j != skip))
     if sum(job_cost[t] for t in wanted) > MAX_PASSES * game.n_counts * (k + game.n_states * k):
         return None
@@ -208,13 +230,10 @@ def structured_values(
         kind, ref, items = jobs[t]
         acc = np.zeros(game.n_states)
         if kind == "pool":
-            plan = items[0][0]
-            e = expected_table(game, plan.n_big, plan.sigma, plan.support)
-            results[t] = e  # (S, k): weighted by each part's strategy below
+            results[t] = items[0][0].expect(game)  # (S, k): weighted by each part's strategy below
             continue
         for plan, only, weight, a in items:
-            e = expected_table(game, plan.n_big, plan.sigma, plan.support, only)
-            acc += weight * e[:, a]
+            acc += weight * plan.expect(game, only)[:, a]
         results[t] = acc
     out = np.zeros((game.n_states, n_coal))
     for q in parts:

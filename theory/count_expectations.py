@@ -18,6 +18,12 @@ Two exact ways, chosen by cost:
 * **gather** (any shift): for each support point, the table's columns at ``index(c + s)`` over the
   ``C(N+k-1, k-1)`` vectors ``c`` (fewer than the table's when ``N < n - 1``).
 
+When the small part is itself i.i.d. (``L`` players on ``u``, e.g. Theorem 2's leftovers) the
+weights' polynomial is ``Σ_s Mult_L(s; u) Π_a (c'_a)_{s_a} y_a^{s_a} = L! · e_L``, the ``L``-th
+elementary symmetric polynomial of the multiset holding ``y_a = u_a / σ_a`` ``c'_a`` times, from the
+power sums ``p_j = Σ_a c'_a y_a^j`` by Newton's identities ``j e_j = Σ_{i=1..j} (−1)^{i−1} e_{j−i} p_i``
+— ``L`` linear forms per count vector instead of ``C(L+k-1, k-1)`` products.
+
 Both run in blocks of count vectors, so the extra memory is a few blocks, not a table.
 """
 
@@ -45,7 +51,18 @@ MAX_WEIGHT_SHIFT = 4
 #: Largest support of the small part for the weights path (one falling-factorial product each).
 MAX_WEIGHT_TERMS = 16
 
-__all__ = ["BLOCK", "Support", "expected_table", "gather_cost", "weights_apply"]
+#: Largest i.i.d. small part (players) for the weights path by Newton's identities.
+MAX_IID_REST = 8
+
+__all__ = [
+    "BLOCK",
+    "Support",
+    "expected_iid_rest",
+    "expected_table",
+    "gather_cost",
+    "iid_rest_applies",
+    "weights_apply",
+]
 
 #: A finite distribution of count vectors: ``(vectors (P, k) int64, probabilities (P,))``.
 Support = tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]
@@ -151,4 +168,47 @@ def _by_gather(
             rank = composition_ranks(c + v, total)
             for a in np.flatnonzero(need):
                 out[:, a] += p * (game.table[:, a, rank] @ w)
+    return out
+
+
+def iid_rest_applies(n_rest: int, rest: npt.NDArray[np.float64], sigma: npt.NDArray[np.float64]) -> bool:
+    """Whether :func:`expected_iid_rest` applies: ``L <= MAX_IID_REST``, ``σ_a > 0`` where ``u_a > 0``."""
+    return n_rest <= MAX_IID_REST and bool(np.all(sigma[rest > 0] > 0))
+
+
+def expected_iid_rest(
+    game: SymmetricUnitSumGame,
+    n_big: int,
+    sigma: npt.NDArray[np.float64],
+    n_rest: int,
+    rest: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """``E[table[x, a, c + s]]``, ``c ~ Mult(N, σ)``, ``s ~ Mult(L, u)``, in one pass (module docstring).
+
+    Args:
+        n_big: ``N``; n_rest: ``L`` with ``N + L = n - 1``; sigma, rest: ``σ``, ``u`` of shape ``(k,)``.
+
+    Returns:
+        Shape ``(n_states, k)``.
+    """
+    total = game.n_players - 1
+    k = game.n_actions
+    factors, scale = multinomial_factors(total, sigma)
+    y = np.divide(rest, sigma, out=np.zeros(k), where=rest > 0)
+    # N!/N'! · L!
+    scale *= math.exp(math.lgamma(n_big + 1) - math.lgamma(total + 1) + math.lgamma(n_rest + 1))
+    powers = np.stack([y**j for j in range(1, n_rest + 1)])  # (L, k)
+    out = np.zeros((game.n_states, k))
+    for lo, c in composition_blocks(total, k, BLOCK):
+        w = multinomial_weights(c, factors, scale)
+        if n_rest:
+            p = c.astype(np.float64) @ powers.T  # (L_rows, n_rest) power sums
+            e = [np.ones(len(c))]
+            for j in range(1, n_rest + 1):
+                acc = np.zeros(len(c))
+                for i in range(1, j + 1):
+                    acc += (-1.0) ** (i - 1) * e[j - i] * p[:, i - 1]
+                e.append(acc / j)
+            w *= e[n_rest]
+        out += game.table[:, :, lo : lo + len(c)] @ w
     return out
