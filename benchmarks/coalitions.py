@@ -104,7 +104,7 @@ def traced(fn):
     return out, secs, peak
 
 
-def run_row(name: str, n: int, k: int, lines: list[str], growth: dict, checks: list[str]) -> None:
+def run_row(name: str, n: int, k: int, lines: list[str], growth: dict) -> None:
     states = n_states_for(name, n, k)
     n_full = math.comb(n + k - 1, k - 1)
     try:
@@ -136,7 +136,6 @@ def run_row(name: str, n: int, k: int, lines: list[str], growth: dict, checks: l
             v_old = convolved_values(game, members, checked)
             t_old = time.perf_counter() - t
             old = f"{np.abs(v_old - values[label]).max():.1e} ({t_old:.2f} s, {t_old / min(times[label]):.0f}x)"
-            checks.append(f"{name} n={n} k={k} {label}: previous path {t_old:.2f} s")
         t_min, t_med = min(times[label]), statistics.median(times[label])
         b_min = min(base)
         growth.setdefault((name, k, label), []).append((n, t_min, n_full))
@@ -154,8 +153,11 @@ def run_row(name: str, n: int, k: int, lines: list[str], growth: dict, checks: l
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the smaller ladder")
+    parser.add_argument("--n", type=int, nargs="*", help="only the rungs with these n")
     args = parser.parse_args()
     ladder = QUICK if args.quick else FULL
+    if args.n:
+        ladder = {k: tuple(n for n in ns if n in args.n) for k, ns in ladder.items()}
     lines = [
         "## coalitions",
         "",
@@ -180,7 +182,6 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     growth: dict = {}
-    checks: list[str] = []
     for name in ("majority", "random"):
         for k, ns in ladder.items():
             for n in ns:
@@ -192,7 +193,7 @@ def main() -> None:
                         lines.append(f"| random | {n:,} | {k} | {math.comb(n + k - 1, k - 1):,} | "
                                      f"{states} | refused: {exc} |" + " |" * 9)  # fmt: skip
                     continue
-                run_row(name, n, k, lines, growth, checks)
+                run_row(name, n, k, lines, growth)
     lines += [
         "",
         "Growth exponent in n (log time ratio / log n ratio between the rungs of one k) against "

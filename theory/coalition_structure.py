@@ -164,7 +164,7 @@ def _plan(
     if weights_apply(support, sigma):
         cost = float(game.n_counts * (k + game.n_states * k + len(support[0])))
     else:
-        cost = float(gather_cost(n_big, k, support) * (k + game.n_states * n_needed))
+        cost = float(gather_cost(n_big, sigma, support) * (k + game.n_states * n_needed))
     return _Plan(n_big, sigma, support, cost)
 
 

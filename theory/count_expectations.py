@@ -20,9 +20,10 @@ Two exact ways, chosen by cost:
 
 When the small part is itself i.i.d. (``L`` players on ``u``, e.g. Theorem 2's leftovers) the
 weights' polynomial is ``Σ_s Mult_L(s; u) Π_a (c'_a)_{s_a} y_a^{s_a} = L! · e_L``, the ``L``-th
-elementary symmetric polynomial of the multiset holding ``y_a = u_a / σ_a`` ``c'_a`` times, from the
-power sums ``p_j = Σ_a c'_a y_a^j`` by Newton's identities ``j e_j = Σ_{i=1..j} (−1)^{i−1} e_{j−i} p_i``
-— ``L`` linear forms per count vector instead of ``C(L+k-1, k-1)`` products.
+elementary symmetric polynomial of the multiset holding ``y_a = u_a / σ_a`` ``c'_a`` times,
+``e_L = Σ_{|s|=L} Π_a C(c'_a, s_a) y_a^{s_a}``, by a recursion over actions with non-negative
+terms only (exactly 0 where some ``c'_a < s_a``) — ``k · L²/2`` products per count vector instead
+of one per support point.
 
 Both run in blocks of count vectors, so the extra memory is a few blocks, not a table.
 """
@@ -77,9 +78,10 @@ def weights_apply(support: Support, sigma: npt.NDArray[np.float64]) -> bool:
     return bool(np.all(sigma[used] > 0))
 
 
-def gather_cost(n_big: int, k: int, support: Support) -> int:
-    """Table columns the gather path reads: ``|support| · C(N+k-1, k-1)``."""
-    return len(support[0]) * math.comb(n_big + k - 1, k - 1)
+def gather_cost(n_big: int, sigma: npt.NDArray[np.float64], support: Support) -> int:
+    """Table columns the gather path reads: ``|support| · C(N+k'-1, k'-1)``, ``k'`` actions with ``σ > 0``."""
+    k_live = max(int(np.count_nonzero(sigma)), 1)
+    return len(support[0]) * math.comb(n_big + k_live - 1, k_live - 1)
 
 
 def expected_table(
@@ -157,18 +159,35 @@ def _by_gather(
     vectors, probs = support
     k = game.n_actions
     total = game.n_players - 1
-    factors, scale = multinomial_factors(n_big, sigma)
+    # the large group's counts live on the actions it plays: enumerate those, embed in k columns
+    live = np.flatnonzero(sigma)
+    factors, scale = multinomial_factors(n_big, sigma[live])
     out = np.zeros((game.n_states, k))
-    for _, c in composition_blocks(n_big, k, BLOCK):
-        w = multinomial_weights(c, factors, scale)
-        keep = np.flatnonzero(w)
-        if len(keep) < len(w) // 2:
-            c, w = c[keep], w[keep]
+    for _, block in composition_blocks(n_big, len(live), BLOCK):
+        w = multinomial_weights(block, factors, scale)
+        c = np.zeros((len(block), k), dtype=np.int64)
+        c[:, live] = block
         for v, p in zip(vectors, probs):
             rank = composition_ranks(c + v, total)
             for a in np.flatnonzero(need):
                 out[:, a] += p * (game.table[:, a, rank] @ w)
     return out
+
+
+def _elementary(
+    c: npt.NDArray[np.int64], y: npt.NDArray[np.float64], order: int
+) -> npt.NDArray[np.float64]:
+    """``e_order = Σ_{|s|=order} Π_a C(c_a, s_a) y_a^{s_a}`` over the rows of ``c``, shape ``(L,)``."""
+    e = [np.ones(len(c))] + [np.zeros(len(c)) for _ in range(order)]
+    for a in np.flatnonzero(y):
+        col = c[:, a].astype(np.float64)
+        terms = [np.ones(len(c))]  # C(c_a, i) y_a^i, i = 0..order
+        for i in range(1, order + 1):
+            terms.append(terms[-1] * (col - (i - 1)) * (float(y[a]) / i))
+        for j in range(order, 0, -1):  # in place, high orders first: e_j += Σ_{i>=1} e_{j-i} t_i
+            for i in range(1, j + 1):
+                e[j] += e[j - i] * terms[i]
+    return e[order]
 
 
 def iid_rest_applies(n_rest: int, rest: npt.NDArray[np.float64], sigma: npt.NDArray[np.float64]) -> bool:
@@ -197,18 +216,10 @@ def expected_iid_rest(
     y = np.divide(rest, sigma, out=np.zeros(k), where=rest > 0)
     # N!/N'! · L!
     scale *= math.exp(math.lgamma(n_big + 1) - math.lgamma(total + 1) + math.lgamma(n_rest + 1))
-    powers = np.stack([y**j for j in range(1, n_rest + 1)])  # (L, k)
     out = np.zeros((game.n_states, k))
     for lo, c in composition_blocks(total, k, BLOCK):
         w = multinomial_weights(c, factors, scale)
         if n_rest:
-            p = c.astype(np.float64) @ powers.T  # (L_rows, n_rest) power sums
-            e = [np.ones(len(c))]
-            for j in range(1, n_rest + 1):
-                acc = np.zeros(len(c))
-                for i in range(1, j + 1):
-                    acc += (-1.0) ** (i - 1) * e[j - i] * p[:, i - 1]
-                e.append(acc / j)
-            w *= e[n_rest]
+            w *= _elementary(c, y, n_rest)
         out += game.table[:, :, lo : lo + len(c)] @ w
     return out
