@@ -213,6 +213,18 @@ class SymmetricUnitSumGame:
         full = np.take_along_axis(self.table, index[None], axis=2) * valid[None]
         return frozen(full)
 
+    def shares_block(self, start: int, counts: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """``table[:, :, start:start+L]`` for the others' count vectors ``counts`` (rows ``start:`` of
+        the enumeration), shape ``(n_states, k, L)`` — a view (unchecked)."""
+        return self.table[:, :, start : start + len(counts)]
+
+    def shares_gather(
+        self, counts: npt.NDArray[np.int64], actions: npt.NDArray[np.intp]
+    ) -> npt.NDArray[np.float64]:
+        """``table[:, a, index(counts)]`` for ``a`` in ``actions``, shape ``(n_states, |actions|, L)`` (unchecked)."""
+        rank = composition_ranks(counts, self.n_players - 1)
+        return np.stack([self.table[:, a, rank] for a in actions], axis=1)
+
     # ------------------------------------------------------------------ the Game protocol
     @property
     def action_sizes(self) -> tuple[int, ...]:

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from powergames.games.checks import check_positive_int, check_rng
 from powergames.games.counts import check_count_size, composition_blocks, composition_ranks
+from powergames.games.majority_counts import majority_shares
 from powergames.games.memory import check_memory
 from powergames.games.symmetric import SymmetricUnitSumGame
 
@@ -62,22 +63,9 @@ def majority_game(n_players: int, n_actions: int) -> SymmetricUnitSumGame:
         f"the majority game of {n} players and {k} actions",
         {"table": k * n_counts * 8, "blocks of count vectors": 8 * _BLOCK * k * 8},
     )
-    inverse = 1.0 / np.arange(1, n + 1, dtype=np.float64)  # 1 / m_a for m_a = c_a + 1 in 1..n
     table = np.empty((1, k, n_counts))
     for lo, others in composition_blocks(n - 1, k, _BLOCK):
-        block = slice(lo, lo + len(others))
-        c = np.ascontiguousarray(others.T, dtype=np.int32)  # (k, L): one row per action
-        # a wins (ties toward lower actions) iff c_a >= max_{b<a} c_b and c_a + 1 >= max_{b>a} c_b
-        below = np.full((k, c.shape[1]), -1, dtype=np.int32)  # max over b < a
-        above = np.full((k, c.shape[1]), -1, dtype=np.int32)  # max over b > a
-        for a in range(1, k):
-            np.maximum(below[a - 1], c[a - 1], out=below[a])
-            np.maximum(above[k - a], c[k - a], out=above[k - a - 1])
-        for a in range(k):
-            wins = (c[a] >= below[a]) & (c[a] + 1 >= above[a])
-            row = table[0, a, block]
-            np.take(inverse, c[a], out=row)
-            row *= wins
+        table[0, :, lo : lo + len(others)] = majority_shares(others, n)
     return SymmetricUnitSumGame.trusted(n, table, np.ones(1))
 
 

@@ -30,7 +30,6 @@ import numpy as np
 import numpy.typing as npt
 
 from powergames.games.counts import CountDistribution, compositions, multinomial_pmf
-from powergames.games.symmetric import SymmetricUnitSumGame
 from powergames.theory.coalition_policies import (
     CoalitionPolicy,
     IndependentPolicy,
@@ -38,6 +37,7 @@ from powergames.theory.coalition_policies import (
     SharedActionPolicy,
 )
 from powergames.theory.count_expectations import (
+    CountShares,
     Support,
     expected_iid_rest,
     expected_table,
@@ -120,7 +120,7 @@ class _Plan:
     iid_rest: tuple[int, npt.NDArray[np.float64]] | None = None  # the rest is one i.i.d. group
 
     def expect(
-        self, game: SymmetricUnitSumGame, only: npt.NDArray[np.bool_] | None = None
+        self, game: CountShares, only: npt.NDArray[np.bool_] | None = None
     ) -> npt.NDArray[np.float64]:
         """``E[table[x, a, c]]`` over this plan's counts, shape ``(n_states, k)``."""
         if self.iid_rest is not None:
@@ -129,7 +129,7 @@ class _Plan:
 
 
 def _plan(
-    game: SymmetricUnitSumGame,
+    game: CountShares,
     pools: dict[bytes, tuple[npt.NDArray[np.float64], int]],
     others: Sequence[_Part],
     shift: npt.NDArray[np.int64],
@@ -169,7 +169,7 @@ def _plan(
 
 
 def structured_values(
-    game: SymmetricUnitSumGame,
+    game: CountShares,
     coalitions: tuple[tuple[int, ...], ...],
     policies: Sequence[CoalitionPolicy],
     use_unit_sum: bool = True,

@@ -37,11 +37,14 @@ import numpy.typing as npt
 
 from powergames.games.counts import (
     composition_blocks,
-    composition_ranks,
     multinomial_factors,
     multinomial_weights,
 )
+from powergames.games.majority_counts import MajorityCountGame
 from powergames.games.symmetric import SymmetricUnitSumGame
+
+#: A count-form game whose shares the kernels read: a table, or the majority formula.
+CountShares = SymmetricUnitSumGame | MajorityCountGame
 
 #: Count vectors per block.
 BLOCK = 2**19
@@ -57,6 +60,7 @@ MAX_IID_REST = 8
 
 __all__ = [
     "BLOCK",
+    "CountShares",
     "Support",
     "expected_iid_rest",
     "expected_table",
@@ -85,7 +89,7 @@ def gather_cost(n_big: int, sigma: npt.NDArray[np.float64], support: Support) ->
 
 
 def expected_table(
-    game: SymmetricUnitSumGame,
+    game: CountShares,
     n_big: int,
     sigma: npt.NDArray[np.float64],
     support: Support,
@@ -112,7 +116,7 @@ def expected_table(
 
 
 def _by_weights(
-    game: SymmetricUnitSumGame, n_big: int, sigma: npt.NDArray[np.float64], support: Support
+    game: CountShares, n_big: int, sigma: npt.NDArray[np.float64], support: Support
 ) -> npt.NDArray[np.float64]:
     vectors, probs = support
     total = game.n_players - 1
@@ -130,7 +134,7 @@ def _by_weights(
         w = multinomial_weights(c, factors, scale)
         if shift:
             w *= _falling_poly(c, vectors, coef)
-        out += game.table[:, :, lo : lo + len(c)] @ w
+        out += game.shares_block(lo, c) @ w
     return out
 
 
@@ -150,7 +154,7 @@ def _falling_poly(
 
 
 def _by_gather(
-    game: SymmetricUnitSumGame,
+    game: CountShares,
     n_big: int,
     sigma: npt.NDArray[np.float64],
     support: Support,
@@ -158,7 +162,7 @@ def _by_gather(
 ) -> npt.NDArray[np.float64]:
     vectors, probs = support
     k = game.n_actions
-    total = game.n_players - 1
+    actions = np.flatnonzero(need)
     # the large group's counts live on the actions it plays: enumerate those, embed in k columns
     live = np.flatnonzero(sigma)
     factors, scale = multinomial_factors(n_big, sigma[live])
@@ -168,9 +172,7 @@ def _by_gather(
         c = np.zeros((len(block), k), dtype=np.int64)
         c[:, live] = block
         for v, p in zip(vectors, probs):
-            rank = composition_ranks(c + v, total)
-            for a in np.flatnonzero(need):
-                out[:, a] += p * (game.table[:, a, rank] @ w)
+            out[:, actions] += p * (game.shares_gather(c + v, actions) @ w)
     return out
 
 
@@ -196,7 +198,7 @@ def iid_rest_applies(n_rest: int, rest: npt.NDArray[np.float64], sigma: npt.NDAr
 
 
 def expected_iid_rest(
-    game: SymmetricUnitSumGame,
+    game: CountShares,
     n_big: int,
     sigma: npt.NDArray[np.float64],
     n_rest: int,
@@ -221,5 +223,5 @@ def expected_iid_rest(
         w = multinomial_weights(c, factors, scale)
         if n_rest:
             w *= _elementary(c, y, n_rest)
-        out += game.table[:, :, lo : lo + len(c)] @ w
+        out += game.shares_block(lo, c) @ w
     return out

@@ -14,6 +14,7 @@ from scipy.special import gammaln, xlogy
 import powergames.games.memory as memory_mod
 from powergames.games import (
     CountDistribution,
+    MajorityCountGame,
     compositions,
     convolve_counts,
     majority_game,
@@ -232,3 +233,24 @@ def test_the_size_guard_gives_its_estimate(monkeypatch):
     monkeypatch.setattr(memory_mod, "physical_memory", lambda: 2**20)
     with pytest.raises(ValueError, match="majority game of 200 players and 3 actions needs about"):
         majority_game(200, 3)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=seeds(), n=st.integers(1, 30), k=st.integers(1, 4))
+def test_the_table_free_majority_game_equals_the_table(seed, n, k):
+    rng = np.random.default_rng(seed)
+    if math.comb(n + k - 1, k - 1) > 50_000:
+        n = 10
+    table_game, formula = majority_game(n, k), MajorityCountGame(n, k)
+    actions = rng.integers(0, k, size=(50, n))
+    states = np.zeros(50, dtype=np.int64)
+    np.testing.assert_array_equal(
+        formula.payoffs_batch(states, actions), table_game.payoffs_batch(states, actions)
+    )
+    cut = int(rng.integers(0, n + 1))
+    sizes = [s for s in (cut, n - cut) if s]
+    strategies = [random_simplex(rng, (k,)) for _ in range(2)]
+    coalitions = contiguous_coalitions(sizes)
+    policies = [structured_policy(rng, s, k, strategies) for s in sizes]
+    want = coalition_values(table_game, coalitions, policies)
+    np.testing.assert_allclose(coalition_values(formula, coalitions, policies), want, atol=1e-12)
