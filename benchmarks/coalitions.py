@@ -34,7 +34,11 @@ import tracemalloc  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from powergames.games import majority_game, random_symmetric_unit_sum_game  # noqa: E402
+from powergames.games import (  # noqa: E402
+    MajorityCountGame,
+    majority_game,
+    random_symmetric_unit_sum_game,
+)
 from powergames.games.counts import _compositions_cached  # noqa: E402
 from powergames.theory import (  # noqa: E402
     IndependentPolicy,
@@ -51,12 +55,13 @@ from powergames.theory.coalition_values import (  # noqa: E402
 from powergames.theory.partitions import check_coalitions  # noqa: E402
 
 FULL = {3: (1000, 10000, 30000), 4: (300, 1000), 5: (100, 200), 8: (40,)}
-QUICK = {3: (300, 1000), 4: (100, 300), 5: (50, 100), 8: (20,)}
+QUICK = {3: (300, 1000, 3000), 4: (100, 300), 5: (50, 100), 8: (20,)}
 #: rows where the previous release's convolution path also runs (seconds, not minutes)
 OLD_PATH = {(1000, 3): ("Theorem 1", "Theorem 2"), (300, 4): ("Theorem 1", "Theorem 2"),
             (100, 3): ("Theorem 1", "Theorem 2"), (100, 4): ("Theorem 1", "Theorem 2"),
             (100, 5): ("Theorem 1",), (50, 5): ("Theorem 1",)}  # fmt: skip
-MAJORITY_ONLY = {30000}
+MAJORITY_ONLY = {30000, 3000}  # rungs of the table-free majority game only (and the guard)
+FORMULA = {(10000, 3), (30000, 3), (1000, 3), (3000, 3), (300, 3)}  # rungs of the table-free majority game
 RANDOM_TABLE_2_STATES = 3 * 2**30  # random games get 2 states while their table stays below this
 REPEATS = 3
 _BASE = np.ones(2**24)
@@ -83,7 +88,7 @@ def setup(n: int, k: int):
 
 
 def n_states_for(name: str, n: int, k: int) -> int:
-    if name == "majority":
+    if name.startswith("majority"):
         return 1
     return 2 if 2 * k * math.comb(n + k - 2, k - 1) * 8 <= RANDOM_TABLE_2_STATES else 1
 
@@ -91,6 +96,8 @@ def n_states_for(name: str, n: int, k: int) -> int:
 def build(name: str, n: int, k: int, states: int):
     if name == "majority":
         return majority_game(n, k)
+    if name == "majority (no table)":
+        return MajorityCountGame(n, k)
     return random_symmetric_unit_sum_game(n, k, states, np.random.default_rng(n * 10 + k))
 
 
@@ -112,7 +119,7 @@ def run_row(name: str, n: int, k: int, lines: list[str], growth: dict) -> None:
     except ValueError as exc:
         lines.append(f"| {name} | {n:,} | {k} | {n_full:,} | {states} | refused: {exc} |" + " |" * 9)
         return
-    table_mb = game.table.nbytes / 2**20
+    table_mb = states * k * math.comb(n + k - 2, k - 1) * 8 / 2**20  # (would-be) table bytes
     coalitions, policies = setup(n, k)
     members = check_coalitions(coalitions, n)
     times: dict[str, list[float]] = {label: [] for label in policies}
@@ -131,7 +138,7 @@ def run_row(name: str, n: int, k: int, lines: list[str], growth: dict) -> None:
         unit = float(np.abs(direct.sum(axis=1) - 1.0).max()) if direct is not None else math.nan
         diff = float(np.abs(direct - values[label]).max()) if direct is not None else math.nan
         old = ""
-        if label in OLD_PATH.get((n, k), ()):
+        if label in OLD_PATH.get((n, k), ()) and name != "majority (no table)":
             t = time.perf_counter()
             v_old = convolved_values(game, members, checked)
             t_old = time.perf_counter() - t
@@ -172,7 +179,8 @@ def main() -> None:
         "drawing i.i.d. from one fixed random mixed strategy. Times: min / median of "
         f"{REPEATS} interleaved repetitions (baseline, Theorem 1, Theorem 2). Baseline = one pass: "
         "`sum()` over C(n+k-1, k-1)·k float64 streamed from memory, same run. Peaks are "
-        "tracemalloc peaks over the count table's bytes (`game.table.nbytes`). Exactness: "
+        "tracemalloc peaks over the count table's bytes (states · k · C(n+k-2, k-1) · 8; for "
+        "the table-free majority game, the table it does not build). Exactness: "
         "max |Σ_j r_j − 1| with every coalition computed directly / max difference from the "
         "unit-sum shortcut; and the previous release's convolution path where it runs.",
         "",
@@ -182,9 +190,13 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     growth: dict = {}
-    for name in ("majority", "random"):
+    for name in ("majority", "majority (no table)", "random"):
         for k, ns in ladder.items():
             for n in ns:
+                if name == "majority (no table)" and (n, k) not in FORMULA:
+                    continue
+                if name == "majority" and n in MAJORITY_ONLY:
+                    continue
                 if name == "random" and n in MAJORITY_ONLY:
                     states = 2
                     try:

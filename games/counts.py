@@ -309,12 +309,13 @@ def multinomial_weights(
     :func:`multinomial_factors` (unchecked hot path).
     """
     k = counts.shape[1]
-    w = np.take(factors[0], counts[:, 0], out=out)
-    tmp = np.empty_like(w)
+    w = factors[0][counts[:, 0]]  # plain fancy indexing: faster than np.take(out=) on columns
     for a in range(1, k):
-        np.take(factors[a], counts[:, a], out=tmp)
-        w *= tmp
+        w *= factors[a][counts[:, a]]
     w *= scale
+    if out is not None:
+        out[...] = w
+        return out
     return w
 
 

@@ -26,15 +26,20 @@ if TYPE_CHECKING:
 __all__ = ["MajorityCountGame", "majority_shares"]
 
 
-def majority_shares(counts: npt.NDArray[np.integer], n_players: int) -> npt.NDArray[np.float64]:
+def majority_shares(
+    counts: npt.NDArray[np.integer],
+    n_players: int,
+    actions: npt.NDArray[np.intp] | None = None,
+) -> npt.NDArray[np.float64]:
     """Majority-game shares of a player on each action, given the others' counts, MATH.md (1.10).
 
     Args:
         counts: shape ``(L, k)``, the others' count vectors (rows sum to ``n - 1``; unchecked).
         n_players: ``n``.
+        actions: the actions wanted (all when ``None``).
 
     Returns:
-        Shape ``(k, L)``: ``[a, r] = 1/(c_a + 1)`` if ``a`` is the lowest most common action of
+        Shape ``(|actions|, L)``: ``[a, r] = 1/(c_a + 1)`` if ``a`` is the lowest most common action of
         ``counts[r] + e_a`` — ``c_a >= c_b`` for ``b < a`` and ``c_a + 1 >= c_b`` for ``b > a`` — else 0.
     """
     c = np.ascontiguousarray(counts.T, dtype=np.int32)  # (k, L): one row per action
@@ -45,6 +50,8 @@ def majority_shares(counts: npt.NDArray[np.integer], n_players: int) -> npt.NDAr
     for a in range(1, k):
         np.maximum(below[a - 1], c[a - 1], out=below[a])
         np.maximum(above[k - a], c[k - a], out=above[k - a - 1])
+    if actions is not None:
+        c, below, above = c[actions], below[actions], above[actions]
     out = np.take(inverse, c)
     out *= (c >= below) & (c + 1 >= above)
     return out
@@ -112,7 +119,7 @@ class MajorityCountGame:
         self, counts: npt.NDArray[np.int64], actions: npt.NDArray[np.intp]
     ) -> npt.NDArray[np.float64]:
         """Shares of a player on each of ``actions`` at the others' counts ``counts`` → ``(1, |actions|, L)``."""
-        return majority_shares(counts, self.n_players)[None][:, actions]
+        return majority_shares(counts, self.n_players, actions)[None]
 
     def payoffs_batch(
         self, ctx: npt.NDArray[np.int64], actions: npt.NDArray[np.int64]

@@ -180,6 +180,8 @@ def _elementary(
     c: npt.NDArray[np.int64], y: npt.NDArray[np.float64], order: int
 ) -> npt.NDArray[np.float64]:
     """``e_order = Σ_{|s|=order} Π_a C(c_a, s_a) y_a^{s_a}`` over the rows of ``c``, shape ``(L,)``."""
+    if order == 1:  # e_1 = Σ_a c_a y_a
+        return np.asarray(c @ y, dtype=np.float64)
     e = [np.ones(len(c))] + [np.zeros(len(c)) for _ in range(order)]
     for a in np.flatnonzero(y):
         col = c[:, a].astype(np.float64)
