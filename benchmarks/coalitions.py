@@ -61,7 +61,13 @@ OLD_PATH = {(1000, 3): ("Theorem 1", "Theorem 2"), (300, 4): ("Theorem 1", "Theo
             (100, 3): ("Theorem 1", "Theorem 2"), (100, 4): ("Theorem 1", "Theorem 2"),
             (100, 5): ("Theorem 1",), (50, 5): ("Theorem 1",)}  # fmt: skip
 MAJORITY_ONLY = {30000, 3000}  # rungs of the table-free majority game only (and the guard)
-FORMULA = {(10000, 3), (30000, 3), (1000, 3), (3000, 3), (300, 3)}  # rungs of the table-free majority game
+FORMULA = {
+    (10000, 3),
+    (30000, 3),
+    (1000, 3),
+    (3000, 3),
+    (300, 3),
+}  # rungs of the table-free majority game
 RANDOM_TABLE_2_STATES = 3 * 2**30  # random games get 2 states while their table stays below this
 REPEATS = 3
 _BASE = np.ones(2**24)
@@ -117,7 +123,9 @@ def run_row(name: str, n: int, k: int, lines: list[str], growth: dict) -> None:
     try:
         game, t_build, build_peak = traced(lambda: build(name, n, k, states))
     except ValueError as exc:
-        lines.append(f"| {name} | {n:,} | {k} | {n_full:,} | {states} | refused: {exc} |" + " |" * 9)
+        lines.append(
+            f"| {name} | {n:,} | {k} | {n_full:,} | {states} | refused: {exc} |" + " |" * 9
+        )
         return
     table_mb = states * k * math.comb(n + k - 2, k - 1) * 8 / 2**20  # (would-be) table bytes
     coalitions, policies = setup(n, k)
@@ -132,7 +140,7 @@ def run_row(name: str, n: int, k: int, lines: list[str], growth: dict) -> None:
             values[label] = coalition_values(game, coalitions, pols)
             times[label].append(time.perf_counter() - t)
     for label, pols in policies.items():
-        _, _, peak = traced(lambda p=pols: coalition_values(game, coalitions, p))
+        _, _, peak = traced(lambda p=pols, g=game: coalition_values(g, coalitions, p))
         checked = check_policies(pols, members, game.action_sizes)
         direct = structured_values(game, members, checked, use_unit_sum=False)
         unit = float(np.abs(direct.sum(axis=1) - 1.0).max()) if direct is not None else math.nan

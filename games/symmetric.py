@@ -28,11 +28,9 @@ from powergames.games.checks import (
     check_distribution,
     check_positive_int,
     check_profile,
-    check_rng,
     first_index,
     frozen,
 )
-from powergames.games.memory import check_memory
 from powergames.games.counts import (
     CountDistribution,
     check_count_size,
@@ -42,6 +40,7 @@ from powergames.games.counts import (
     convolve_counts,
     multinomial_pmf,
 )
+from powergames.games.memory import check_memory
 from powergames.games.normal_form import NormalFormGame
 from powergames.games.unit_sum import UnitSumGame
 
@@ -186,10 +185,11 @@ class SymmetricUnitSumGame:
             prior = np.full(n_states, 1.0 / n_states)
         object.__setattr__(out, "n_players", int(n_players))
         object.__setattr__(out, "table", frozen(table))
-        object.__setattr__(out, "prior", frozen(np.asarray(prior, dtype=np.float64)))
+        prior_arr = frozen(np.asarray(prior, dtype=np.float64))
+        object.__setattr__(out, "prior", prior_arr)
         object.__setattr__(out, "n_states", n_states)
         object.__setattr__(out, "n_actions", table.shape[1])
-        object.__setattr__(out, "contexts", Contexts.hidden_state(out.prior, int(n_players)))
+        object.__setattr__(out, "contexts", Contexts.hidden_state(prior_arr, int(n_players)))
         return out
 
     @cached_property

@@ -161,5 +161,7 @@ def _normaliser(weights: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.floa
             rows = np.flatnonzero(m[:, b])
             dropped = m[rows]
             dropped[:, b] -= 1
-            z[:, block.start + rows] += m[rows, b] * weights[:, b, composition_ranks(dropped, n - 1)]
+            z[:, block.start + rows] += (
+                m[rows, b] * weights[:, b, composition_ranks(dropped, n - 1)]
+            )
     return z

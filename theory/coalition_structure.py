@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from powergames.games.counts import CountDistribution, compositions, multinomial_pmf
+from powergames.games.counts import compositions, multinomial_pmf
 from powergames.theory.coalition_policies import (
     CoalitionPolicy,
     IndependentPolicy,
@@ -106,7 +106,7 @@ def _combine(left: Support, right: Support) -> Support | None:
     merged = np.bincount(inverse.ravel(), weights=probs, minlength=len(uniq))
     if len(uniq) > MAX_SUPPORT:
         return None
-    return uniq.astype(np.int64), merged
+    return uniq.astype(np.int64), np.asarray(merged, dtype=np.float64)
 
 
 @dataclass
@@ -144,8 +144,11 @@ def _plan(
     else:
         big_key, sigma, n_big = b"", np.full(k, 1.0 / k), 0
     small = [(s, n) for key, (s, n) in live.items() if key != big_key]
-    if not others and not shift.any() and len(small) == 1 and iid_rest_applies(
-        small[0][1], small[0][0], sigma
+    if (
+        not others
+        and not shift.any()
+        and len(small) == 1
+        and iid_rest_applies(small[0][1], small[0][0], sigma)
     ):
         one_pass = float(game.n_counts * (k + game.n_states * k + small[0][1] * (k + 2)))
         return _Plan(n_big, sigma, _support_of(_Part("iid", -1, 0, sigma), k), one_pass,
@@ -217,7 +220,9 @@ def structured_values(
     need: list[set[int]] = [set() for _ in range(n_coal)]
     for t, (kind, ref, _) in enumerate(jobs):
         for q in parts:
-            if (kind == "pool" and q.kind == "iid" and q.key == ref) or (kind == "part" and q is ref):
+            if (kind == "pool" and q.kind == "iid" and q.key == ref) or (
+                kind == "part" and q is ref
+            ):
                 need[q.coalition].add(t)
     job_cost = [sum(item[0].cost for item in items) for _, _, items in jobs]
     cost = [sum(job_cost[t] for t in need[j]) for j in range(n_coal)]
@@ -232,8 +237,8 @@ def structured_values(
         if kind == "pool":
             results[t] = items[0][0].expect(game)  # (S, k): weighted by each part's strategy below
             continue
-        for plan, only, weight, a in items:
-            acc += weight * plan.expect(game, only)[:, a]
+        for plan, only, weight, act in items:
+            acc += weight * plan.expect(game, only)[:, act]
         results[t] = acc
     out = np.zeros((game.n_states, n_coal))
     for q in parts:

@@ -194,7 +194,9 @@ def _elementary(
     return e[order]
 
 
-def iid_rest_applies(n_rest: int, rest: npt.NDArray[np.float64], sigma: npt.NDArray[np.float64]) -> bool:
+def iid_rest_applies(
+    n_rest: int, rest: npt.NDArray[np.float64], sigma: npt.NDArray[np.float64]
+) -> bool:
     """Whether :func:`expected_iid_rest` applies: ``L <= MAX_IID_REST``, ``σ_a > 0`` where ``u_a > 0``."""
     return n_rest <= MAX_IID_REST and bool(np.all(sigma[rest > 0] > 0))
 

@@ -224,11 +224,15 @@ def test_trusted_generators_pass_the_full_validation(n, k):
 
 def test_the_size_guard_gives_its_estimate(monkeypatch):
     monkeypatch.setattr(memory_mod, "physical_memory", lambda: 24 * 2**30)
-    with pytest.raises(ValueError, match=r"random 3-action .* 30000 players .* needs about 2\d\.\d GiB"):
+    with pytest.raises(
+        ValueError, match=r"random 3-action .* 30000 players .* needs about 2\d\.\d GiB"
+    ):
         random_symmetric_unit_sum_game(30_000, 3, 2, 0)
     with pytest.raises(ValueError, match=r"table 20\.1 GiB .* 21\.6 GiB .* of 24\.0 GiB"):
         random_symmetric_unit_sum_game(30_000, 3, 2, 0)
-    with pytest.raises(ValueError, match=r"count vectors of 3000 players over 4 actions needs about 1"):
+    with pytest.raises(
+        ValueError, match=r"count vectors of 3000 players over 4 actions needs about 1"
+    ):
         compositions(3000, 4)
     monkeypatch.setattr(memory_mod, "physical_memory", lambda: 2**20)
     with pytest.raises(ValueError, match="majority game of 200 players and 3 actions needs about"):
