@@ -29,6 +29,7 @@ import math  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
 
@@ -160,6 +161,7 @@ def run_row(name: str, n: int, k: int, lines: list[str], growth: dict) -> None:
             f"{b_min:.3f} | {t_min / b_min:.1f} | {peak / 2**20 / table_mb:.2f} | "
             f"{unit:.1e} / {diff:.1e} | {old or '–'} | {values[label][:, 0].min():.6f} |"
         )
+    print("\n".join(lines[-len(policies) :]), file=sys.stderr, flush=True)  # progress
     del game
     _compositions_cached.cache_clear()
     gc.collect()
