@@ -182,6 +182,12 @@ def _elementary(
     """``e_order = Σ_{|s|=order} Π_a C(c_a, s_a) y_a^{s_a}`` over the rows of ``c``, shape ``(L,)``."""
     if order == 1:  # e_1 = Σ_a c_a y_a
         return np.asarray(c @ y, dtype=np.float64)
+    if order == 2:  # e_2 = (e_1² − Σ_a c_a y_a²) / 2 (two products; rounding relative to e_1²)
+        e1 = np.asarray(c @ y, dtype=np.float64)
+        e1 *= e1
+        e1 -= c @ (y * y)
+        e1 *= 0.5
+        return e1
     e = [np.ones(len(c))] + [np.zeros(len(c)) for _ in range(order)]
     for a in np.flatnonzero(y):
         col = c[:, a].astype(np.float64)
