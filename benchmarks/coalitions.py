@@ -176,11 +176,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the smaller ladder")
     parser.add_argument("--n", type=int, nargs="*", help="only the rungs with these n")
+    parser.add_argument("--k", type=int, nargs="*", help="only the rungs with these k")
     parser.add_argument("--games", nargs="*", default=GAMES, choices=GAMES, help="games to run")
     args = parser.parse_args()
     ladder = QUICK if args.quick else FULL
     if args.n:
         ladder = {k: tuple(n for n in ns if n in args.n) for k, ns in ladder.items()}
+    if args.k:
+        ladder = {k: ns for k, ns in ladder.items() if k in args.k}
     lines = [
         "## coalitions",
         "",

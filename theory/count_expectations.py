@@ -31,6 +31,7 @@ Both run in blocks of count vectors, so the extra memory is a few blocks, not a 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -130,6 +131,10 @@ def _by_weights(
         for v, p in zip(vectors, probs)
     ]
     out = np.zeros((game.n_states, k))
+    if k == 3 and not shift and isinstance(game, SymmetricUnitSumGame):
+        for lo, w in _weights_by_slices(total, factors, scale, np.zeros(k), 0):
+            out += game.table[:, :, lo : lo + len(w)] @ w
+        return out
     for lo, c in composition_blocks(total, k, BLOCK):
         w = multinomial_weights(c, factors, scale)
         if shift:
@@ -200,6 +205,41 @@ def _elementary(
     return e[order]
 
 
+def _weights_by_slices(
+    total: int,
+    factors: npt.NDArray[np.float64],
+    scale: float,
+    y: npt.NDArray[np.float64],
+    order: int,
+) -> Iterator[tuple[int, npt.NDArray[np.float64]]]:
+    """k = 3: the weights of :func:`expected_iid_rest` block by block, without count vectors.
+
+    Rows with first count ``v`` are ``(v, j, T - j)``, ``j = 0..T``, ``T = total - v``: their
+    multinomial factors are ``F_0[v] · F_1[0..T] · F_2[T..0]`` (a slice and a reversed slice) and
+    ``e_1 = y_0 v + y_2 T + (y_1 - y_2) j``, ``e_2 = (e_1² − (y_0² v + y_2² T + (y_1² − y_2²) j)) / 2``.
+    """
+    start, v = 0, 0
+    while v <= total:
+        parts = []
+        size = 0
+        while v <= total and (not parts or size + total - v + 1 <= BLOCK):
+            t = total - v
+            w = factors[1, : t + 1] * factors[2, t::-1]
+            w *= scale * factors[0, v]
+            if order:
+                j = np.arange(t + 1, dtype=np.float64)
+                e1 = (y[0] * v + y[2] * t) + (y[1] - y[2]) * j
+                if order == 2:
+                    sq = (y[0] ** 2 * v + y[2] ** 2 * t) + (y[1] ** 2 - y[2] ** 2) * j
+                    e1 = 0.5 * (e1 * e1 - sq)
+                w *= e1
+            parts.append(w)
+            size += t + 1
+            v += 1
+        yield start, np.concatenate(parts)
+        start += size
+
+
 def iid_rest_applies(
     n_rest: int, rest: npt.NDArray[np.float64], sigma: npt.NDArray[np.float64]
 ) -> bool:
@@ -229,6 +269,10 @@ def expected_iid_rest(
     # N!/N'! · L!
     scale *= math.exp(math.lgamma(n_big + 1) - math.lgamma(total + 1) + math.lgamma(n_rest + 1))
     out = np.zeros((game.n_states, k))
+    if k == 3 and n_rest <= 2 and isinstance(game, SymmetricUnitSumGame):
+        for lo, w in _weights_by_slices(total, factors, scale, y, n_rest):
+            out += game.table[:, :, lo : lo + len(w)] @ w
+        return out
     for lo, c in composition_blocks(total, k, BLOCK):
         w = multinomial_weights(c, factors, scale)
         if n_rest:
