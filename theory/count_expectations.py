@@ -220,7 +220,7 @@ def _weights_by_slices(
     """
     start, v = 0, 0
     while v <= total:
-        parts = []
+        parts: list[npt.NDArray[np.float64]] = []
         size = 0
         while v <= total and (not parts or size + total - v + 1 <= BLOCK):
             t = total - v
