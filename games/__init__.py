@@ -49,6 +49,9 @@ from powergames.games.library import (
     shapley_game,
     stag_hunt,
 )
+from powergames.games.majority_counts import (
+    MajorityCountGame,
+)
 from powergames.games.normal_form import (
     NormalFormGame,
 )
@@ -76,6 +79,7 @@ __all__ = [
     "GAMES",
     "Game",
     "GridWorld",
+    "MajorityCountGame",
     "NormalFormGame",
     "SUM_TOL",
     "StateRewardSampler",

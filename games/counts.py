@@ -3,43 +3,45 @@
 Count vectors of ``N`` players over ``k`` actions ("compositions" of ``N`` into ``k`` parts) are
 enumerated in lexicographic order of ``(c_0, c_1, …, c_{k-1})``: :func:`compositions` lists them,
 :func:`composition_index` maps count vectors to their positions (vectorised, closed form (1.6)),
-:func:`multinomial_pmf` gives the distribution of the counts of i.i.d. players (1.7) and
-:class:`CountDistribution` with :func:`convolve_counts` the distribution of the counts of
-independent groups of players (1.8). Pure NumPy (SciPy's FFT and special functions, imported on
+:func:`composition_blocks` gives them block by block, :func:`multinomial_pmf` (with its factor
+tables, :func:`multinomial_factors`) the distribution of the counts of i.i.d. players (1.7);
+:class:`CountDistribution` with :func:`convolve_counts` — the distribution of the counts of
+independent groups of players (1.8) — live in :mod:`powergames.games.count_distributions` and are
+re-exported here. Pure NumPy (SciPy's FFT and special functions, imported on
 first use); nothing here knows about games.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
 from powergames.games.checks import check_distribution, check_positive_int, first_index, frozen
+from powergames.games.memory import check_memory
 
-#: Largest number of count vectors a count-form table may have (a guard against silent huge allocations).
-MAX_COUNT_VECTORS = 50_000_000
-
-#: Largest count grid ``(n+1)**(k-1)`` the FFT convolution allocates.
-MAX_GRID_ENTRIES = 2**25
-
-#: Pairs of support points processed at once by the sparse convolution.
-_PAIR_CHUNK = 2**21
+#: Largest number of count vectors of one enumeration (ranks and sizes stay far inside int64); what
+#: memory allows is checked separately (:func:`check_count_size`, :mod:`powergames.games.memory`).
+MAX_COUNT_VECTORS = 2**33
 
 __all__ = [
     "MAX_COUNT_VECTORS",
+    "MAX_GRID_ENTRIES",
     "CountDistribution",
     "check_count_size",
     "composition_index",
     "composition_ranks",
+    "composition_blocks",
     "compositions",
     "convolve_counts",
     "convolve_many",
+    "convolve_weighted",
+    "multinomial_factors",
     "multinomial_pmf",
+    "multinomial_weights",
     "n_compositions",
 ]
 
@@ -64,7 +66,13 @@ def n_compositions(total: int, n_parts: int) -> int:
 
 
 def check_count_size(total: int, n_parts: int) -> int:
-    """:func:`n_compositions`, refused above :data:`MAX_COUNT_VECTORS` (ValueError with the size)."""
+    """:func:`n_compositions`, refused when their int64 enumeration does not fit in memory.
+
+    Raises:
+        ValueError: more than :data:`MAX_COUNT_VECTORS` count vectors, or an enumeration
+            (``size * n_parts * 8`` bytes) above :func:`~powergames.games.memory.memory_budget`;
+            the message gives the estimate.
+    """
     size = n_compositions(total, n_parts)
     if size > MAX_COUNT_VECTORS:
         raise ValueError(
@@ -72,6 +80,10 @@ def check_count_size(total: int, n_parts: int) -> int:
             f"{MAX_COUNT_VECTORS} the count form allows (about {size * 8 / 2**30:.1f} GiB per "
             "float64 column)"
         )
+    check_memory(
+        f"the {size:,} count vectors of {total} players over {n_parts} actions",
+        {"int64 count vectors": size * n_parts * 8},
+    )
     return size
 
 
@@ -120,6 +132,51 @@ def compositions(total: int, n_parts: int) -> npt.NDArray[np.int64]:
     total = check_positive_int("total", total, minimum=0)
     n_parts = check_positive_int("n_parts", n_parts)
     return _compositions_cached(total, n_parts)
+
+
+def composition_blocks(
+    total: int, n_parts: int, rows: int = 2**19
+) -> Iterator[tuple[int, npt.NDArray[np.int64]]]:
+    """Consecutive blocks of :func:`compositions` ``(total, n_parts)`` without the whole enumeration.
+
+    Yields ``(start, block)``: ``block`` (shape ``(L, n_parts)``, int64) is rows ``start:start+L`` of
+    ``compositions(total, n_parts)``. Rows with first count ``v`` are ``v`` followed by the count
+    vectors of ``total - v`` over ``n_parts - 1`` actions, which are the suffix of
+    ``compositions(total, n_parts - 1)`` whose first count is ``>= v``, shifted down by ``v``; so only
+    that ``C(total + n_parts - 2, n_parts - 2)``-row enumeration and one block are in memory.
+
+    Args:
+        total: ``N >= 0``; n_parts: ``k >= 1``; rows: about how many rows per block (``>= 1``).
+    """
+    total = check_positive_int("total", total, minimum=0)
+    n_parts = check_positive_int("n_parts", n_parts)
+    rows = check_positive_int("rows", rows)
+    if n_parts <= 2 or n_compositions(total, n_parts) <= rows:
+        full = compositions(total, n_parts)
+        for lo in range(0, len(full), rows):
+            yield lo, full[lo : lo + rows]
+        return
+    base = compositions(total, n_parts - 1)
+    # rows of `base` with first count >= v start at starts[v]
+    starts = np.concatenate([[0], np.cumsum(np.bincount(base[:, 0], minlength=total + 1))])
+    v, start = 0, 0
+    while v <= total:
+        group = [v]
+        size = len(base) - starts[v]
+        while v + len(group) <= total and size + len(base) - starts[v + len(group)] <= rows:
+            size += len(base) - starts[v + len(group)]
+            group.append(v + len(group))
+        block = np.empty((size, n_parts), dtype=np.int64)
+        at = 0
+        for u in group:
+            tail = base[starts[u] :]
+            block[at : at + len(tail), 0] = u
+            block[at : at + len(tail), 1] = tail[:, 0] - u
+            block[at : at + len(tail), 2:] = tail[:, 1:]
+            at += len(tail)
+        yield start, block
+        start += size
+        v += len(group)
 
 
 @lru_cache(maxsize=64)
@@ -207,11 +264,64 @@ def composition_index(counts: object, total: int | None = None) -> npt.NDArray[n
     return composition_ranks(arr, total)
 
 
+def multinomial_factors(
+    total: int, strategy: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], float]:
+    """Per-action factor tables of the multinomial, MATH.md (1.7): ``P(c) = scale · Π_a F[a, c_a]``.
+
+    Since ``Σ_a c_a = N``, ``P(c) = N! N^{-N} Π_a (N σ_a)^{c_a} / c_a!``; each factor
+    ``(N σ_a)^c / c!`` peaks near its mean ``c = N σ_a``. ``F[a, c]`` is that factor divided by its
+    maximum over ``c`` (so in ``[0, 1]``, 1 at the mode) and ``log scale = log N! − N log N +
+    Σ_a max_c(…)`` is ``O(log N)``: the product neither overflows nor loses a probability above
+    ~1e-300. Evaluating ``P`` over count vectors then costs ``k`` look-ups in tables of ``N + 1``
+    entries and ``k − 1`` products, with no ``exp`` per count vector.
+
+    Args:
+        total: ``N >= 0`` (unchecked).
+        strategy: shape ``(k,)``, a distribution (unchecked).
+
+    Returns:
+        ``(F, scale)``: ``F`` of shape ``(k, N + 1)``, ``scale`` a float.
+    """
+    from scipy.special import gammaln, xlogy
+
+    c = np.arange(total + 1, dtype=np.float64)
+    rate = max(total, 1) * np.asarray(strategy, dtype=np.float64)
+    log_f = xlogy(c[None, :], rate[:, None]) - gammaln(c + 1.0)
+    top = log_f.max(axis=1)
+    factors = np.exp(log_f - top[:, None])
+    log_scale = gammaln(total + 1.0) - xlogy(total, max(total, 1)) + top.sum()
+    return factors, float(np.exp(log_scale))
+
+
+def multinomial_weights(
+    counts: npt.NDArray[np.int64],
+    factors: npt.NDArray[np.float64],
+    scale: float,
+    out: npt.NDArray[np.float64] | None = None,
+) -> npt.NDArray[np.float64]:
+    """``scale · Π_a factors[a, counts[:, a]]`` for count vectors ``counts`` of shape ``(L, k)`` → ``(L,)``.
+
+    The multinomial probabilities of ``counts`` when ``(factors, scale)`` come from
+    :func:`multinomial_factors` (unchecked hot path).
+    """
+    k = counts.shape[1]
+    w = factors[0][counts[:, 0]]  # plain fancy indexing: faster than np.take(out=) on columns
+    for a in range(1, k):
+        w *= factors[a][counts[:, a]]
+    w *= scale
+    if out is not None:
+        out[...] = w
+        return out
+    return w
+
+
 def multinomial_pmf(total: int, strategy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """The multinomial distribution of action counts of ``total`` players drawing i.i.d., MATH.md (1.7).
 
-    ``P(c) = total! / Π_a c_a! · Π_a strategy[a]^{c_a}`` for every count vector ``c``, computed in
-    log space (``0^0 = 1``, so actions of probability zero are handled exactly).
+    ``P(c) = total! / Π_a c_a! · Π_a strategy[a]^{c_a}`` for every count vector ``c``, computed from
+    per-action factor tables (:func:`multinomial_factors`; ``0^0 = 1``, so actions of probability
+    zero are handled exactly).
 
     Args:
         total: the number of players ``N >= 0``.
@@ -225,246 +335,19 @@ def multinomial_pmf(total: int, strategy: npt.NDArray[np.float64]) -> npt.NDArra
         >>> multinomial_pmf(2, np.array([0.5, 0.5])).round(4).tolist()
         [0.25, 0.5, 0.25]
     """
-    from scipy.special import gammaln, xlogy
-
     total = check_positive_int("total", total, minimum=0)
     sigma = check_distribution("strategy", strategy)
     if sigma.ndim != 1:
         raise ValueError(f"strategy must have shape (k,), got {sigma.shape}")
-    c = compositions(total, len(sigma)).astype(np.float64)
-    log_p = gammaln(total + 1.0) - gammaln(c + 1.0).sum(axis=1) + xlogy(c, sigma).sum(axis=1)
-    return np.exp(log_p)
+    factors, scale = multinomial_factors(total, sigma)
+    return multinomial_weights(compositions(total, len(sigma)), factors, scale)
 
 
-# ============================================================================= count distributions
-@dataclass(frozen=True, eq=False)
-class CountDistribution:
-    """A distribution over the action counts of ``n_members`` players with ``n_actions`` actions.
-
-    Args:
-        n_members: ``N >= 0``.
-        n_actions: ``k >= 1``.
-        probs: shape ``(C(N+k-1, k-1),)``; ``probs[r]`` is the probability of the count vector
-            ``compositions(N, k)[r]``.
-
-    Example:
-        >>> d = CountDistribution(2, 2, [0.25, 0.5, 0.25])
-        >>> d.mean().tolist()
-        [1.0, 1.0]
-    """
-
-    n_members: int
-    n_actions: int
-    probs: npt.NDArray[np.float64]
-
-    def __post_init__(self) -> None:
-        n = check_positive_int("n_members", self.n_members, minimum=0)
-        k = check_positive_int("n_actions", self.n_actions)
-        size = check_count_size(n, k)
-        probs = check_distribution("probs", self.probs, shape=(size,))
-        object.__setattr__(self, "n_members", n)
-        object.__setattr__(self, "n_actions", k)
-        object.__setattr__(self, "probs", probs)
-
-    @classmethod
-    def trusted(
-        cls, n_members: int, n_actions: int, probs: npt.NDArray[np.float64]
-    ) -> CountDistribution:
-        """Build without validation (results correct by construction, e.g. FFT convolutions with
-        1e-17 noise). The caller guarantees the shape and that ``probs`` is a distribution."""
-        out = object.__new__(cls)
-        probs = np.asarray(probs, dtype=np.float64)
-        probs = frozen(probs)
-        object.__setattr__(out, "n_members", int(n_members))
-        object.__setattr__(out, "n_actions", int(n_actions))
-        object.__setattr__(out, "probs", probs)
-        return out
-
-    @classmethod
-    def point_mass(cls, n_actions: int) -> CountDistribution:
-        """The distribution of zero players (one count vector, the zero vector)."""
-        return cls.trusted(0, n_actions, np.ones(1))
-
-    @property
-    def counts(self) -> npt.NDArray[np.int64]:
-        """The count vectors, shape ``(len(probs), k)``."""
-        return compositions(self.n_members, self.n_actions)
-
-    def mean(self) -> npt.NDArray[np.float64]:
-        """Expected counts, shape ``(k,)``."""
-        return np.asarray(self.probs @ self.counts, dtype=np.float64)
-
-    def __repr__(self) -> str:
-        return f"CountDistribution(n_members={self.n_members}, n_actions={self.n_actions})"
-
-
-def _grid_index(counts: npt.NDArray[np.int64], base: int) -> npt.NDArray[np.int64]:
-    """Flat C-order index of the first ``k-1`` counts on the grid ``(base,)*(k-1)`` (additive in counts)."""
-    k = counts.shape[-1]
-    strides = base ** np.arange(k - 2, -1, -1, dtype=np.int64)
-    return np.asarray(counts[..., : k - 1] @ strides, dtype=np.int64)
-
-
-def _use_fft(
-    n_pairs: int, total: int, k: int, n_outputs: int, n_transforms: int | None = None
-) -> bool:
-    if k == 1:
-        return False
-    from scipy import fft as sp_fft  # imported on first use: scipy.fft is slow to import
-
-    grid = sp_fft.next_fast_len(total + 1, real=True) ** (k - 1)
-    if grid > MAX_GRID_ENTRIES:
-        return False
-    # cost model measured on one core (benchmarks/coalitions.py machine): the sparse path costs
-    # ~10 ns per support pair and (k + outputs) — rank, weights, bincount — and one real FFT
-    # ~0.7 ns per grid point and log2(grid); the FFT path runs 2 * outputs + 2 transforms (or
-    # ``n_transforms`` when the caller knows better)
-    n_fft = 2 * n_outputs + 2 if n_transforms is None else n_transforms
-    fft_cost = 0.7 * n_fft * grid * max(math.log2(grid), 1.0)
-    return 10.0 * n_pairs * (k + n_outputs) > fft_cost
-
-
-def convolve_weighted(
-    left: CountDistribution, right: CountDistribution, left_weights: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    """``out[w, r] = Σ_{m_l + m_r = full[r]} left_weights[w, m_l] · right.probs[m_r]``, MATH.md (1.8).
-
-    Args:
-        left, right: count distributions over the same ``k``.
-        left_weights: shape ``(W, len(left.probs))`` — e.g. ``left.probs`` times a count column.
-
-    Returns:
-        Shape ``(W, C(N+k-1, k-1))`` over ``compositions(N, k)``, ``N = left.n_members + right.n_members``.
-    """
-    k = left.n_actions
-    total = left.n_members + right.n_members
-    n_out = len(compositions(total, k))
-    lw = np.atleast_2d(left_weights)
-    l_rows = np.flatnonzero(np.any(lw != 0, axis=0))
-    r_rows = np.flatnonzero(right.probs)
-    n_pairs = len(l_rows) * len(r_rows)
-    out = np.zeros((len(lw), n_out))
-    if n_pairs == 0:
-        return out
-    if _use_fft(n_pairs, total, k, len(lw)):
-        from scipy import fft as sp_fft
-
-        # linear convolution on a grid of side >= total + 1: coordinates of sums never wrap around
-        base = sp_fft.next_fast_len(total + 1, real=True)
-        shape = (base,) * (k - 1)
-        grid_size = base ** (k - 1)
-        rgrid = np.zeros(grid_size)
-        rgrid[_grid_index(right.counts[r_rows], base)] = right.probs[r_rows]
-        rf = sp_fft.rfftn(rgrid.reshape(shape), s=shape)
-        del rgrid
-        l_index = _grid_index(left.counts[l_rows], base)
-        target = _grid_index(compositions(total, k), base)
-        lgrid = np.zeros(grid_size)
-        for w in range(len(lw)):
-            lgrid[:] = 0.0
-            lgrid[l_index] = lw[w, l_rows]
-            prod = sp_fft.rfftn(lgrid.reshape(shape), s=shape)
-            prod *= rf
-            out[w] = sp_fft.irfftn(prod, s=shape).ravel()[target]
-        return out
-    l_counts, r_counts = left.counts[l_rows], right.counts[r_rows]
-    r_probs = right.probs[r_rows]
-    lw = lw[:, l_rows]
-    chunk = max(1, _PAIR_CHUNK // len(r_rows))
-    for start in range(0, len(l_rows), chunk):
-        sl = slice(start, start + chunk)
-        sums = l_counts[sl, None, :] + r_counts[None, :, :]
-        rank = composition_ranks(sums, total).ravel()
-        for w in range(len(lw)):
-            weights = (lw[w, sl, None] * r_probs[None, :]).ravel()
-            out[w] += np.bincount(rank, weights=weights, minlength=n_out)
-    return out
-
-
-def convolve_counts(left: CountDistribution, right: CountDistribution) -> CountDistribution:
-    """The count distribution of two independent groups of players together, MATH.md (1.8).
-
-    Exact up to rounding: by sparse pair sums or by FFT on the count grid, whichever is cheaper.
-
-    Raises:
-        TypeError: an argument not a :class:`CountDistribution`.
-        ValueError: different action counts.
-
-    Example:
-        >>> one = CountDistribution(1, 2, [0.5, 0.5])
-        >>> convolve_counts(one, one).probs.round(4).tolist()
-        [0.25, 0.5, 0.25]
-    """
-    for name, d in (("left", left), ("right", right)):
-        if not isinstance(d, CountDistribution):
-            raise TypeError(f"{name} must be a CountDistribution, got {type(d).__name__}")
-    if left.n_actions != right.n_actions:
-        raise ValueError(
-            f"count distributions have different action counts ({left.n_actions} vs {right.n_actions})"
-        )
-    if left.n_members == 0:
-        return right
-    if right.n_members == 0:
-        return left
-    probs = convolve_weighted(left, right, left.probs[None])[0]
-    return CountDistribution.trusted(left.n_members + right.n_members, left.n_actions, probs)
-
-
-def convolve_many(dists: Sequence[CountDistribution]) -> CountDistribution:
-    """The count distribution of several independent groups together, MATH.md (1.8).
-
-    When the FFT pays off for the whole product, every distinct distribution (by identity: repeated
-    parts such as Theorem 2's copies are transformed once) is transformed once on one grid of side
-    ``>= N + 1`` (``N`` the total number of members), the spectra are multiplied and one inverse
-    transform gives the result; otherwise the groups are convolved pairwise (:func:`convolve_counts`).
-
-    Args:
-        dists: count distributions over the same ``k``.
-
-    Returns:
-        The distribution over ``compositions(N, k)``, ``N = Σ n_members``.
-    """
-    dists = [d for d in dists if d.n_members > 0] or list(dists[:1])
-    if not dists:
-        raise ValueError("convolve_many needs at least one count distribution")
-    k = dists[0].n_actions
-    if any(d.n_actions != k for d in dists):
-        raise ValueError(
-            f"count distributions have different action counts ({sorted({d.n_actions for d in dists})})"
-        )
-    if len(dists) <= 2:
-        return dists[0] if len(dists) == 1 else convolve_counts(dists[0], dists[1])
-    total = sum(d.n_members for d in dists)
-    head_total = total - dists[-1].n_members
-    n_head = len(compositions(head_total, k))
-    distinct: dict[int, tuple[CountDistribution, int]] = {}
-    for d in dists:
-        distinct[id(d)] = (d, distinct.get(id(d), (d, 0))[1] + 1)
-    n_pairs = n_head * int(np.count_nonzero(dists[-1].probs))
-    if k == 1 or not _use_fft(n_pairs, total, k, 1, n_transforms=len(distinct) + 1):
-        out = dists[0]
-        for d in dists[1:]:
-            out = convolve_counts(out, d)
-        return out
-    from scipy import fft as sp_fft
-
-    base = sp_fft.next_fast_len(total + 1, real=True)
-    shape = (base,) * (k - 1)
-    # each distinct distribution is transformed once and raised to its multiplicity, so at most two
-    # spectra (the running product and the current one) are alive at a time
-    product = None
-    for d, times in distinct.values():
-        rows = np.flatnonzero(d.probs)
-        grid = np.zeros(base ** (k - 1))
-        grid[_grid_index(d.counts[rows], base)] = d.probs[rows]
-        spectrum = sp_fft.rfftn(grid.reshape(shape), s=shape)
-        del grid
-        if times > 1:
-            spectrum **= times
-        if product is None:
-            product = spectrum
-        else:
-            product *= spectrum
-        del spectrum
-    probs = sp_fft.irfftn(product, s=shape).ravel()[_grid_index(compositions(total, k), base)]
-    return CountDistribution.trusted(total, k, probs)
+# the count distributions and their convolutions, re-exported: `games.counts` keeps offering them
+from powergames.games.count_distributions import (  # noqa: E402
+    MAX_GRID_ENTRIES,
+    CountDistribution,
+    convolve_counts,
+    convolve_many,
+    convolve_weighted,
+)

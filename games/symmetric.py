@@ -7,15 +7,18 @@ others — instead of the ``k**n`` pure profiles, which makes exact computations
 
 Count vectors and their enumeration live in :mod:`powergames.games.counts`.
 
-Length (about 570 lines): the class, its dense conversions (which share the table-reading index
-arithmetic) and the two generators of count tables (the majority game and random games, built with
-the same normaliser as the unit-sum check) are one piece of count arithmetic read together.
+The generators (the majority game, random games) are in :mod:`powergames.games.symmetric_builders`,
+the dense conversions' index arithmetic and the symmetry test in
+:mod:`powergames.games.symmetric_dense`; both are re-exported here.
+
+Length (about 470 lines): the class with its validation, share readers, pure and mixed profiles,
+one piece of count arithmetic read together.
 """
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -28,7 +31,6 @@ from powergames.games.checks import (
     check_distribution,
     check_positive_int,
     check_profile,
-    check_rng,
     first_index,
     frozen,
 )
@@ -41,15 +43,12 @@ from powergames.games.counts import (
     convolve_counts,
     multinomial_pmf,
 )
+from powergames.games.memory import check_memory
 from powergames.games.normal_form import NormalFormGame
 from powergames.games.unit_sum import UnitSumGame
 
 #: Largest number of entries ``n_states * n * k**n`` :meth:`SymmetricUnitSumGame.to_dense` builds.
 MAX_DENSE_ENTRIES = 2**26
-
-#: Largest ``spread`` of :func:`random_symmetric_unit_sum_game`: ``exp(spread · z)`` stays within float64
-#: (``e^{±709}``) for ``|z| <= 13``, so weights and their sums never overflow or vanish.
-MAX_SPREAD = 50.0
 
 
 def _as_int64(name: str, value: Any) -> npt.NDArray[np.int64]:
@@ -98,16 +97,20 @@ class SymmetricUnitSumGame:
         table: shape ``(n_states, k, C(n+k-2, k-1))``, non-negative and finite.
         prior: shape ``(n_states,)``, a distribution over ``X``; uniform when ``None``.
 
-    Attributes (computed at construction, read-only):
+    Attributes (computed on first use and kept, read-only; validation uses them):
         drop_index, drop_valid: shape ``(k, n_full)``: the column of ``m - e_a`` for every full
             count vector ``m = full_counts[r]``, and where ``m_a >= 1``.
         full_table: shares indexed by all players' counts, shape ``(n_states, k, n_full)``:
             ``full_table[x, a, r] = table[x, a, index(full_counts[r] - e_a)]``, zero where
             ``full_counts[r][a] == 0`` (nobody plays ``a``).
 
+    Generators whose tables are unit-sum by construction (:func:`majority_game`,
+    :func:`random_symmetric_unit_sum_game`) build through :meth:`trusted`, which skips the checks.
+
     Raises:
         ValueError: wrong shape, a negative or non-finite share, shares that do not sum to one at some
-            ``(x, m)`` (the message names the first one), or a prior that is not a distribution.
+            ``(x, m)`` (the message names the first one), a prior that is not a distribution, or a
+            validation whose arrays do not fit in memory (the message gives the estimate).
     """
 
     n_players: int
@@ -116,9 +119,6 @@ class SymmetricUnitSumGame:
     n_states: int = field(init=False)
     n_actions: int = field(init=False)
     contexts: Contexts = field(init=False, repr=False, compare=False)
-    drop_index: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
-    drop_valid: npt.NDArray[np.bool_] = field(init=False, repr=False, compare=False)
-    full_table: npt.NDArray[np.float64] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = check_positive_int("n_players", self.n_players)
@@ -149,12 +149,16 @@ class SymmetricUnitSumGame:
         object.__setattr__(self, "n_states", n_states)
         object.__setattr__(self, "n_actions", k)
         object.__setattr__(self, "contexts", Contexts.hidden_state(prior, n))
-        index, valid = _drop_index(n, k)
-        object.__setattr__(self, "drop_index", index)
-        object.__setattr__(self, "drop_valid", valid)
-        # shares indexed by all players' counts, computed once: validation needs it anyway
-        full = np.take_along_axis(t, index[None], axis=2) * valid[None]
-        object.__setattr__(self, "full_table", frozen(full))
+        n_full = check_count_size(n, k)
+        check_memory(
+            f"validating a {k}-action count-form game of {n} players and {n_states} states",
+            {
+                "full_table": n_states * k * n_full * 8,
+                "drop_index": k * n_full * 9,
+                "count vectors": (n_full + n_counts) * k * 8,
+                "totals": 2 * n_states * n_full * 8,
+            },
+        )
         totals = self.profile_totals()
         bad = np.abs(totals - 1.0) > SUM_TOL
         if np.any(bad):
@@ -164,6 +168,65 @@ class SymmetricUnitSumGame:
                 f"shares must sum to 1 over players (tolerance {SUM_TOL:g}); at x={x} with action "
                 f"counts m={m} they sum to {float(totals[x, r]):.12g}"
             )
+
+    @classmethod
+    def trusted(
+        cls,
+        n_players: int,
+        table: npt.NDArray[np.float64],
+        prior: npt.NDArray[np.float64] | None = None,
+    ) -> SymmetricUnitSumGame:
+        """Build without validation, from a table unit-sum by construction (the generators).
+
+        The caller guarantees ``table`` is a float64 array of shape ``(n_states, k, C(n+k-2, k-1))``,
+        non-negative, finite and unit-sum, and ``prior`` a distribution over the states (uniform when
+        ``None``). The arrays are made read-only, not copied.
+        """
+        out = object.__new__(cls)
+        n_states = table.shape[0]
+        if prior is None:
+            prior = np.full(n_states, 1.0 / n_states)
+        object.__setattr__(out, "n_players", int(n_players))
+        object.__setattr__(out, "table", frozen(table))
+        prior_arr = frozen(np.asarray(prior, dtype=np.float64))
+        object.__setattr__(out, "prior", prior_arr)
+        object.__setattr__(out, "n_states", n_states)
+        object.__setattr__(out, "n_actions", table.shape[1])
+        object.__setattr__(out, "contexts", Contexts.hidden_state(prior_arr, int(n_players)))
+        return out
+
+    @cached_property
+    def _drop(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        return _drop_index(self.n_players, self.n_actions)
+
+    @property
+    def drop_index(self) -> npt.NDArray[np.int64]:
+        """Shape ``(k, n_full)``: the column of ``full_counts[r] - e_a`` (0 where ``m_a = 0``)."""
+        return self._drop[0]
+
+    @property
+    def drop_valid(self) -> npt.NDArray[np.bool_]:
+        """Shape ``(k, n_full)``: where ``full_counts[r][a] >= 1``."""
+        return self._drop[1]
+
+    @cached_property
+    def full_table(self) -> npt.NDArray[np.float64]:
+        """Shares indexed by all players' counts, shape ``(n_states, k, n_full)`` (MATH.md (1.9))."""
+        index, valid = self._drop
+        full = np.take_along_axis(self.table, index[None], axis=2) * valid[None]
+        return frozen(full)
+
+    def shares_block(self, start: int, counts: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """``table[:, :, start:start+L]`` for the others' count vectors ``counts`` (rows ``start:`` of
+        the enumeration), shape ``(n_states, k, L)`` — a view (unchecked)."""
+        return self.table[:, :, start : start + len(counts)]
+
+    def shares_gather(
+        self, counts: npt.NDArray[np.int64], actions: npt.NDArray[np.intp]
+    ) -> npt.NDArray[np.float64]:
+        """``table[:, a, index(counts)]`` for ``a`` in ``actions``, shape ``(n_states, |actions|, L)`` (unchecked)."""
+        rank = composition_ranks(counts, self.n_players - 1)
+        return np.stack([self.table[:, a, rank] for a in actions], axis=1)
 
     # ------------------------------------------------------------------ the Game protocol
     @property
@@ -359,9 +422,9 @@ class SymmetricUnitSumGame:
             ValueError: if players have different action counts or the game is not symmetric within
                 ``tol`` (the message names the first offending share).
         """
-        table = _table_from_dense(game)
+        table = table_from_dense(game)
         # symmetry first: the count table read from player 0 is only unit-sum if the game is symmetric
-        rebuilt = _dense_from_table(table, game.n_players).reshape(game.shares.shape)
+        rebuilt = dense_from_table(table, game.n_players).reshape(game.shares.shape)
         diff = np.abs(rebuilt - game.shares) > tol
         if np.any(diff):
             idx = first_index(diff)
@@ -391,183 +454,24 @@ class SymmetricUnitSumGame:
         )
 
 
-def _table_from_dense(game: UnitSumGame) -> npt.NDArray[np.float64]:
-    """Read player 0's shares at one canonical profile per (own action, others' counts)."""
-    if not isinstance(game, UnitSumGame):
-        raise TypeError(f"game must be a UnitSumGame, got {type(game).__name__}")
-    ks = set(game.n_actions)
-    if len(ks) != 1:
-        raise ValueError(
-            f"a symmetric game needs the same action count for every player, got {game.n_actions}"
-        )
-    n, k = game.n_players, game.n_actions[0]
-    others = compositions(n - 1, k)
-    # canonical profile of the others: actions in increasing order, e.g. counts (2,0,1) -> (0,0,2)
-    positions = np.arange(n - 1)
-    bounds = np.cumsum(others, axis=1)
-    sorted_actions = (positions[None, :, None] >= bounds[:, None, :]).sum(axis=2)
-    strides = k ** np.arange(n - 2, -1, -1, dtype=np.int64)
-    others_flat = sorted_actions @ strides if n > 1 else np.zeros(1, dtype=np.int64)
-    own_flat = np.arange(k, dtype=np.int64) * k ** (n - 1)
-    flat = own_flat[:, None] + others_flat[None, :]
-    player0 = game.shares[:, 0].reshape(game.n_states, -1)
-    return player0[:, flat]
+# the dense conversions and the symmetry test live in their own module
+# the generators live in their own module; imported here so `games.symmetric` keeps offering them
+from powergames.games.symmetric_builders import (  # noqa: E402
+    MAX_SPREAD,
+    majority_game,
+    random_symmetric_unit_sum_game,
+)
+from powergames.games.symmetric_dense import (  # noqa: E402
+    dense_from_table,
+    is_symmetric,
+    table_from_dense,
+)
 
-
-def _dense_from_table(table: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.float64]:
-    """Every player's share at every pure profile read from a (possibly unvalidated) count table.
-
-    Args:
-        table: shape ``(n_states, k, C(n+k-2, k-1))`` as in :class:`SymmetricUnitSumGame`.
-        n: the number of players.
-
-    Returns:
-        Shape ``(n_states, n, k**n)``: ``[x, i, p] = table[x, a_i, index(counts(a) - e_{a_i})]`` for
-        the ``p``-th profile ``a`` in C order.
-    """
-    k = table.shape[1]
-    profiles = np.indices((k,) * n).reshape(n, -1).T  # (k**n, n)
-    rows = np.arange(len(profiles), dtype=np.int64)[:, None]
-    m = np.bincount((rows * k + profiles).ravel(), minlength=len(profiles) * k)
-    m = m.reshape(len(profiles), k)
-    others = np.repeat(m[:, None, :], n, axis=1)  # (k**n, n, k): everybody's counts ...
-    np.subtract.at(others, (rows, np.arange(n)[None, :], profiles), 1)  # ... minus one's own action
-    cols = composition_ranks(others, n - 1)  # (k**n, n)
-    return np.moveaxis(table[:, profiles, cols], 2, 1)
-
-
-def is_symmetric(game: UnitSumGame, tol: float = SUM_TOL) -> bool:
-    """Whether a dense unit-sum game is symmetric (MATH.md §1).
-
-    Symmetry is checked in its equivalent form: ``s_i(x, a)`` is one function of ``x``, ``a_i`` and the
-    counts of the others' actions, the same for every player ``i`` (equivalently
-    ``s_{p(i)}(x, b) = s_i(x, a)`` where ``b_{p(j)} = a_j`` for every permutation ``p``).
-
-    Implements MATH.md (1.2).
-
-    Args:
-        game: a dense :class:`UnitSumGame`.
-        tol: absolute tolerance on shares.
-    """
-    if not isinstance(game, UnitSumGame):
-        raise TypeError(f"game must be a UnitSumGame, got {type(game).__name__}")
-    if len(set(game.n_actions)) != 1:
-        return False
-    try:
-        SymmetricUnitSumGame.from_dense(game, tol=tol)
-    except ValueError:
-        return False
-    return True
-
-
-# ---------------------------------------------------------------------------------------------- builders
-def majority_game(n_players: int, n_actions: int) -> SymmetricUnitSumGame:
-    """The majority game of Theorem 1 (MATH.md §1).
-
-    Actions ``0..k-1``; the shares are split evenly among the players on the most common action, ties
-    going to the lowest such action; one state (``X`` is unused).
-
-    Implements MATH.md (1.10).
-
-    Args:
-        n_players: ``n >= 1``.
-        n_actions: ``k >= 1`` (Theorem 1's guarantee for a majority coalition is ``1 - 1/k``).
-
-    Returns:
-        A one-state :class:`SymmetricUnitSumGame` with ``table`` of shape
-        ``(1, k, C(n+k-2, k-1))``: ``table[0, a, c]`` is ``1/m_a`` if ``a`` is the (lowest-index) most
-        common action of ``m = c + e_a``, else 0; the prior is ``[1.0]``.
-
-    Raises:
-        TypeError: ``n_players`` or ``n_actions`` not an integer.
-        ValueError: either below 1, or more count vectors than :data:`MAX_COUNT_VECTORS`.
-
-    Example:
-        >>> g = majority_game(3, 2)
-        >>> g.pure_shares(0, [0, 0, 1]).tolist()
-        [0.5, 0.5, 0.0]
-    """
-    n = check_positive_int("n_players", n_players)
-    k = check_positive_int("n_actions", n_actions)
-    others = compositions(n - 1, k)
-    table = np.zeros((1, k, len(others)))
-    for a in range(k):
-        m = others.copy()
-        m[:, a] += 1
-        winner = np.argmax(m, axis=1)  # argmax returns the first maximum: ties toward lower actions
-        wins = winner == a
-        table[0, a, wins] = 1.0 / m[wins, a]
-    return SymmetricUnitSumGame(n, table)
-
-
-def random_symmetric_unit_sum_game(
-    n_players: int,
-    n_actions: int,
-    n_states: int,
-    rng: np.random.Generator,
-    spread: float = 2.0,
-) -> SymmetricUnitSumGame:
-    """A random symmetric unit-sum game with a random prior.
-
-    Each (state, own action, others' counts) gets a positive weight ``w(x, a, c) = exp(spread · z)``
-    with ``z`` standard normal; at a full count vector ``m`` each player on action ``a`` receives
-    ``w(x, a, m - e_a) / Σ_b m_b w(x, b, m - e_b)``, so shares are symmetric and sum to one. The prior
-    is drawn from a flat Dirichlet.
-
-    Implements MATH.md (1.2) and (1.3).
-
-    Args:
-        n_players: ``n >= 1``.
-        n_actions: ``k >= 1``.
-        n_states: ``|𝒳| >= 1``.
-        rng: the generator (explicit randomness).
-        spread: standard deviation of the log-weights, a real number in ``[0, MAX_SPREAD]``
-            (``MAX_SPREAD = 50``). 0 gives the equal split ``1/n``; larger values give more unequal
-            shares (at 50 a weight ratio of ``e^{50}`` per unit of ``z`` — already winner-take-all).
-            The bound keeps ``exp(spread · z)`` and its sums finite and non-zero in float64 for
-            ``|z| <= 13`` (the largest of 50M standard normal draws is about 6).
-
-    Returns:
-        A :class:`SymmetricUnitSumGame` with ``table`` of shape ``(n_states, k, C(n+k-2, k-1))`` and
-        ``prior`` of shape ``(n_states,)``.
-
-    Raises:
-        TypeError: a non-integer size, ``rng`` not a generator or seed, ``spread`` not a real number.
-        ValueError: a size below 1, too many count vectors, or ``spread`` not finite or outside
-            ``[0, MAX_SPREAD]``.
-
-    Example:
-        >>> g = random_symmetric_unit_sum_game(4, 2, 1, rng=0)
-        >>> float(g.pure_shares(0, [0, 1, 1, 0]).sum())
-        1.0
-    """
-    n = check_positive_int("n_players", n_players)
-    k = check_positive_int("n_actions", n_actions)
-    s = check_positive_int("n_states", n_states)
-    rng = check_rng(rng)
-    if isinstance(spread, bool) or not isinstance(spread, numbers.Real):
-        raise TypeError(
-            f"spread must be a real number in [0, {MAX_SPREAD:g}], got {type(spread).__name__}"
-        )
-    if not 0.0 <= float(spread) <= MAX_SPREAD:  # also rejects NaN and infinities
-        raise ValueError(
-            f"spread must be a finite number in [0, {MAX_SPREAD:g}] (the log-weights' standard "
-            f"deviation; larger values overflow exp), got {spread!r}"
-        )
-    weights = np.exp(spread * rng.standard_normal((s, k, check_count_size(n - 1, k))))
-    full = compositions(n, k)
-    # normaliser Z(x, m) = Σ_b m_b w(x, b, m - e_b) over full count vectors m
-    z = np.zeros((s, len(full)))
-    for b in range(k):
-        rows = full[:, b] >= 1
-        dropped = full[rows].copy()
-        dropped[:, b] -= 1
-        z[:, rows] += full[rows, b] * weights[:, b, composition_ranks(dropped, n - 1)]
-    others = compositions(n - 1, k)
-    table = np.empty_like(weights)
-    for a in range(k):
-        m = others.copy()
-        m[:, a] += 1
-        table[:, a] = weights[:, a] / z[:, composition_ranks(m, n)]
-    prior = rng.dirichlet(np.ones(s))
-    return SymmetricUnitSumGame(n, table, prior=prior)
+__all__ = [
+    "MAX_DENSE_ENTRIES",
+    "MAX_SPREAD",
+    "SymmetricUnitSumGame",
+    "is_symmetric",
+    "majority_game",
+    "random_symmetric_unit_sum_game",
+]

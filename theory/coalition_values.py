@@ -27,8 +27,10 @@ import numpy.typing as npt
 from powergames.games.base import Game, check_game, context_payoffs
 from powergames.games.checks import as_float_array
 from powergames.games.counts import CountDistribution, convolve_counts, convolve_weighted
+from powergames.games.majority_counts import MajorityCountGame
 from powergames.games.symmetric import SymmetricUnitSumGame
 from powergames.theory.coalition_policies import CoalitionPolicy, JointPolicy
+from powergames.theory.coalition_structure import structured_values
 from powergames.theory.partitions import check_coalitions
 
 __all__ = [
@@ -101,6 +103,19 @@ def _symmetric_values(
     coalitions: tuple[tuple[int, ...], ...],
     policies: list[CoalitionPolicy],
 ) -> npt.NDArray[np.float64]:
+    """MATH.md (1.9): by policy structure when the rests are small, else by prefix and suffix
+    convolutions of the coalitions' count distributions."""
+    fast = structured_values(game, coalitions, policies)
+    if fast is not None:
+        return fast
+    return convolved_values(game, coalitions, policies)
+
+
+def convolved_values(
+    game: SymmetricUnitSumGame,
+    coalitions: tuple[tuple[int, ...], ...],
+    policies: list[CoalitionPolicy],
+) -> npt.NDArray[np.float64]:
     """MATH.md (1.9) by prefix and suffix convolutions of the coalitions' count distributions."""
     k = game.n_actions
     dists = [p.count_distribution() for p in policies]
@@ -153,8 +168,11 @@ def coalition_values(game: Game, coalitions: Any, policies: Any) -> npt.NDArray[
     """Exact coalition values ``r_j(x, π_1..π_m)``, MATH.md (1.4).
 
     Args:
-        game: a game without types. A :class:`SymmetricUnitSumGame` uses the count-form algorithm
-            MATH.md (1.9), polynomial in ``n`` for fixed ``k``; any other (a ``UnitSumGame``, a
+        game: a game without types. A :class:`SymmetricUnitSumGame` (or the table-free
+            :class:`~powergames.games.majority_counts.MajorityCountGame`) uses the count-form
+            algorithm MATH.md (1.9) — by policy structure in one pass over the count vectors when
+            the policies allow (:mod:`~powergames.theory.coalition_structure`), else by
+            convolutions —, polynomial in ``n`` for fixed ``k``; any other (a ``UnitSumGame``, a
             ``NormalFormGame`` — one state, payoffs in place of shares) one dense contraction.
         coalitions: a partition of the players, e.g. ``[[0, 1, 2], [3, 4]]`` (members increasing,
             :func:`~powergames.theory.partitions.check_coalitions`).
@@ -182,6 +200,9 @@ def coalition_values(game: Game, coalitions: Any, policies: Any) -> npt.NDArray[
     pols = check_policies(policies, members, g.action_sizes)
     if isinstance(g, SymmetricUnitSumGame):
         return _symmetric_values(g, members, pols)
+    if isinstance(g, MajorityCountGame):  # shares by formula: structured, else via its table
+        fast = structured_values(g, members, pols)
+        return fast if fast is not None else convolved_values(g.to_table(), members, pols)
     if g.n_players > 50:
         raise ValueError(f"the dense contraction supports at most 50 players, got {g.n_players}")
     return _dense_values(context_payoffs(g), members, pols)

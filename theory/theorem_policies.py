@@ -36,7 +36,7 @@ def theorem1_policy(n_members: int, n_actions: int) -> SharedActionPolicy:
         >>> opponents = np.zeros((4, 4))
         >>> opponents[0, 1] = 1.0  # the two outsiders play actions 0 and 1
         >>> g = majority_game(5, 4)
-        >>> coalition_values(g, [[0, 1, 2], [3, 4]], [theorem1_policy(3, 4), opponents]).tolist()
+        >>> coalition_values(g, [[0, 1, 2], [3, 4]], [theorem1_policy(3, 4), opponents]).round(12).tolist()
         [[0.875, 0.125]]
     """
     return SharedActionPolicy(n_members, n_actions)

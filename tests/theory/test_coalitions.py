@@ -6,7 +6,7 @@ from conftest import random_simplex, seeds, unit_sum_games
 from hypothesis import given
 from hypothesis import strategies as st
 
-import powergames.games.counts as coal_mod
+import powergames.games.count_distributions as coal_mod
 from powergames.games import (
     CountDistribution,
     NormalFormGame,
