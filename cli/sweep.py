@@ -8,7 +8,8 @@ metrics are aggregated across seeds (mean and 95% confidence band per step) into
 (``final_vs_<key>.png``). Defaults for ``--seeds`` / ``--set`` come from the file's ``sweep`` section.
 Runs whose agents are all classic learners (regret matching, Hedge, fictitious play, best-response
 dynamics; sampled feedback) run first as one batched job in this process, with the run directories
-the per-run path writes (the output says how many; ``--per-run`` turns it off).
+the per-run path writes (the output says how many; ``--per-run`` turns it off). With
+``--executor ray`` every run goes to the cluster, as asked.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--per-run",
         action="store_true",
         help="send every run to the executor (by default, runs whose agents are all classic "
-        "learners run first as one batched job in this process, with the same results)",
+        "learners run first as one batched job in this process, with the same results; "
+        "--executor ray always sends every run to the cluster)",
     )
     add_executor_arguments(parser)
 
@@ -100,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     echo(
         f"sweep {suite.name}: {len(plan.combos)} grid point(s) x {len(seeds)} seed(s) = {len(plan.jobs)} runs"
     )
-    info = run_sweep(plan, executor, echo=echo, batched=not args.per_run)
+    info = run_sweep(plan, executor, echo=echo, batched=not args.per_run and kind != "ray")
     rows = summary_rows(info, HEADLINE_METRICS + ("share/c0/mean", "share/c1/mean"))
     failed = [k for k, v in info["jobs"].items() if v != "complete"]
     if args.json:
