@@ -42,6 +42,10 @@ Randomness: ``reset(seed=…)`` seeds ``np_random`` through ``gymnasium.utils.se
 episode then draws its contexts in one call (one uniform for ``X``, or one per round for types),
 so :class:`powergames.envs.batched.BatchedGameEnv` with ``B`` copies reproduces ``B`` consecutive
 episodes of this environment on the same seed.
+
+Longer than ~500 lines: construction, the hot ``reset``/``step`` and the caches they read inline
+are one class (the count path for large ``n`` is :mod:`powergames.envs.count_path`); splitting
+the rest would put an attribute hop into every step.
 """
 
 from __future__ import annotations

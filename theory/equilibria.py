@@ -27,6 +27,9 @@
   induced normal form (pure strategies = type→action maps of the types of positive probability;
   refused above ``max_entries``) and the mixed equilibrium is mapped back to per-type behaviour
   (Kuhn: ``σ_i(t_i, a) = P(m(t_i) = a)``). Two-player constant-sum games go to the LP.
+
+Longer than ~500 lines: the zero-sum LPs (matrix, Bayesian, one LP with the opponent from the
+duals) and the Lemke–Howson path share the scaling, cleaning and certification helpers.
 """
 
 from __future__ import annotations

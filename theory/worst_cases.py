@@ -21,6 +21,9 @@ count vector ``m_o`` and on ``a_1`` only through its own counts ``m_1``:
 a minimum over ``C(n_o + k − 1, k − 1)`` count vectors (polynomial in ``n`` for fixed ``k``), with
 ``P_1`` the policy's exact count distribution. In a dense game (W1) is a contraction of the game's
 array with ``π_1`` followed by a minimum over ``Π_{i∉c_1} k_i`` entries.
+
+Longer than ~500 lines: the dense and count-form worst cases, their certificates and the report
+share one enumeration of the others' count vectors; split, each half would import the other's.
 """
 
 from __future__ import annotations
