@@ -36,25 +36,12 @@ import one_thread  # noqa: E402, F401  (first: one BLAS/OpenMP thread before Num
 # isort: split
 
 import numpy as np
+from ray_sweep import plan  # noqa: E402  (the same 50-run plan as the Ray benchmark)
 
 from powergames.training import sweep as sweep_module
 from powergames.training.batched_sweep import BatchedSweep
-from powergames.training.config import parse_yaml
 from powergames.training.executors import LocalExecutor, SerialExecutor
-from powergames.training.sweep import plan_sweep, run_sweep
-
-CONFIG = Path(__file__).resolve().parent.parent / "configs" / "alignment_family.yaml"
-
-
-def plan(root: Path, quick: bool) -> Any:
-    data = parse_yaml(CONFIG.read_text())
-    seeds = list(range(10))
-    grid = {"env.kwargs.game_kwargs.lam": [0.0, 0.25, 0.5, 0.75, 1.0]}
-    if quick:
-        data["budget"] = data["budget"] // 10
-        data["eval"]["every"] = data["eval"]["every"] // 10
-        seeds, grid = [0, 1], {"env.kwargs.game_kwargs.lam": [0.0, 1.0]}
-    return plan_sweep(data, seeds, grid, root)
+from powergames.training.sweep import run_sweep
 
 
 def timed_sweep(root: Path, batched: bool, quick: bool) -> tuple[float, float, list[str]]:

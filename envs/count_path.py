@@ -77,6 +77,8 @@ class CountPath:
         counts = tuple(map(values.count, self._action_range))
         if sum(counts) != self._n_seats:  # some action outside [0, k)
             self._checker.raise_invalid(actions, agents)
+        # the round's bookkeeping as GameEnv.step writes it out (a shared helper would put one
+        # more call into every small game's step)
         t = self._round
         ctxs = self._ctxs
         ctx = ctxs[t]
