@@ -14,7 +14,6 @@ run kept as it is) and ends with the files its own run would write: ``config.yam
 from __future__ import annotations
 
 import contextlib
-import shutil
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -24,13 +23,12 @@ from powergames.training.config import ExperimentConfig, build_suite
 from powergames.training.experiment import (
     DEFAULT_FORMATS,
     check_complete,
+    fresh_table,
     prepare_run_dir,
     resolved_config_text,
 )
 from powergames.training.rundir import (
-    MetricsTable,
     RunDir,
-    RunDirError,
     RunLock,
     atomic_write_text,
     read_json,
@@ -168,14 +166,5 @@ def _claim(job: Any, exp: ExperimentConfig, run: Run) -> dict[str, Any] | str:
         atomic_write_text(rd.config, text)
     if may_resume and rd.checkpoints.latest() is not None:
         return "resume"
-    if may_resume and len(MetricsTable.load(rd.metrics).rows) > 1:
-        raise RunDirError(
-            f"{rd.metrics} holds evaluations but {rd.path / 'checkpoints'} has no published "
-            "checkpoint to resume from; the run directory is inconsistent (pass --overwrite "
-            "to start again)"
-        )
-    run.table = MetricsTable(rd.metrics)
-    if rd.metrics.exists():
-        rd.metrics.unlink()
-    shutil.rmtree(rd.tb, ignore_errors=True)
+    run.table = fresh_table(rd, may_resume)
     return "fresh"

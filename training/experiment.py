@@ -183,16 +183,7 @@ def _run_locked(
     if run.resume_from is not None:
         run.table = resume_table(rd, run.resume_from, "tensorboard" in formats)
     else:
-        if may_resume and len(MetricsTable.load(rd.metrics).rows) > 1:
-            raise RunDirError(
-                f"{rd.metrics} holds evaluations but {rd.path / 'checkpoints'} has no published "
-                "checkpoint to resume from; the run directory is inconsistent (pass --overwrite "
-                "to start again)"
-            )
-        run.table = MetricsTable(rd.metrics)
-        if rd.metrics.exists():
-            rd.metrics.unlink()
-        shutil.rmtree(rd.tb, ignore_errors=True)
+        run.table = fresh_table(rd, may_resume)
     resume_step = None if run.resume_from is None else start_step
     run.progress = Progress(
         exp.budget, max(start_step, 0), exp.name,
@@ -234,6 +225,26 @@ def _run_locked(
     return RunResult(
         summary, text_table, rd.path, start_step if start_step >= 0 else None, run.notes
     )
+
+
+def fresh_table(rd: RunDir, may_resume: bool) -> MetricsTable:
+    """An empty metrics table for a run that starts from step 0 (old metrics and events removed).
+
+    Raises:
+        RunDirError: resuming was allowed but ``metrics.csv`` holds evaluations without a published
+            checkpoint to resume them from (an inconsistent run directory).
+    """
+    if may_resume and len(MetricsTable.load(rd.metrics).rows) > 1:
+        raise RunDirError(
+            f"{rd.metrics} holds evaluations but {rd.path / 'checkpoints'} has no published "
+            "checkpoint to resume from; the run directory is inconsistent (pass --overwrite "
+            "to start again)"
+        )
+    table = MetricsTable(rd.metrics)
+    if rd.metrics.exists():
+        rd.metrics.unlink()
+    shutil.rmtree(rd.tb, ignore_errors=True)
+    return table
 
 
 def resume_table(rd: RunDir, latest: Checkpoint, tensorboard: bool) -> MetricsTable:
