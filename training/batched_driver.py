@@ -36,6 +36,7 @@ from powergames.envs.seeding import np_random as checked_np_random
 from powergames.training.build import Run
 from powergames.training.checkpoint import save_native
 from powergames.training.evaluators import run_evaluators
+from powergames.training.experiment import label_writers
 from powergames.training.logging import FORMATS, OutputWriter, TensorBoardWriter
 from powergames.training.rundir import MetricsTable, atomic_write_json
 from powergames.training.stochastic_evaluation import is_stochastic
@@ -378,12 +379,5 @@ def run_writers(run: Run, formats: Sequence[str]) -> list[OutputWriter]:
         else FORMATS[name](run.run_dir, None)
         for name in formats
     ]
-    labels = [spec.label for spec in run.agents.specs]
-    players: dict[int, str] = {}
-    for spec in run.agents.specs:
-        for seat in spec.seats:
-            players[seat] = spec.label if len(spec.seats) == 1 else f"{spec.label} seat {seat}"
-    for writer in writers:
-        if isinstance(writer, TensorBoardWriter):
-            writer.set_labels(labels, [players.get(i, f"p{i}") for i in range(max(players) + 1)])
+    label_writers(run, writers)
     return writers

@@ -191,14 +191,7 @@ def _run_locked(
     )  # fmt: skip
     writers: list[OutputWriter] = [CSVWriter(run.table)]
     writers += [FORMATS[name](rd, resume_step) for name in formats]
-    labels = [spec.label for spec in run.agents.specs]
-    players: dict[int, str] = {}
-    for spec in run.agents.specs:
-        for seat in spec.seats:
-            players[seat] = spec.label if len(spec.seats) == 1 else f"{spec.label} seat {seat}"
-    for writer in writers:
-        if isinstance(writer, TensorBoardWriter):
-            writer.set_labels(labels, [players.get(i, f"p{i}") for i in range(max(players) + 1)])
+    label_writers(run, writers)
     writers.append(ProgressWriter(run.progress))
     run.logger = RunLogger(writers)
     t0 = time.perf_counter()
@@ -225,6 +218,19 @@ def _run_locked(
     return RunResult(
         summary, text_table, rd.path, start_step if start_step >= 0 else None, run.notes
     )
+
+
+def label_writers(run: Run, writers: Sequence[OutputWriter]) -> None:
+    """Give the TensorBoard writers the agents' labels and one label per player (its agent's,
+    with the seat for a coalition)."""
+    labels = [spec.label for spec in run.agents.specs]
+    players: dict[int, str] = {}
+    for spec in run.agents.specs:
+        for seat in spec.seats:
+            players[seat] = spec.label if len(spec.seats) == 1 else f"{spec.label} seat {seat}"
+    for writer in writers:
+        if isinstance(writer, TensorBoardWriter):
+            writer.set_labels(labels, [players.get(i, f"p{i}") for i in range(max(players) + 1)])
 
 
 def fresh_table(rd: RunDir, may_resume: bool) -> MetricsTable:
