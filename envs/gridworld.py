@@ -29,6 +29,7 @@ and the other-agents channel from a pair table (one look-up per pair of agents, 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,6 +39,7 @@ from pettingzoo import ParallelEnv
 
 from powergames.envs.agent_ids import agent_position
 from powergames.envs.gridworld_tables import DEFAULT_LAYOUT, GridTables
+from powergames.envs.per_agent import copies_of_one, row_copies
 from powergames.envs.seeding import SeededRandom
 from powergames.games.checks import check_positive_int
 from powergames.games.gridworld import MOVES, GridWorld, resource_gridworld
@@ -45,12 +47,14 @@ from powergames.games.stochastic import StochasticUnitSumGame
 
 __all__ = ["ResourceGridEnv"]
 
+
 _COLOURS = np.array(
     [[230, 230, 230], [60, 60, 60], [240, 200, 80], [120, 190, 240], [170, 230, 140]],
     dtype=np.uint8,
 )
 _MOVE_NAMES = tuple(MOVES)
 _N_MOVES = len(MOVES)
+_PAID_MAX = 4096  # patterns of agents on kind X kept per X
 
 
 class ResourceGridEnv(SeededRandom, ParallelEnv):
@@ -70,6 +74,9 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
         ValueError, TypeError: a bad argument, named in the message.
     """
 
+    # tables derived from the build (left as built when a snapshot is restored)
+    __snapshot_exclude__ = ("_by_x", "_next", "_infos", "_fast")
+
     metadata: dict[str, Any] = {
         "name": "resource_grid_v0",
         "render_modes": ["ansi", "human", "rgb_array"],
@@ -87,7 +94,7 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
         render_mode: str | None = None,
     ) -> None:
         t = self.tables = GridTables(layout, n_agents, view_radius, wrap, x_prior)
-        self.max_cycles = check_positive_int("max_cycles", max_cycles)
+        self._max_cycles = check_positive_int("max_cycles", max_cycles)
         modes = self.metadata["render_modes"]
         if render_mode is not None and (
             not isinstance(render_mode, str) or render_mode not in modes
@@ -120,6 +127,43 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
         self._last_rewards: list[float] = [0.0] * self.n_agents
         self._all_false = dict.fromkeys(self.possible_agents, False)
         self._all_true = dict.fromkeys(self.possible_agents, True)
+        self._one = 1.0 / t.norm
+        cdf = np.cumsum(self.x_prior)
+        self._x_cdf: list[float] = (cdf / cdf[-1]).tolist()
+        self._derived()
+
+    def _derived(self) -> None:
+        """The step's look-up tables derived from the build (``__snapshot_exclude__``)."""
+        t = self.tables
+        self._next = t.next_cell
+        # per X: whether each cell is of kind X, and the shares and rewards dict of each pattern
+        # of agents standing on kind X (filled as met: 2^n patterns at most)
+        self._by_x: list[tuple[list[bool], dict[tuple[bool, ...], Any]]] = [
+            (on, {}) for on in t.on_kind
+        ]
+        self._infos = copies_of_one(self.possible_agents)  # info -> {agent: its own copy}
+        # what the pair path reads (grids with a pair table): the (D,) row of every cell
+        self._fast: tuple[Any, ...] | None = None
+        if t.pairs:
+            rows = list(t.base)
+            obs_of = row_copies(self.possible_agents)
+            # cells as bits of one int: ``view[c]``, the cells other than ``c`` in its window;
+            # ``spot_of[c][1 << c']``, where an agent on ``c'`` shows for one on ``c``
+            bits = [1 << c for c in range(len(t.rel))]
+            spot_of = [{bits[c2]: k for c2, k in enumerate(row) if k > 0} for row in t.rel]
+            view = [sum(spots) for spots in spot_of]
+            self._fast = (rows, bits, view, spot_of, self._one, obs_of)
+
+    @property
+    def max_cycles(self) -> int:
+        """The episode length (truncation); may be set between episodes (PettingZoo's API test
+        does)."""
+        return self._max_cycles
+
+    @max_cycles.setter
+    def max_cycles(self, value: int) -> None:
+        self._max_cycles = check_positive_int("max_cycles", value)
+        self._derived()
 
     # ------------------------------------------------------------------ spaces
     def observation_space(self, agent: str) -> gymnasium.spaces.Box:
@@ -194,42 +238,35 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
         return [v if h else 0.0 for h in hit]
 
     def _observations(self) -> dict[str, np.ndarray]:
-        """One fresh ``(D,)`` row per agent (rows of one new ``(n, D)`` array)."""
+        """One fresh ``(D,)`` row per agent."""
+        if self._fast is not None:
+            return self._pair_rows(self._round, self._cells)
         t = self.tables
         cells = self._cells
+        out = t.base.take(cells, axis=0)  # (n, D), a fresh copy
+        out[:, -1] = self._round / self._max_cycles
         if t.pairs:
-            out = t.base.take(cells, axis=0)  # (n, D), a fresh copy
             flat = out.ravel()  # a view
             rel, size, mirror = t.rel, t.size, t.mirror
             centre = t.others.start + t.centre
             hits: list[int] = []  # flat indices of "one other agent here", with repeats
-            at, now = size - 1, self._round / self.max_cycles
+            at = 0
             for i, c in enumerate(cells):  # each pair once: j sees i at the mirrored spot
-                flat[at] = now  # the "round" entry, last of the row
-                at -= size - 1
                 row = rel[c]
                 at2 = at
                 for c2 in cells[i + 1 :]:
                     at2 += size
                     k = row[c2]
-                    if k > 0:
-                        hits += (at + k, at2 + mirror - k)
-                    elif k:  # the same cell: each sees the other at the centre
-                        hits += (at + centre, at2 + centre)
-                at += 2 * size - 1
-            if len(set(hits)) == len(hits):
-                one = 1.0 / t.norm
-                for k in hits:
-                    flat[k] = one
-            else:
-                counts: dict[int, int] = {}
-                for k in hits:
-                    counts[k] = counts.get(k, 0) + 1
-                for k, m in counts.items():
-                    flat[k] = m / t.norm
+                    if k:  # most pairs are out of view: one test for them
+                        if k > 0:
+                            hits += (at + k, at2 + mirror - k)
+                        else:  # the same cell: each sees the other at the centre
+                            hits += (at + centre, at2 + centre)
+                at += size
+            if hits:
+                self._others(flat, hits, self._one)
         else:
             arr = np.array(cells)
-            out = t.base[arr]
             win = t.window[arr]  # (n, d²)
             seen = np.bincount(arr, minlength=len(t.kind_of) + 1)[win]
             if t.self_images:
@@ -237,8 +274,69 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
             else:
                 seen[:, t.centre] -= 1
             out[:, t.others] = seen / t.norm
-            out[:, -1] = self._round / self.max_cycles
         return dict(zip(self.possible_agents, out))
+
+    def _pair_rows(self, now: int, cells: list[int]) -> dict[str, np.ndarray]:
+        """The observations at round ``now``: each agent a copy of its cell's static row, the
+        "round" entry, then the other-agents channel (``_crowded`` when two agents share a
+        cell)."""
+        rows_at, bits, view, spot_of, one, obs_of = self._fast  # type: ignore[misc]
+        obs = obs_of(rows_at, cells, now / self._max_cycles)
+        occupied = sum(map(bits.__getitem__, cells))
+        if occupied.bit_count() != len(cells):  # a repeated cell carries: fewer bits than agents
+            return self._crowded(obs, cells)
+        # distinct cells: the agents in agent i's view are the set bits of view[c_i] & occupied,
+        # one agent each (usually none or one: one dict look-up)
+        for row, c in zip(obs.values(), cells):
+            seen = view[c] & occupied
+            if seen:
+                spots = spot_of[c]
+                k = spots.get(seen)
+                if k is not None:
+                    row[k] = one
+                else:
+                    while seen:
+                        b = seen & -seen  # the lowest set bit
+                        row[spots[b]] = one
+                        seen ^= b
+        return obs
+
+    def _crowded(self, obs: dict[str, np.ndarray], cells: list[int]) -> dict[str, np.ndarray]:
+        """The other-agents channel written into ``obs`` when some agents share a cell: at each
+        spot, how many others stand there over ``n − 1`` (at the centre, those on one's own
+        cell)."""
+        _, bits, view, spot_of, _, _ = self._fast  # type: ignore[misc]
+        t = self.tables
+        centre, norm = t.others.start + t.centre, t.norm
+        count: dict[int, int] = {}
+        for c in cells:
+            count[c] = count.get(c, 0) + 1
+        occupied = sum(map(bits.__getitem__, count))
+        for row, c in zip(obs.values(), cells):
+            here = count[c] - 1
+            if here:
+                row[centre] = here / norm
+            seen = view[c] & occupied
+            if seen:
+                spots = spot_of[c]
+                while seen:
+                    b = seen & -seen
+                    row[spots[b]] = count[b.bit_length() - 1] / norm
+                    seen ^= b
+        return obs
+
+    def _others(self, flat: np.ndarray, hits: list[int], one: float) -> None:
+        """Write the other-agents channel: ``flat[k]`` = (how often ``k`` is in ``hits``) / ``(n − 1)``."""
+        if len(set(hits)) == len(hits):
+            for k in hits:
+                flat[k] = one
+        else:
+            counts: dict[int, int] = {}
+            for k in hits:
+                counts[k] = counts.get(k, 0) + 1
+            norm = self.tables.norm
+            for k, m in counts.items():
+                flat[k] = m / norm
 
     # ------------------------------------------------------------------ episode
     def reset(
@@ -248,14 +346,14 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
         self._reseed(seed)
         rng = self.np_random
         t = self.tables
-        self._x = int(rng.choice(len(self.kinds), p=self.x_prior))
+        # X as ``rng.choice(K, p=x_prior)`` draws it (one uniform against the normalised CDF:
+        # the same stream and the same X), without its per-call checks
+        self._x = bisect_right(self._x_cdf, rng.random())
         self._cells = t.open_flat[rng.integers(len(t.open_flat), size=self.n_agents)].tolist()
         self.agents = list(self.possible_agents)
         self._round = 0
         self._last = self._no_action
-        return self._observations(), {
-            a: {"round": 0, "joint_action": self._no_action} for a in self.agents
-        }
+        return self._observations(), self._infos({"round": 0, "joint_action": self._no_action})
 
     def _parse(self, actions: Mapping[str, Any]) -> list[int]:
         """The actions in agent order, every one checked (``step``'s fast path takes a dict of
@@ -307,31 +405,45 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
         else:
             acts = self._parse(actions)
         cells = self._cells
-        on = self.tables.on_kind[self._x]
-        hit = [on[c] for c in cells]
-        m = hit.count(True)  # the shares, as _pay (MATH.md §5)
-        if m:
-            v = 1.0 / m
-            pay = [v if h else 0.0 for h in hit]
-        else:
-            pay = [1.0 / self.n_agents] * self.n_agents
-        nxt = self.tables.next_cell
-        self._cells = [nxt[c][a] for c, a in zip(cells, acts)]
+        on, paid = self._by_x[self._x]
+        hit = tuple([on[c] for c in cells])
+        pay, rewards = paid.get(hit) or self._pays(paid, hit)  # the shares (MATH.md §5)
+        nxt = self._next
+        cells = self._cells = [nxt[c][a] for c, a in zip(cells, acts)]
         joint = tuple(acts)
         played = self._round
-        self._round = played + 1
+        now = self._round = played + 1
         self._last, self._last_rewards = joint, pay
-        done = self._round >= self.max_cycles
-        obs = self._observations()
-        rewards = dict(zip(agents, pay))
-        terms = self._all_false.copy()  # every agent is in play until the episode ends
-        truncs = self._all_true.copy() if done else self._all_false.copy()
-        infos = {a: {"round": played, "joint_action": joint} for a in agents}
-        if done:
+        if self._fast is None:
+            obs = self._observations()
+        else:
+            obs = self._pair_rows(now, cells)
+        info = {"round": played, "joint_action": joint}
+        if now >= self._max_cycles:
             self.agents = []
+            truncs = self._all_true.copy()
+        else:
+            truncs = self._all_false.copy()
+        result = obs, rewards.copy(), self._all_false.copy(), truncs, self._infos(info)
         if self.render_mode == "human":
             print(self._text())
-        return obs, rewards, terms, truncs, infos
+        return result
+
+    def _pays(
+        self, paid: dict[tuple[bool, ...], Any], hit: tuple[bool, ...]
+    ) -> tuple[list[float], dict[str, float]]:
+        """The shares when the agents marked in ``hit`` stand on a cell of kind ``X``, as
+        :meth:`_pay`, and their rewards dict (kept in ``paid``; every step hands out a copy)."""
+        m = hit.count(True)
+        if m == 0:
+            pay = [1.0 / self.n_agents] * self.n_agents
+        else:
+            v = 1.0 / m
+            pay = [v if h else 0.0 for h in hit]
+        if len(paid) >= _PAID_MAX:  # many agents: keep the memory bounded
+            paid.clear()
+        out = paid[hit] = (pay, dict(zip(self.possible_agents, pay)))
+        return out
 
     # ------------------------------------------------------------------ rendering
     def _text(self) -> str:
@@ -382,3 +494,14 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
 
     def close(self) -> None:
         """Nothing to release."""
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        for derived in self.__snapshot_exclude__:  # rebuilt by __setstate__
+            del state[derived]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._derived()

@@ -177,6 +177,62 @@ def test_pair_table_path_equals_the_window_gather_path(layout, n, radius, wrap):
             np.testing.assert_array_equal(a[agent], b[agent])
 
 
+@pytest.mark.parametrize(
+    ("layout", "n", "radius", "wrap", "cycles"),
+    [
+        (["a...", "....", "..b."], 4, 1, True, 3),
+        (["a.#..", "#....", "..b.."], 5, 1, False, 4),
+        (["a....", ".....", "..b..", ".....", "....."], 6, 2, True, 2),
+        (["ab", ".."], 3, 0, True, 5),
+    ],
+)
+def test_step_observations_equal_the_window_gather_path(layout, n, radius, wrap, cycles):
+    """``step``'s written-out pair path (bitmask other-agents channel, distinct and crowded cells) returns
+    what the NumPy window gather gives, on random joint positions and random actions."""
+    fast = ResourceGridEnv(layout, n_agents=n, view_radius=radius, wrap=wrap, max_cycles=cycles)
+    slow = ResourceGridEnv(layout, n_agents=n, view_radius=radius, wrap=wrap, max_cycles=cycles)
+    assert fast._fast is not None
+    slow.tables.pairs, slow._fast = False, None
+    rng = np.random.default_rng(1)
+    cells = fast.open_cells
+    crowded = 0
+    for trial in range(150):
+        fast.reset(seed=trial)
+        slow.reset(seed=trial)
+        pos = cells[rng.integers(len(cells), size=n)]
+        if trial % 5 == 0:
+            pos = np.repeat(pos[:1], n, axis=0)  # every agent on one cell
+        fast.positions = slow.positions = pos
+        while fast.agents:
+            acts = {a: int(rng.integers(5)) for a in fast.agents}
+            crowded += len(set(fast._cells)) < n
+            got, want = fast.step(acts), slow.step(acts)
+            for g, w in zip(got, want):
+                assert g.keys() == w.keys()
+                for agent in g:
+                    np.testing.assert_array_equal(g[agent], w[agent])
+    assert crowded > 0
+
+
+@pytest.mark.parametrize("prior", [None, [0.2, 0.8], [0.7, 0.0, 0.3]])
+def test_reset_draws_x_and_starts_as_the_generator_would(prior):
+    """``reset`` draws ``X`` as ``rng.choice(K, p=x_prior)`` and the starts as ``rng.integers``
+    from the seeded generator (the same stream, the same values)."""
+    from powergames.envs.seeding import np_random
+
+    layout = ["a.c.", "....", "..b."] if prior is not None and len(prior) == 3 else ["a...", "..b."]
+    env = ResourceGridEnv(layout, n_agents=3, x_prior=prior)
+    seen = set()
+    for seed in range(300):
+        env.reset(seed=seed)
+        rng, _ = np_random(seed)
+        want_x = int(rng.choice(len(env.kinds), p=env.x_prior))
+        want_cells = env.tables.open_flat[rng.integers(len(env.open_cells), size=3)].tolist()
+        assert (env._x, env._cells) == (want_x, want_cells)
+        seen.add(env._x)
+    assert seen == {k for k, q in enumerate(env.x_prior) if q > 0}
+
+
 def test_exact_form_and_state_index_follow_the_simulation():
     """Every step's shares are the exact game's shares at state_index(), and the simulated move
     is the exact transition (MATH.md §5)."""
