@@ -38,8 +38,9 @@ import numpy as np
 from pettingzoo import ParallelEnv
 
 from powergames.envs.agent_ids import agent_position
+from powergames.envs.gridworld_observer import pair_observer
 from powergames.envs.gridworld_tables import DEFAULT_LAYOUT, GridTables
-from powergames.envs.per_agent import copies_of_one, row_copies
+from powergames.envs.per_agent import copies_of_one
 from powergames.envs.seeding import SeededRandom
 from powergames.games.checks import check_positive_int
 from powergames.games.gridworld import MOVES, GridWorld, resource_gridworld
@@ -142,17 +143,17 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
             (on, {}) for on in t.on_kind
         ]
         self._infos = copies_of_one(self.possible_agents)  # info -> {agent: its own copy}
-        # what the pair path reads (grids with a pair table): the (D,) row of every cell
+        # grids with a pair table: the observations from one generated function
+        # (envs/gridworld_observer.py: cells as bits, each cell's window one int)
         self._fast: tuple[Any, ...] | None = None
         if t.pairs:
-            rows = list(t.base)
-            obs_of = row_copies(self.possible_agents)
-            # cells as bits of one int: ``view[c]``, the cells other than ``c`` in its window;
-            # ``spot_of[c][1 << c']``, where an agent on ``c'`` shows for one on ``c``
             bits = [1 << c for c in range(len(t.rel))]
             spot_of = [{bits[c2]: k for c2, k in enumerate(row) if k > 0} for row in t.rel]
             view = [sum(spots) for spots in spot_of]
-            self._fast = (rows, bits, view, spot_of, self._one, obs_of)
+            observe = pair_observer(
+                self.possible_agents, list(t.base), bits, view, spot_of, self._one
+            )
+            self._fast = (bits, view, spot_of, observe)
 
     @property
     def max_cycles(self) -> int:
@@ -277,35 +278,16 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
         return dict(zip(self.possible_agents, out))
 
     def _pair_rows(self, now: int, cells: list[int]) -> dict[str, np.ndarray]:
-        """The observations at round ``now``: each agent a copy of its cell's static row, the
-        "round" entry, then the other-agents channel (``_crowded`` when two agents share a
-        cell)."""
-        rows_at, bits, view, spot_of, one, obs_of = self._fast  # type: ignore[misc]
-        obs = obs_of(rows_at, cells, now / self._max_cycles)
-        occupied = sum(map(bits.__getitem__, cells))
-        if occupied.bit_count() != len(cells):  # a repeated cell carries: fewer bits than agents
-            return self._crowded(obs, cells)
-        # distinct cells: the agents in agent i's view are the set bits of view[c_i] & occupied,
-        # one agent each (usually none or one: one dict look-up)
-        for row, c in zip(obs.values(), cells):
-            seen = view[c] & occupied
-            if seen:
-                spots = spot_of[c]
-                k = spots.get(seen)
-                if k is not None:
-                    row[k] = one
-                else:
-                    while seen:
-                        b = seen & -seen  # the lowest set bit
-                        row[spots[b]] = one
-                        seen ^= b
-        return obs
+        """The observations at round ``now`` on a grid with a pair table (``_crowded`` writes
+        the other-agents channel when two agents share a cell)."""
+        obs, distinct = self._fast[3](cells, now / self._max_cycles)  # type: ignore[index]
+        return obs if distinct else self._crowded(obs, cells)
 
     def _crowded(self, obs: dict[str, np.ndarray], cells: list[int]) -> dict[str, np.ndarray]:
         """The other-agents channel written into ``obs`` when some agents share a cell: at each
         spot, how many others stand there over ``n − 1`` (at the centre, those on one's own
         cell)."""
-        _, bits, view, spot_of, _, _ = self._fast  # type: ignore[misc]
+        bits, view, spot_of, _ = self._fast  # type: ignore[misc]
         t = self.tables
         centre, norm = t.others.start + t.centre, t.norm
         count: dict[int, int] = {}
@@ -414,10 +396,13 @@ class ResourceGridEnv(SeededRandom, ParallelEnv):
         played = self._round
         now = self._round = played + 1
         self._last, self._last_rewards = joint, pay
-        if self._fast is None:
+        fast = self._fast
+        if fast is None:
             obs = self._observations()
         else:
-            obs = self._pair_rows(now, cells)
+            obs, distinct = fast[3](cells, now / self._max_cycles)
+            if not distinct:
+                obs = self._crowded(obs, cells)
         info = {"round": played, "joint_action": joint}
         if now >= self._max_cycles:
             self.agents = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["copies", "copies_of_one", "reset_result", "row_copies", "stacks", "step_result"]
+__all__ = ["copies", "copies_of_one", "reset_result", "stacks", "step_result"]
 
 
 #: From this many agents on, observations of equal length are kept as one ``(n, D)`` array.
@@ -185,28 +185,3 @@ def reset_result(names: Sequence[str], stacked: bool = False) -> Callable[[Any, 
         return obs_of(rows), {k: info.copy() for k in keys}
 
     return general
-
-
-def row_copies(
-    names: Sequence[str],
-) -> Callable[[Sequence[Any], Sequence[int], Any], dict[str, Any]]:
-    """``f(table, index, last) -> {names[i]: table[index[i]].copy()}``, each copy's last entry
-    set to ``last`` (a gridworld's "round" entry), as one dict display.
-
-    A dict display of ``n`` copies costs about two thirds of the comprehension at 4–8 agents,
-    and any agent count is common here (a gridworld's), so the function is generated for
-    ``len(names)``: the generated text holds only the identifiers ``k0, c0, r0, …`` (the names
-    are bound as values, never written into it).
-    """
-    n = len(names)
-    if n == 0:
-        raise ValueError("names must hold at least one agent")
-    index = ", ".join(f"c{i}" for i in range(n)) + ("," if n == 1 else "")
-    rows = "".join(f"    r{i} = table[c{i}].copy()\n    r{i}[-1] = last\n" for i in range(n))
-    body = ", ".join(f"k{i}: r{i}" for i in range(n))
-    scope: dict[str, Any] = {f"k{i}": name for i, name in enumerate(names)}
-    exec(
-        f"def rows(table, index, last):\n    {index} = index\n{rows}    return {{{body}}}\n", scope
-    )
-    built: Callable[[Sequence[Any], Sequence[int], Any], dict[str, Any]] = scope["rows"]
-    return built
